@@ -1,0 +1,164 @@
+package dev.llmfleet.localstack;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * The whole platform on one machine: Kafka and Redis, the provider simulator (unless a real provider
+ * is named) and the three services, each a real process. {@code ./fleet up} and the end-to-end tests
+ * both run it; tests also kill and restart single services through {@link #service(String)}.
+ */
+public final class Fleet implements AutoCloseable {
+    public static final String PROVIDER_SIM = "provider-sim";
+    public static final String INTAKE = "intake-service";
+    public static final String WORKER = "worker-service";
+    public static final String BILLING = "billing-service";
+    /** The services in start order after the simulator. */
+    public static final List<String> SERVICES = List.of(BILLING, INTAKE, WORKER);
+
+    private static final List<String> JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmx384m", "-XX:+ExitOnOutOfMemoryError");
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+
+    private final Options options;
+    private final Map<String, ServiceProcess> services = new LinkedHashMap<>();
+    private LocalStack ownStack;
+    private String kafka;
+    private String redis;
+    private String providerUrl;
+
+    private Fleet(Options options) {
+        this.options = options;
+    }
+
+    /**
+     * Settings of one run.
+     *
+     * @param home        the checkout whose modules hold the packaged services ({@code <module>/target/quarkus-app})
+     * @param logs        where each process writes {@code <name>.log}
+     * @param ports       fixed HTTP ports by service name; a service not named gets a free port
+     * @param kafka       an existing broker's bootstrap servers, or null to start the local stack
+     * @param redis       an existing Redis URL (with {@code kafka}), or null
+     * @param mdbBaseUrl  a real provider's base URL (ending in {@code /v1}), or null to run the simulator
+     * @param mdbApiKey   the provider key handed to the services (never logged)
+     * @param env         extra environment per service name (settings a test wants)
+     */
+    public record Options(Path home, Path logs, Map<String, Integer> ports, String kafka, String redis,
+                          String mdbBaseUrl, String mdbApiKey, Map<String, Map<String, String>> env) {
+        public Options {
+            ports = Map.copyOf(ports);
+            env = Map.copyOf(env);
+        }
+    }
+
+    /** Starts everything and waits until every service is ready. On failure, whatever started is stopped. */
+    public static Fleet start(Options options) {
+        Fleet fleet = new Fleet(options);
+        try {
+            fleet.startAll();
+            return fleet;
+        } catch (RuntimeException e) {
+            fleet.close();
+            throw e;
+        }
+    }
+
+    private void startAll() {
+        if (options.kafka() == null) {
+            ownStack = LocalStack.start();
+            kafka = ownStack.kafkaBootstrapServers();
+            redis = ownStack.redisUrl();
+        } else {
+            kafka = options.kafka();
+            redis = options.redis();
+        }
+        if (options.mdbBaseUrl() == null) {
+            ServiceProcess sim = define(PROVIDER_SIM, Map.of());
+            sim.start(START_TIMEOUT);
+            providerUrl = sim.url() + "/v1";
+        } else {
+            providerUrl = options.mdbBaseUrl();
+        }
+        Map<String, String> shared = new HashMap<>();
+        shared.put("KAFKA_BOOTSTRAP_SERVERS", kafka);
+        shared.put("REDIS_URL", redis);
+        shared.put("MDB_BASE_URL", providerUrl);
+        shared.put("MDB_API_KEY", options.mdbApiKey());
+        List<ServiceProcess> launched = new ArrayList<>();
+        for (String name : SERVICES) {
+            launched.add(define(name, shared).launch());
+        }
+        // JVMs start in parallel; readiness is awaited together so start time is the slowest, not the sum
+        try {
+            CompletableFuture.allOf(launched.stream()
+                    .map(service -> CompletableFuture.runAsync(() -> service.awaitReady(START_TIMEOUT)))
+                    .toArray(CompletableFuture[]::new)).join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
+    }
+
+    private ServiceProcess define(String name, Map<String, String> shared) {
+        Map<String, String> env = new HashMap<>(shared);
+        env.putAll(options.env().getOrDefault(name, Map.of()));
+        int port = options.ports().getOrDefault(name, 0);
+        ServiceProcess service = new ServiceProcess(name,
+                options.home().resolve(name).resolve("target/quarkus-app/quarkus-run.jar"),
+                port == 0 ? Ports.free() : port, env, options.logs().resolve(name + ".log"), JVM_OPTIONS);
+        services.put(name, service);
+        return service;
+    }
+
+    public ServiceProcess service(String name) {
+        ServiceProcess service = services.get(name);
+        if (service == null) {
+            throw new IllegalArgumentException("no service " + name + " in this fleet");
+        }
+        return service;
+    }
+
+    public Map<String, ServiceProcess> services() {
+        return Map.copyOf(services);
+    }
+
+    public String kafkaBootstrapServers() {
+        return kafka;
+    }
+
+    public String redisUrl() {
+        return redis;
+    }
+
+    public String providerUrl() {
+        return providerUrl;
+    }
+
+    /** The {@code .fleet/env} lines of DESIGN.md: what a script needs to reach this platform. */
+    public Map<String, String> envFile() {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("FLEET_INTAKE_URL", service(INTAKE).url());
+        env.put("FLEET_WORKER_URL", service(WORKER).url());
+        env.put("FLEET_BILLING_URL", service(BILLING).url());
+        env.put("FLEET_PROVIDER_URL", providerUrl);
+        env.put("KAFKA_BOOTSTRAP_SERVERS", kafka);
+        env.put("REDIS_URL", redis);
+        return env;
+    }
+
+    /** Stops the services first (they flush to Kafka), then the simulator, then Kafka and Redis. */
+    @Override
+    public void close() {
+        List<ServiceProcess> reverse = new ArrayList<>(services.values());
+        java.util.Collections.reverse(reverse);
+        reverse.forEach(ServiceProcess::stop);
+        if (ownStack != null) {
+            ownStack.close();
+        }
+    }
+}

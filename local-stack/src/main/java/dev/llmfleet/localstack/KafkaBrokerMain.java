@@ -1,0 +1,15 @@
+package dev.llmfleet.localstack;
+
+/**
+ * Entry point of the broker's child JVM: runs {@code kafka.Kafka} and halts if the parent dies, so a
+ * killed launcher or test JVM never leaves an orphan broker behind.
+ */
+public final class KafkaBrokerMain {
+    private KafkaBrokerMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        ParentWatch.exitWhenParentDies();
+        kafka.Kafka.main(args);
+    }
+}
