@@ -10,22 +10,29 @@ public final class ApiException extends RuntimeException {
     private final int status;
     private final String type;
     private final String code;
+    private final String param;
     private final long retryAfterSeconds;
 
-    public ApiException(int status, String type, String code, String message, long retryAfterSeconds) {
+    public ApiException(int status, String type, String code, String param, String message, long retryAfterSeconds) {
         super(message, null, false, false);
         this.status = status;
         this.type = type;
         this.code = code;
+        this.param = param;
         this.retryAfterSeconds = retryAfterSeconds;
     }
 
     public ApiException(int status, String type, String code, String message) {
-        this(status, type, code, message, 0);
+        this(status, type, code, null, message, 0);
     }
 
     public static ApiException invalidRequest(String code, String message) {
-        return new ApiException(400, "invalid_request_error", code, message);
+        return invalidRequest(code, null, message);
+    }
+
+    /** A 400 about one request field ({@code param}, may be null). */
+    public static ApiException invalidRequest(String code, String param, String message) {
+        return new ApiException(400, "invalid_request_error", code, param, message, 0);
     }
 
     public static ApiException unauthorized(String message) {
@@ -43,7 +50,7 @@ public final class ApiException extends RuntimeException {
     }
 
     public static ApiException rateLimited(String message, long retryAfterSeconds) {
-        return new ApiException(429, "rate_limit_error", "rate_limit_exceeded", message, Math.max(1, retryAfterSeconds));
+        return new ApiException(429, "rate_limit_error", "rate_limit_exceeded", null, message, Math.max(1, retryAfterSeconds));
     }
 
     public static ApiException serverError(int status) {
@@ -64,6 +71,11 @@ public final class ApiException extends RuntimeException {
 
     public String code() {
         return code;
+    }
+
+    /** The request field at fault, or null. */
+    public String param() {
+        return param;
     }
 
     /** Seconds for the {@code Retry-After} header; 0 when none is sent. */
