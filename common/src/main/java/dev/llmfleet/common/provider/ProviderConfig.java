@@ -23,7 +23,33 @@ public interface ProviderConfig {
     @WithDefault("Idempotency-Key")
     String idempotencyHeader();
 
-    /** How long one provider call may take before it counts as a timeout. */
-    @WithDefault("60s")
-    Duration timeout();
+    /** How long a streamed answer may stay silent before the connection is dropped. */
+    @WithDefault("30s")
+    Duration idleTimeout();
+
+    /** Connections kept open to the provider (HTTP/1.1 keep-alive pool). */
+    @WithDefault("200")
+    int maxConnections();
+
+    /** Retry policy for transient failures (429, 5xx, timeouts). */
+    Retry retry();
+
+    /** Retries with exponential backoff and full jitter. */
+    interface Retry {
+        /** Attempts per model, the first call included. */
+        @WithDefault("4")
+        int maxAttempts();
+
+        /** Upper bound of the first retry's random wait. */
+        @WithDefault("100ms")
+        Duration initialBackoff();
+
+        /** Upper bound of any retry's random wait. */
+        @WithDefault("5s")
+        Duration maxBackoff();
+
+        /** A Retry-After longer than this is not waited out in-line: the failure goes back to the caller. */
+        @WithDefault("10s")
+        Duration maxRetryAfter();
+    }
 }

@@ -1,0 +1,13 @@
+package dev.llmfleet.common.api;
+
+/** The OpenAI error envelope every endpoint answers with. */
+public record ErrorBody(Error error) {
+
+    /** The error itself: a human message, a broad type and a machine code. */
+    public record Error(String message, String type, String code) {
+    }
+
+    public static ErrorBody of(FleetException e) {
+        return new ErrorBody(new Error(e.getMessage(), e.type(), e.code()));
+    }
+}

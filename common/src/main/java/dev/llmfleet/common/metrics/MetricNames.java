@@ -1,0 +1,41 @@
+package dev.llmfleet.common.metrics;
+
+/**
+ * Every custom meter name and tag key, named once. Names are dotted without units; the Prometheus
+ * registry adds the base unit and {@code _total} / {@code _seconds}. Tags are bounded: never an id.
+ */
+public final class MetricNames {
+    /** Provider calls by outcome (ok, or an error code) → {@code fleet_provider_requests_total}. */
+    public static final String PROVIDER_REQUESTS = "fleet.provider.requests";
+    /** Latency of a whole completion as the caller sees it → {@code fleet_completion_latency_seconds}. */
+    public static final String COMPLETION_LATENCY = "fleet.completion.latency";
+    /** Tokens by direction (prompt, completion) → {@code fleet_tokens_total}. */
+    public static final String TOKENS = "fleet.tokens";
+    /** USD the provider charged → {@code fleet_provider_charged_usd_total}. */
+    public static final String CHARGED = "fleet.provider.charged";
+    /** Cache lookups by result (hit, miss, bypass) → {@code fleet_cache_requests_total}. */
+    public static final String CACHE_REQUESTS = "fleet.cache.requests";
+    /** USD the cache saved (the first call's charge, each reuse) → {@code fleet_cache_saved_usd_total}. */
+    public static final String CACHE_SAVED = "fleet.cache.saved";
+    /** Requests refused before any cost, by error code → {@code fleet_requests_rejected_total}. */
+    public static final String REJECTED = "fleet.requests.rejected";
+    /** Requests sent to a cheaper model than asked → {@code fleet_routing_rerouted_total}. */
+    public static final String REROUTED = "fleet.routing.rerouted";
+
+    /** Usage events Kafka refused (billing will miss them: alert on it) → {@code fleet_usage_unpublished_total}. */
+    public static final String USAGE_UNPUBLISHED = "fleet.usage.unpublished";
+
+    public static final String USD = "usd";
+
+    public static final String TAG_LANE = "lane";
+    public static final String TAG_FEATURE = "feature";
+    public static final String TAG_MODEL = "model";
+    public static final String TAG_OUTCOME = "outcome";
+    public static final String TAG_DIRECTION = "direction";
+    public static final String TAG_RESULT = "result";
+    public static final String TAG_CODE = "code";
+    public static final String TAG_REASON = "reason";
+
+    private MetricNames() {
+    }
+}

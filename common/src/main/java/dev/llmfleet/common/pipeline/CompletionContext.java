@@ -1,0 +1,18 @@
+package dev.llmfleet.common.pipeline;
+
+/**
+ * Who asks and how: everything about a completion that is not in the OpenAI body.
+ *
+ * @param requestId      unique per request; the usage event's key
+ * @param lane           {@code interactive} or {@code async}
+ * @param feature        the caller's feature tag (rules and metering)
+ * @param tenant         who pays (a later issue brings API keys; {@code default} until then)
+ * @param jobId          the async job, or null
+ * @param idempotencyKey the caller's key (or the job's): a repeat replays the first answer, never a second call
+ * @param bypassCache    the caller asked for a fresh answer ({@code Cache-Control: no-cache})
+ */
+public record CompletionContext(String requestId, String lane, String feature, String tenant, String jobId,
+                                String idempotencyKey, boolean bypassCache) {
+    public static final String INTERACTIVE = "interactive";
+    public static final String ASYNC = "async";
+}

@@ -1,0 +1,221 @@
+package dev.llmfleet.common.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmfleet.common.api.ChatRequest;
+import dev.llmfleet.common.api.FleetException;
+import dev.llmfleet.common.cache.AnswerKeys;
+import dev.llmfleet.common.cache.AnswerStore;
+import dev.llmfleet.common.cache.StoredAnswer;
+import dev.llmfleet.common.config.FleetConfig;
+import dev.llmfleet.common.messaging.UsageRecorded;
+import dev.llmfleet.common.pricing.PriceBook;
+import dev.llmfleet.common.pricing.TokenCounter;
+import dev.llmfleet.common.prompt.PromptNormaliser;
+import dev.llmfleet.common.provider.ProviderException;
+import dev.llmfleet.common.provider.ProviderGateway;
+import dev.llmfleet.common.provider.ProviderReply;
+import dev.llmfleet.common.routing.RoutingPolicy;
+import dev.llmfleet.common.usage.UsageRecorder;
+import dev.llmfleet.common.validation.ChatRequestValidator;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The one completion pipeline both lanes use, in DESIGN.md's order: validate → normalise and trim →
+ * idempotency → cache lookup → route → cap → call provider (retries, fallbacks) → record usage →
+ * cache store → result. Everything before the call is free; a refusal there costs nothing.
+ */
+@ApplicationScoped
+public class CompletionPipeline {
+    private final FleetConfig config;
+    private final ChatRequestValidator validator;
+    private final PromptNormaliser normaliser;
+    private final TokenCounter tokens;
+    private final PriceBook prices;
+    private final RoutingPolicy routing;
+    private final AnswerStore answers;
+    private final ProviderGateway gateway;
+    private final UsageRecorder usage;
+    private final ObjectMapper mapper;
+    private final StreamRelay relay;
+
+    public CompletionPipeline(FleetConfig config, ChatRequestValidator validator, PromptNormaliser normaliser,
+                              TokenCounter tokens, PriceBook prices, RoutingPolicy routing, AnswerStore answers,
+                              ProviderGateway gateway, UsageRecorder usage, ObjectMapper mapper) {
+        this.config = config;
+        this.validator = validator;
+        this.normaliser = normaliser;
+        this.tokens = tokens;
+        this.prices = prices;
+        this.routing = routing;
+        this.answers = answers;
+        this.gateway = gateway;
+        this.usage = usage;
+        this.mapper = mapper;
+        this.relay = new StreamRelay(mapper, tokens, prices, answers, usage);
+    }
+
+    /**
+     * The free steps: validate, apply the feature's rules, normalise, trim, count and check the prompt.
+     * Throws a 4xx {@link FleetException} for anything that must not reach the provider.
+     */
+    public PreparedRequest prepare(JsonNode body, String feature) {
+        FleetConfig.Feature rules = config.features().get(feature);
+        ChatRequest asked = validator.validate(body, rules);
+        ChatRequest request = asked.withMessages(normaliser.apply(asked.messages(), rules.trimMessageTokens()));
+        if (rules.model().isPresent()) {
+            request = request.withModel(rules.model().get());
+        }
+        int promptTokens = tokens.countPrompt(request.messages());
+        if (promptTokens > rules.maxPromptTokens()) {
+            throw FleetException.invalid("prompt_too_long", "The prompt has " + promptTokens + " tokens; feature '" + feature
+                    + "' allows " + rules.maxPromptTokens() + ".");
+        }
+        int window = prices.model(request.model()).orElseThrow().contextWindow();
+        if (promptTokens >= window) {
+            throw FleetException.invalid("context_length_exceeded", "The prompt has " + promptTokens
+                    + " tokens; model '" + request.model() + "' has a context window of " + window + ".");
+        }
+        if (promptTokens + request.maxTokens() > window) {
+            request = request.withMaxTokens(window - promptTokens);
+        }
+        boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
+        return new PreparedRequest(request, feature, rules, promptTokens, asked.model(), includeUsage);
+    }
+
+    /** Runs the whole pipeline for a raw OpenAI body. Fails with a {@link FleetException} only. */
+    public Uni<Completion> complete(JsonNode body, CompletionContext context) {
+        long started = System.nanoTime();
+        PreparedRequest prepared;
+        try {
+            prepared = prepare(body, context.feature());
+        } catch (FleetException e) {
+            usage.rejected(context.lane(), context.feature(), e.code());
+            return Uni.createFrom().failure(e);
+        }
+        return complete(prepared, context, started);
+    }
+
+    Uni<Completion> complete(PreparedRequest prepared, CompletionContext context, long started) {
+        if (context.idempotencyKey() == null) {
+            return lookupCache(prepared, context, started);
+        }
+        String replayKey = AnswerKeys.idempotency(context.tenant(), context.idempotencyKey());
+        return answers.get(replayKey).chain(stored -> stored != null
+                ? Uni.createFrom().item(reuse(stored, "replay", prepared, context, started))
+                : lookupCache(prepared, context, started));
+    }
+
+    private Uni<Completion> lookupCache(PreparedRequest prepared, CompletionContext context, long started) {
+        boolean cacheable = prepared.rules().cacheEnabled() && prepared.request().temperature() <= config.cache().maxTemperature();
+        String cacheKey = cacheable ? AnswerKeys.cache(prepared.request()) : null;
+        if (!cacheable || context.bypassCache()) {
+            usage.cacheLookup(context.lane(), context.feature(), "bypass");
+            return call(prepared, context, started, cacheKey);
+        }
+        return answers.get(cacheKey).chain(stored -> {
+            usage.cacheLookup(context.lane(), context.feature(), stored != null ? "hit" : "miss");
+            return stored != null
+                    ? Uni.createFrom().item(reuse(stored, "cache", prepared, context, started))
+                    : call(prepared, context, started, cacheKey);
+        });
+    }
+
+    /** Serves a stored answer (cache hit or idempotent replay): no provider call, charged 0. */
+    private Completion reuse(StoredAnswer stored, String source, PreparedRequest prepared, CompletionContext context, long started) {
+        usage.record(new UsageRecorded(UsageRecorded.SCHEMA_VERSION, context.requestId(), context.jobId(), context.lane(),
+                context.feature(), context.tenant(), prepared.modelAsked(), stored.modelUsed(), stored.promptTokens(),
+                stored.completionTokens(), BigDecimal.ZERO, null, "none", "cache".equals(source), stored.chargedUsd(),
+                "cache".equals(source) ? "ok" : "replay", 200, millisSince(started), 0, Instant.now()));
+        if (prepared.request().stream()) {
+            return new Completion(context.requestId(), stored.modelUsed(), source, BigDecimal.ZERO, null, null,
+                    StreamRelay.replay(mapper, stored, prepared.includeUsage()),
+                    Uni.createFrom().item(new Completion.Charge(BigDecimal.ZERO, null)));
+        }
+        return new Completion(context.requestId(), stored.modelUsed(), source, BigDecimal.ZERO, null, stored.completion(), null, null);
+    }
+
+    private Uni<Completion> call(PreparedRequest prepared, CompletionContext context, long started, String cacheKey) {
+        RoutingPolicy.Route route = routing.route(prepared.request(), prepared.rules(), prepared.promptTokens());
+        if (!route.first().equals(prepared.request().model())) {
+            usage.rerouted(context.lane(), context.feature(), route.first(), route.reason());
+        }
+        BigDecimal cap = prepared.rules().maxCostUsd();
+        long affordable = prices.maxCompletionTokensWithin(route.first(), prepared.promptTokens(), cap);
+        if (affordable < 1) {
+            usage.rejected(context.lane(), context.feature(), "cost_cap_exceeded");
+            return Uni.createFrom().failure(new FleetException(422, "invalid_request_error", "cost_cap_exceeded",
+                    "The prompt alone (" + prepared.promptTokens() + " tokens on " + route.first() + ") would cost more than feature '"
+                            + context.feature() + "''s cap of $" + cap.toPlainString() + " per request."));
+        }
+        int maxTokens = (int) Math.min(prepared.request().maxTokens(), affordable);
+        ObjectNode body = providerBody(prepared.request(), maxTokens);
+        String idempotencyKey = context.idempotencyKey() != null ? context.tenant() + ":" + context.idempotencyKey() : context.requestId();
+        ProviderGateway.Trace trace = new ProviderGateway.Trace();
+        AnswerTargets store = new AnswerTargets(cacheKey, prepared.rules().cacheTtl(),
+                context.idempotencyKey() == null ? null : AnswerKeys.idempotency(context.tenant(), context.idempotencyKey()));
+        return gateway.call(body, route.models(), cap, idempotencyKey, trace)
+                .onFailure(ProviderException.class).transform(e -> {
+                    ProviderException failure = (ProviderException) e;
+                    usage.record(new UsageRecorded(UsageRecorded.SCHEMA_VERSION, context.requestId(), context.jobId(),
+                            context.lane(), context.feature(), context.tenant(), prepared.modelAsked(), trace.model(),
+                            prepared.promptTokens(), 0, BigDecimal.ZERO, null, "none", false, null, failure.code(),
+                            failure.status(), millisSince(started), trace.calls(), Instant.now()));
+                    return ProviderErrors.toFleetException(failure);
+                })
+                .chain(reply -> prepared.request().stream()
+                        ? Uni.createFrom().item(relay.relay(reply, prepared, context, started, trace, store))
+                        : finish(reply, prepared, context, started, trace, store));
+    }
+
+    private Uni<Completion> finish(ProviderReply reply, PreparedRequest prepared, CompletionContext context, long started,
+                                   ProviderGateway.Trace trace, AnswerTargets store) {
+        JsonNode json;
+        try {
+            json = mapper.readTree(reply.body().getBytes());
+        } catch (IOException e) {
+            return Uni.createFrom().failure(new FleetException(502, "api_error", "provider_bad_response",
+                    "The provider's answer was not valid JSON."));
+        }
+        int promptTokens = json.path("usage").path("prompt_tokens").asInt(prepared.promptTokens());
+        int completionTokens = json.path("usage").path("completion_tokens").asInt(0);
+        BigDecimal charged = reply.chargedHeader();
+        String chargeSource = "header";
+        if (charged == null) {
+            charged = prices.cost(reply.model(), promptTokens, completionTokens);
+            chargeSource = "estimated";
+        }
+        usage.record(new UsageRecorded(UsageRecorded.SCHEMA_VERSION, context.requestId(), context.jobId(), context.lane(),
+                context.feature(), context.tenant(), prepared.modelAsked(), reply.model(), promptTokens, completionTokens,
+                charged, reply.balanceHeader(), chargeSource, false, null, "ok", 200, millisSince(started), trace.calls(), Instant.now()));
+        StoredAnswer answer = new StoredAnswer(json, reply.model(), promptTokens, completionTokens, charged);
+        Completion completion = new Completion(context.requestId(), reply.model(), "provider", charged, reply.balanceHeader(), json, null, null);
+        return store.keep(answers, answer).replaceWith(completion);
+    }
+
+    /** The body sent to the provider: the normalised request, capped, always asking for a stream's usage. */
+    private ObjectNode providerBody(ChatRequest request, int maxTokens) {
+        ObjectNode body = mapper.createObjectNode();
+        body.put("model", request.model());
+        var messages = body.putArray("messages");
+        request.messages().forEach(m -> messages.addObject().put("role", m.role()).put("content", m.content()));
+        body.put("max_tokens", maxTokens);
+        request.sampling().forEach(body::set);
+        if (request.stream()) {
+            body.put("stream", true);
+            body.putObject("stream_options").put("include_usage", true);
+        }
+        return body;
+    }
+
+    static long millisSince(long started) {
+        return (System.nanoTime() - started) / 1_000_000;
+    }
+}

@@ -1,0 +1,55 @@
+package dev.llmfleet.common.provider;
+
+import java.time.Duration;
+
+/**
+ * A provider call that did not produce an answer: an HTTP error status, a timeout or a broken connection.
+ * It says whether trying again can help and how long the provider asked us to wait.
+ */
+public class ProviderException extends RuntimeException {
+    /** Status used for failures without an HTTP answer (timeouts, refused or dropped connections). */
+    public static final int NO_ANSWER = 0;
+
+    private final int status;
+    private final String code;
+    private final Duration retryAfter;
+
+    public ProviderException(int status, String code, String message, Duration retryAfter) {
+        super(message, null, false, false);
+        this.status = status;
+        this.code = code;
+        this.retryAfter = retryAfter;
+    }
+
+    public static ProviderException noAnswer(String message) {
+        return new ProviderException(NO_ANSWER, "provider_unreachable", message, null);
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    /** The wait the provider asked for (429 or 503 with Retry-After), or null. */
+    public Duration retryAfter() {
+        return retryAfter;
+    }
+
+    /** 429, 5xx and no answer at all are transient; any other 4xx (400, 401, 402...) never is. */
+    public boolean retryable() {
+        return status == NO_ANSWER || status == 429 || status >= 500;
+    }
+
+    /** The model cannot serve now (503 / model_unavailable): another model may. */
+    public boolean modelUnavailable() {
+        return status == 503 && "model_unavailable".equals(code);
+    }
+
+    /** 402: the prepaid balance is spent. */
+    public boolean balanceDepleted() {
+        return status == 402;
+    }
+}

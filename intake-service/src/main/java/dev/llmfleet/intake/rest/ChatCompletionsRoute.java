@@ -1,0 +1,144 @@
+package dev.llmfleet.intake.rest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmfleet.common.api.FleetException;
+import dev.llmfleet.common.config.FleetConfig;
+import dev.llmfleet.common.pipeline.Completion;
+import dev.llmfleet.common.pipeline.CompletionContext;
+import dev.llmfleet.common.pipeline.CompletionPipeline;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import java.io.IOException;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * The interactive lane: OpenAI-compatible {@code POST /v1/chat/completions}, plain JSON or SSE. A Vert.x
+ * route rather than a JAX-RS method because one endpoint answers either JSON or a relayed stream whose
+ * status and headers are decided by the pipeline and whose charge may arrive as a trailer.
+ */
+@ApplicationScoped
+public class ChatCompletionsRoute {
+    public static final String FEATURE_HEADER = "X-Fleet-Feature";
+    public static final String REQUEST_ID_HEADER = "X-Fleet-Request-Id";
+    public static final String CACHE_HEADER = "X-Fleet-Cache";
+    public static final String MODEL_HEADER = "X-Fleet-Model";
+    public static final String CHARGED_HEADER = "X-MDB-Charged-USD";
+    public static final String BALANCE_HEADER = "X-MDB-Balance-USD";
+    /** Bodies above this are validated on a worker thread: tokenising them would hold the event loop. */
+    static final int LARGE_BODY_BYTES = 64 * 1024;
+    private static final Pattern FEATURE = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+    private final CompletionPipeline pipeline;
+    private final ObjectMapper mapper;
+    private final FleetConfig config;
+
+    public ChatCompletionsRoute(CompletionPipeline pipeline, ObjectMapper mapper, FleetConfig config) {
+        this.pipeline = pipeline;
+        this.mapper = mapper;
+        this.config = config;
+    }
+
+    void register(@Observes Router router) {
+        router.post("/v1/chat/completions")
+                .handler(BodyHandler.create(false).setBodyLimit(config.limits().maxBodyBytes()))
+                .handler(this::handle)
+                .failureHandler(this::failure);
+    }
+
+    private void handle(RoutingContext ctx) {
+        String requestId = "req_" + UUID.randomUUID().toString().replace("-", "");
+        HttpServerResponse response = ctx.response().putHeader(REQUEST_ID_HEADER, requestId);
+        CompletionContext context;
+        JsonNode body;
+        try {
+            context = context(ctx.request(), requestId);
+            body = parse(ctx.body().buffer());
+        } catch (FleetException e) {
+            ErrorResponses.write(response, mapper, e);
+            return;
+        }
+        Uni<Completion> completion = ctx.body().length() > LARGE_BODY_BYTES
+                ? Uni.createFrom().item(body).emitOn(Infrastructure.getDefaultWorkerPool())
+                        .chain(b -> pipeline.complete(b, context))
+                : pipeline.complete(body, context);
+        // answers are written on the request's own event loop, whichever thread the pipeline finished on
+        Context eventLoop = Vertx.currentContext();
+        completion.subscribe().with(
+                done -> eventLoop.runOnContext(v -> respond(ctx, done)),
+                failure -> eventLoop.runOnContext(v -> ErrorResponses.write(response, mapper, ErrorResponses.asFleetException(failure, requestId))));
+    }
+
+    private CompletionContext context(HttpServerRequest request, String requestId) {
+        String feature = request.getHeader(FEATURE_HEADER);
+        if (feature == null || feature.isBlank()) {
+            feature = config.defaultFeature();
+        } else if (!FEATURE.matcher(feature).matches()) {
+            throw FleetException.invalid("invalid_feature", FEATURE_HEADER + " must be 1-64 letters, digits, '.', '_' or '-'.");
+        }
+        String idempotencyKey = request.getHeader("Idempotency-Key");
+        if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 255)) {
+            throw FleetException.invalid("invalid_idempotency_key", "Idempotency-Key must be 1-255 characters.");
+        }
+        String cacheControl = request.getHeader("Cache-Control");
+        boolean bypass = cacheControl != null && (cacheControl.contains("no-cache") || cacheControl.contains("no-store"));
+        return new CompletionContext(requestId, CompletionContext.INTERACTIVE, feature, "default", null, idempotencyKey, bypass);
+    }
+
+    private JsonNode parse(Buffer body) {
+        if (body == null || body.length() == 0) {
+            throw FleetException.invalid("invalid_body", "The request body is empty; send an OpenAI chat completion request as JSON.");
+        }
+        try {
+            return mapper.readTree(body.getBytes());
+        } catch (IOException e) {
+            throw FleetException.invalid("invalid_json", "The request body is not valid JSON.");
+        }
+    }
+
+    private void respond(RoutingContext ctx, Completion completion) {
+        HttpServerResponse response = ctx.response()
+                .putHeader(CACHE_HEADER, completion.source().equals("provider") ? "miss" : "hit")
+                .putHeader(MODEL_HEADER, completion.modelUsed());
+        if (completion.chargedUsd() != null) {
+            response.putHeader(CHARGED_HEADER, completion.chargedUsd().toPlainString());
+        }
+        if (completion.balanceUsd() != null) {
+            response.putHeader(BALANCE_HEADER, completion.balanceUsd().toPlainString());
+        }
+        if (!completion.streamed()) {
+            response.putHeader("Content-Type", "application/json").end(completion.body().toString());
+            return;
+        }
+        response.setChunked(true)
+                .putHeader("Content-Type", "text/event-stream")
+                .putHeader("Cache-Control", "no-cache")
+                .putHeader("X-Accel-Buffering", "no");
+        if (completion.chargedUsd() == null) {
+            response.putHeader("Trailer", CHARGED_HEADER + ", " + BALANCE_HEADER);
+        }
+        new SseWriter(response, mapper).relay(completion.events(), completion.settled(), completion.chargedUsd() == null);
+    }
+
+    private void failure(RoutingContext ctx) {
+        int status = ctx.statusCode();
+        FleetException e = status == 413
+                ? new FleetException(413, "invalid_request_error", "body_too_large",
+                "The request body exceeds " + config.limits().maxBodyBytes() + " bytes.")
+                : ErrorResponses.asFleetException(ctx.failure() == null ? new IllegalStateException("status " + status) : ctx.failure(),
+                ctx.response().headers().get(REQUEST_ID_HEADER));
+        ErrorResponses.write(ctx.response(), mapper, e);
+    }
+}

@@ -1,0 +1,43 @@
+package dev.llmfleet.intake.rest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmfleet.common.api.ErrorBody;
+import dev.llmfleet.common.api.FleetException;
+import io.vertx.core.http.HttpServerResponse;
+import org.jboss.logging.Logger;
+
+/** Writes failures as OpenAI-style error JSON; anything unexpected becomes a 500 that names the request, never a stack trace. */
+final class ErrorResponses {
+    private static final Logger LOG = Logger.getLogger(ErrorResponses.class);
+
+    private ErrorResponses() {
+    }
+
+    static FleetException asFleetException(Throwable failure, String requestId) {
+        if (failure instanceof FleetException e) {
+            return e;
+        }
+        LOG.errorf(failure, "request %s failed unexpectedly", requestId);
+        return new FleetException(500, "api_error", "internal_error", "Internal error; quote request id " + requestId + ".");
+    }
+
+    static void write(HttpServerResponse response, ObjectMapper mapper, FleetException e) {
+        if (response.ended() || response.closed()) {
+            return;
+        }
+        response.setStatusCode(e.status()).putHeader("Content-Type", "application/json");
+        if (e.retryAfterSeconds() != null) {
+            response.putHeader("Retry-After", Long.toString(e.retryAfterSeconds()));
+        }
+        response.end(json(mapper, e));
+    }
+
+    static String json(ObjectMapper mapper, FleetException e) {
+        try {
+            return mapper.writeValueAsString(ErrorBody.of(e));
+        } catch (JsonProcessingException impossible) {
+            throw new IllegalStateException(impossible);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.llmfleet.intake.rest;
+
+import dev.llmfleet.common.config.FleetConfig;
+import dev.llmfleet.common.pricing.PriceBook;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Map;
+
+/** OpenAI-compatible model list, with the fleet's prices so callers can see what a model costs. */
+@Path("/v1/models")
+@Produces(MediaType.APPLICATION_JSON)
+public class ModelsResource {
+    private final PriceBook prices;
+
+    public ModelsResource(PriceBook prices) {
+        this.prices = prices;
+    }
+
+    /** The list: {@code {object: "list", data: [{id, object, owned_by, pricing, context_window}]}}. */
+    public record ModelList(String object, List<ModelEntry> data) {
+    }
+
+    /** One model and its prices in USD per million tokens. */
+    public record ModelEntry(String id, String object, long created, String owned_by, Pricing pricing, int context_window) {
+    }
+
+    /** Prices of one model. */
+    public record Pricing(BigDecimal input_usd_per_million, BigDecimal output_usd_per_million) {
+    }
+
+    @GET
+    public ModelList list() {
+        List<ModelEntry> data = prices.models().entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
+                .map(entry -> entry(entry.getKey(), entry.getValue()))
+                .toList();
+        return new ModelList("list", data);
+    }
+
+    private static ModelEntry entry(String id, FleetConfig.Model model) {
+        return new ModelEntry(id, "model", 0, id.substring(0, Math.max(0, id.indexOf('/'))),
+                new Pricing(model.inputUsdPerMillion(), model.outputUsdPerMillion()), model.contextWindow());
+    }
+}
