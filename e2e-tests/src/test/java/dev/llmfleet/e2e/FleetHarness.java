@@ -6,9 +6,17 @@ import dev.llmfleet.localstack.testing.SharedStack;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** Starts the packaged platform for a test class on the run's shared Kafka and Redis, on free ports. */
+/**
+ * The packaged platform for the end-to-end tests, on the run's shared Kafka and Redis and on free ports.
+ * One fleet serves every test class that needs no special settings (starting one costs ~15 s).
+ */
 final class FleetHarness {
     static final String API_KEY = "mdb_sim_e2e";
+    /** A feature with a tiny per-request cost cap, to watch the cap work. */
+    static final String CAPPED_FEATURE = "capped";
+    static final String CAPPED_USD = "0.0003";
+
+    private static Fleet shared;
 
     private FleetHarness() {
     }
@@ -17,11 +25,26 @@ final class FleetHarness {
         return Path.of(System.getProperty("fleet.home", "..")).toAbsolutePath().normalize();
     }
 
-    /** A fleet with its own simulator; {@code env} adds settings per service name. */
+    /** The fleet shared by the test classes of this run, started on first use and stopped when the JVM exits. */
+    static synchronized Fleet shared() {
+        if (shared == null) {
+            shared = start("shared", Map.of(Fleet.INTAKE, Map.of("JAVA_TOOL_OPTIONS",
+                    "-Dfleet.features." + CAPPED_FEATURE + ".max-cost-usd=" + CAPPED_USD
+                            + " -Dfleet.features." + CAPPED_FEATURE + ".cache-enabled=false")));
+            Runtime.getRuntime().addShutdownHook(new Thread(shared::close, "fleet-shutdown"));
+        }
+        return shared;
+    }
+
+    /** A fleet of its own (for tests that kill processes or need other settings); {@code env} adds settings per service. */
     static Fleet start(String testName, Map<String, Map<String, String>> env) {
         SharedStack.Endpoints stack = SharedStack.get();
         Path logs = home().resolve("e2e-tests/target/fleet-logs").resolve(testName);
         return Fleet.start(new Fleet.Options(home(), logs, Map.of(), stack.kafkaBootstrapServers(), stack.redisUrl(),
                 null, API_KEY, env));
+    }
+
+    static Simulator simulator(Fleet fleet) {
+        return new Simulator(fleet.service(Fleet.PROVIDER_SIM).url());
     }
 }

@@ -2,7 +2,6 @@ package dev.llmfleet.e2e;
 
 import dev.llmfleet.localstack.Fleet;
 import dev.llmfleet.localstack.ServiceProcess;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -12,7 +11,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,14 +21,7 @@ class PlatformTest {
 
     @BeforeAll
     static void up() {
-        fleet = FleetHarness.start("platform", Map.of());
-    }
-
-    @AfterAll
-    static void down() {
-        if (fleet != null) {
-            fleet.close();
-        }
+        fleet = FleetHarness.shared();
     }
 
     @Test

@@ -1,0 +1,38 @@
+package dev.llmfleet.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.math.BigDecimal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The provider simulator's admin API: reset, settings, and the totals every charge is reconciled against. */
+final class Simulator {
+    private final String url;
+
+    Simulator(String url) {
+        this.url = url;
+    }
+
+    /** Zero totals, restore start-up settings and set the balance. */
+    void reset() {
+        assertThat(Http.post(url + "/admin/reset", "{\"restore_config\":true,\"balance_usd\":1000}").statusCode()).isEqualTo(200);
+    }
+
+    void configure(String json) {
+        var response = Http.post(url + "/admin/config", json);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    }
+
+    JsonNode totals() {
+        return Http.json(Http.get(url + "/admin/totals"));
+    }
+
+    long calls() {
+        return totals().get("calls").asLong();
+    }
+
+    BigDecimal charged() {
+        return new BigDecimal(totals().get("charged_usd").asText());
+    }
+}
