@@ -69,9 +69,12 @@ public class ProviderRoutes {
         };
     }
 
+    /** Failures outside the handlers' own error answers (body too large, bugs) still carry the money headers. */
     private void failure(RoutingContext ctx) {
-        int status = ctx.statusCode();
-        if (status == 413) {
+        if (!ctx.response().headWritten()) {
+            Responses.money(ctx.response(), BigDecimal.ZERO, ledger.balance());
+        }
+        if (ctx.statusCode() == 413) {
             Responses.error(ctx, new ApiException(413, "invalid_request_error", "request_too_large",
                     "The request body exceeds " + BODY_LIMIT_BYTES + " bytes."));
         } else {

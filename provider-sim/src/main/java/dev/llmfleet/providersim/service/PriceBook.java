@@ -80,6 +80,6 @@ public class PriceBook {
     private static BigDecimal exactCost(Model model, long promptTokens, long completionTokens) {
         return model.inputUsdPerMillion().multiply(BigDecimal.valueOf(promptTokens))
                 .add(model.outputUsdPerMillion().multiply(BigDecimal.valueOf(completionTokens)))
-                .divide(MILLION);
+                .movePointLeft(6); // exact "/ 1e6" without a division on the hot path
     }
 }

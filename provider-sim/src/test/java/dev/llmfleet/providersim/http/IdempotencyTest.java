@@ -1,0 +1,77 @@
+package dev.llmfleet.providersim.http;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+@QuarkusTest
+class IdempotencyTest extends SimTestSupport {
+
+    private static Response withKey(String key, String body) {
+        return api().header("Idempotency-Key", key).body(body).post("/v1/chat/completions");
+    }
+
+    @Test
+    void honouredKeyReplaysTheFirstAnswerForFree() {
+        String body = chat("openai/gpt-4o", "Once only", null, false);
+        Response first = withKey("job-1", body);
+        Response again = withKey("job-1", body);
+        first.then().statusCode(200);
+        again.then().statusCode(200);
+        assertThat(again.jsonPath().getString("id")).isEqualTo(first.jsonPath().getString("id"));
+        assertThat(again.header("X-MDB-Charged-USD")).isEqualTo("0");
+        assertThat(usd(again.header("X-MDB-Balance-USD"))).isEqualByComparingTo(usd(first.header("X-MDB-Balance-USD")));
+
+        var totals = totals();
+        assertThat(totals.getLong("calls")).isEqualTo(1);
+        assertThat(totals.getLong("replays")).isEqualTo(1);
+        assertThat(usd(totals.getString("charged_usd"))).isEqualByComparingTo(usd(first.header("X-MDB-Charged-USD")));
+        // A different key is a different call.
+        assertThat(withKey("job-2", body).header("X-MDB-Charged-USD")).isNotEqualTo("0");
+    }
+
+    @Test
+    void repeatWhileTheFirstIsInFlightWaitsAndReplays() throws Exception {
+        configure("{\"latency_base_ms\": 300}");
+        String body = chat("openai/gpt-4o-mini", "In flight", null, false);
+        CompletableFuture<Response> first = CompletableFuture.supplyAsync(() -> withKey("job-3", body));
+        await().atMost(Duration.ofSeconds(5)).until(() -> totals().getLong("calls") == 1);
+        Response repeat = withKey("job-3", body);
+        Response original = first.get(10, TimeUnit.SECONDS);
+        assertThat(repeat.statusCode()).isEqualTo(200);
+        assertThat(repeat.jsonPath().getString("id")).isEqualTo(original.jsonPath().getString("id"));
+        assertThat(repeat.header("X-MDB-Charged-USD")).isEqualTo("0");
+        assertThat(totals().getLong("calls")).isEqualTo(1);
+        assertThat(totals().getLong("replays")).isEqualTo(1);
+    }
+
+    @Test
+    void ignoredKeyChargesEveryCall() {
+        configure("{\"idempotency_mode\": \"ignore\"}");
+        String body = chat("openai/gpt-4o", "Twice", null, false);
+        Response first = withKey("job-4", body);
+        Response again = withKey("job-4", body);
+        assertThat(again.jsonPath().getString("id")).isNotEqualTo(first.jsonPath().getString("id"));
+        assertThat(again.header("X-MDB-Charged-USD")).isEqualTo(first.header("X-MDB-Charged-USD")).isNotEqualTo("0");
+        assertThat(totals().getLong("calls")).isEqualTo(2);
+        assertThat(totals().getLong("replays")).isZero();
+    }
+
+    @Test
+    void aFailedFirstAttemptIsNotReplayed() {
+        configure("{\"error_502_rate\": 1.0}");
+        String body = chat("openai/gpt-4o", "Retry me", null, false);
+        withKey("job-5", body).then().statusCode(502);
+        configure("{\"error_502_rate\": 0}");
+        Response retry = withKey("job-5", body);
+        retry.then().statusCode(200);
+        assertThat(retry.header("X-MDB-Charged-USD")).isNotEqualTo("0");
+    }
+}

@@ -1,0 +1,106 @@
+package dev.llmfleet.providersim.http;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+@QuarkusTest
+class LimitsAndFaultsTest extends SimTestSupport {
+
+    @Test
+    void tooManyConcurrentRequestsAnswer429WithRetryAfter() throws Exception {
+        configure("{\"max_concurrent_requests\": 1, \"latency_base_ms\": 400}");
+        CompletableFuture<Response> slow = CompletableFuture.supplyAsync(() -> complete(chat("openai/gpt-4o-mini", "slow", 10, false)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> totals().getInt("in_flight") == 1);
+
+        Response limited = complete(chat("openai/gpt-4o-mini", "second", 10, false));
+        limited.then().statusCode(429);
+        assertThat(Integer.parseInt(limited.header("Retry-After"))).isGreaterThanOrEqualTo(1);
+        assertThat(limited.jsonPath().getString("error.code")).isEqualTo("rate_limit_exceeded");
+        assertThat(limited.header("X-MDB-Charged-USD")).isEqualTo("0");
+
+        assertThat(slow.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        // The slot is released once the answer is out.
+        await().atMost(Duration.ofSeconds(5)).until(() -> totals().getInt("in_flight") == 0);
+        configure("{\"latency_base_ms\": 0}");
+        complete(chat("openai/gpt-4o-mini", "third", 10, false)).then().statusCode(200);
+        assertThat(totals().getLong("errors.'429'")).isEqualTo(1);
+    }
+
+    @Test
+    void requestsPerMinuteAreLimitedPerKey() {
+        configure("{\"requests_per_minute\": 2}");
+        complete(chat("openai/gpt-4o-mini", "one", 5, false)).then().statusCode(200);
+        complete(chat("openai/gpt-4o-mini", "two", 5, false)).then().statusCode(200);
+        Response limited = complete(chat("openai/gpt-4o-mini", "three", 5, false));
+        limited.then().statusCode(429);
+        assertThat(Integer.parseInt(limited.header("Retry-After"))).isBetween(1, 60);
+        // Another key has its own window.
+        given().header("Authorization", "Bearer other-key").contentType(ContentType.JSON)
+                .body(chat("openai/gpt-4o-mini", "three", 5, false)).post("/v1/chat/completions").then().statusCode(200);
+    }
+
+    @Test
+    void injectedServerErrorsAreNotCharged() {
+        configure("{\"error_503_rate\": 1.0}");
+        Response r = complete(chat("openai/gpt-4o", "fail", null, false));
+        r.then().statusCode(503);
+        assertThat(r.header("X-MDB-Charged-USD")).isEqualTo("0");
+        assertThat(r.jsonPath().getString("error.type")).isEqualTo("server_error");
+
+        configure("{\"error_503_rate\": 0, \"error_500_rate\": 1.0}");
+        complete(chat("openai/gpt-4o", "fail", null, false)).then().statusCode(500);
+        configure("{\"error_500_rate\": 0, \"error_502_rate\": 1.0}");
+        complete(chat("openai/gpt-4o", "fail", null, false)).then().statusCode(502);
+
+        configure("{\"error_502_rate\": 0, \"unavailable_models\": [\"openai/gpt-4o\"]}");
+        Response unavailable = complete(chat("openai/gpt-4o", "fail", null, false));
+        unavailable.then().statusCode(503);
+        assertThat(unavailable.jsonPath().getString("error.code")).isEqualTo("model_unavailable");
+        complete(chat("openai/gpt-4o-mini", "fine", null, false)).then().statusCode(200);
+
+        assertThat(totals().getLong("calls")).isEqualTo(1);
+        assertThat(totals().getLong("errors.'503'")).isEqualTo(2);
+        assertThat(totals().getLong("errors.'500'")).isEqualTo(1);
+        assertThat(totals().getLong("errors.'502'")).isEqualTo(1);
+    }
+
+    @Test
+    void latencyAndStallsComeFromTimers() {
+        configure("{\"latency_base_ms\": 100, \"latency_per_token_ms\": 10}");
+        long start = System.nanoTime();
+        complete(chat("openai/gpt-4o-mini", "timed", 10, false)).then().statusCode(200);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(200));
+
+        configure("{\"latency_base_ms\": 0, \"latency_per_token_ms\": 0, \"stall_rate\": 1.0, \"stall_ms\": 300}");
+        start = System.nanoTime();
+        complete(chat("openai/gpt-4o-mini", "stalled", 10, false)).then().statusCode(200);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+    }
+
+    @Test
+    void runtimeSettingsAreValidatedAllOrNothing() {
+        given().contentType(ContentType.JSON).body("{\"error_500_rate\": 2}").post("/admin/config").then().statusCode(400);
+        given().contentType(ContentType.JSON).body("{\"no_such_setting\": 1}").post("/admin/config").then().statusCode(400);
+        given().contentType(ContentType.JSON).body("{\"latency_base_ms\": 5, \"stream_charge_mode\": \"pigeon\"}")
+                .post("/admin/config").then().statusCode(400);
+        var config = given().get("/admin/config").then().statusCode(200).extract().jsonPath();
+        assertThat(config.getLong("latency_base_ms")).isZero();
+
+        var updated = given().contentType(ContentType.JSON)
+                .body("{\"stream_charge_mode\": \"trailer\", \"idempotency_mode\": \"ignore\", \"balance_usd\": \"42.5\"}")
+                .post("/admin/config").then().statusCode(200).extract().jsonPath();
+        assertThat(updated.getString("stream_charge_mode")).isEqualTo("trailer");
+        assertThat(updated.getString("idempotency_mode")).isEqualTo("ignore");
+        assertThat(updated.getString("balance_usd")).isEqualTo("42.5");
+    }
+}
