@@ -128,9 +128,13 @@ public class CompletionPipeline {
         });
     }
 
-    /** Serves a stored answer (cache hit or idempotent replay): no provider call, charged 0. */
+    /**
+     * Serves a stored answer (cache hit or idempotent replay): no provider call, charged 0. An async job's
+     * replay records no usage: the job's first run already did, under the same request id.
+     */
     private Completion reuse(StoredAnswer stored, String source, PreparedRequest prepared, CompletionContext context, long started) {
-        usage.record(new UsageRecorded(UsageRecorded.SCHEMA_VERSION, context.requestId(), context.jobId(), context.lane(),
+        boolean recordUsage = "cache".equals(source) || !CompletionContext.ASYNC.equals(context.lane());
+        if (recordUsage) usage.record(new UsageRecorded(UsageRecorded.SCHEMA_VERSION, context.requestId(), context.jobId(), context.lane(),
                 context.feature(), context.tenant(), prepared.modelAsked(), stored.modelUsed(), stored.promptTokens(),
                 stored.completionTokens(), BigDecimal.ZERO, null, "none", "cache".equals(source), stored.chargedUsd(),
                 "cache".equals(source) ? "ok" : "replay", 200, millisSince(started), 0, Instant.now()));

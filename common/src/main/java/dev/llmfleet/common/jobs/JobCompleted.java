@@ -1,0 +1,14 @@
+package dev.llmfleet.common.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
+import java.time.Instant;
+
+/** A job finished, well or not (topic {@code llm.results}, key = job id; also the callback's body). */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record JobCompleted(String schemaVersion, String jobId, JobStatus status, String feature, String model,
+                           String chargedUsd, JsonNode result, String error, int attempts, Instant finishedAt) {
+    public static final String SCHEMA_VERSION = "1.0";
+}

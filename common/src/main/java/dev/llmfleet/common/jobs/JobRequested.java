@@ -1,0 +1,26 @@
+package dev.llmfleet.common.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
+import java.time.Instant;
+
+/**
+ * A job was accepted (topics {@code llm.jobs.high|normal|bulk}; {@code llm.jobs.retry} once it failed
+ * transiently), key = job id.
+ *
+ * @param request     the OpenAI chat body, as validated at intake
+ * @param attempt     deliveries so far that reached the pipeline (0 on first submission)
+ * @param notBefore   a retry's earliest start; null to run at once
+ * @param callbackUrl where to POST the result, or null
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record JobRequested(String schemaVersion, String jobId, String tenant, String feature, Priority priority,
+                           JsonNode request, String callbackUrl, int attempt, Instant notBefore, Instant submittedAt) {
+    public static final String SCHEMA_VERSION = "1.0";
+
+    public JobRequested retry(Instant at) {
+        return new JobRequested(schemaVersion, jobId, tenant, feature, priority, request, callbackUrl, attempt + 1, at, submittedAt);
+    }
+}

@@ -1,0 +1,24 @@
+package dev.llmfleet.common.jobs;
+
+import com.fasterxml.jackson.annotation.JsonValue;
+
+import java.util.Locale;
+
+/** Where an async job is in its life; the JSON names are DESIGN.md's. */
+public enum JobStatus {
+    QUEUED, RUNNING, SUCCEEDED, FAILED, DEAD_LETTERED, CANCELLED;
+
+    @JsonValue
+    public String json() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static JobStatus of(String json) {
+        return valueOf(json.toUpperCase(Locale.ROOT));
+    }
+
+    /** A job in a final state never runs again by itself. */
+    public boolean terminal() {
+        return this == SUCCEEDED || this == FAILED || this == DEAD_LETTERED || this == CANCELLED;
+    }
+}

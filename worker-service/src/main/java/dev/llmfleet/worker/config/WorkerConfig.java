@@ -1,0 +1,97 @@
+package dev.llmfleet.worker.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+/** How the async lane runs jobs: concurrency, rate, priorities, retries and callbacks. Scaling is a change here, not in code. */
+@ConfigMapping(prefix = "fleet.worker")
+public interface WorkerConfig {
+
+    /** Adaptive concurrency (AIMD): provider calls in flight grow while calls succeed and halve on throttling. */
+    Concurrency concurrency();
+
+    /** Most jobs started per second by this worker (0 = no rate limit, concurrency alone bounds it). */
+    @WithDefault("0")
+    double maxJobsPerSecond();
+
+    /** Share of free slots each priority gets when all three wait: high, normal, bulk (lower is never starved to zero). */
+    Weights weights();
+
+    /** Deliveries of one job before it is dead-lettered (each delivery already retries in-line). */
+    @WithDefault("6")
+    int maxAttempts();
+
+    /** Backoff of a job sent to the retry topic: full jitter between 0 and min(max, initial * 2^attempt). */
+    @WithDefault("2s")
+    Duration retryInitialBackoff();
+
+    /** Upper bound of a job's retry backoff. */
+    @WithDefault("5m")
+    Duration retryMaxBackoff();
+
+    /** Wait before retrying jobs while the provider's balance is depleted (402). */
+    @WithDefault("30s")
+    Duration balancePause();
+
+    /** Callback delivery. */
+    Callbacks callbacks();
+
+    /** Adaptive concurrency settings. */
+    interface Concurrency {
+        /** Jobs in flight at start. */
+        @WithDefault("8")
+        int initial();
+
+        /** Floor of the adaptive limit. */
+        @WithDefault("1")
+        int min();
+
+        /** Ceiling of the adaptive limit. */
+        @WithDefault("64")
+        int max();
+
+        /** Factor applied to the limit on a throttling signal (429, overload). */
+        @WithDefault("0.7")
+        double decrease();
+
+        /** Shortest time between two decreases, so one burst of 429s counts once. */
+        @WithDefault("1s")
+        Duration decreaseCooldown();
+
+        /**
+         * Provider calls the whole fleet may have in flight (the provider's per-key limit), shared with the
+         * interactive lane, which draws first; 0 when unknown (then AIMD alone finds the room).
+         */
+        @WithDefault("0")
+        int providerBudget();
+
+        /** Slots kept free for interactive bursts on top of what interactive traffic uses now. */
+        @WithDefault("2")
+        int interactiveReserve();
+    }
+
+    /** Priority weights. */
+    interface Weights {
+        @WithDefault("6")
+        int high();
+
+        @WithDefault("3")
+        int normal();
+
+        @WithDefault("1")
+        int bulk();
+    }
+
+    /** Callback delivery settings. */
+    interface Callbacks {
+        /** Attempts to POST a result to its callback URL. */
+        @WithDefault("4")
+        int attempts();
+
+        /** Allow callbacks to loopback and private addresses (tests, in-cluster receivers). */
+        @WithDefault("false")
+        boolean allowPrivate();
+    }
+}

@@ -1,0 +1,77 @@
+package dev.llmfleet.worker.messaging;
+
+import dev.llmfleet.common.jobs.JobCompleted;
+import dev.llmfleet.common.messaging.Topics;
+import dev.llmfleet.worker.service.JobRunner;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.Outgoing;
+
+import java.util.Optional;
+
+/**
+ * The async lane's consumers: one stream per job topic, each running up to {@code prefetch} jobs at
+ * once (the {@link dev.llmfleet.worker.service.ConcurrencyLimiter} decides which actually call the
+ * provider). A consumed record is acknowledged — and its offset becomes committable — only when its
+ * outcome is durable: the result on {@code llm.results}, or the job on the retry or dead-letter topic.
+ */
+@ApplicationScoped
+public class JobConsumer {
+    private final JobRunner runner;
+    private final int prefetch;
+
+    public JobConsumer(JobRunner runner, @ConfigProperty(name = "fleet.worker.prefetch", defaultValue = "128") int prefetch) {
+        this.runner = runner;
+        this.prefetch = prefetch;
+    }
+
+    @Incoming("llm-jobs-high")
+    @Outgoing("llm-results")
+    public Multi<Message<JobCompleted>> high(Multi<Message<String>> records) {
+        return run(records, Topics.JOBS_HIGH);
+    }
+
+    @Incoming("llm-jobs-normal")
+    @Outgoing("llm-results")
+    public Multi<Message<JobCompleted>> normal(Multi<Message<String>> records) {
+        return run(records, Topics.JOBS_NORMAL);
+    }
+
+    @Incoming("llm-jobs-bulk")
+    @Outgoing("llm-results")
+    public Multi<Message<JobCompleted>> bulk(Multi<Message<String>> records) {
+        return run(records, Topics.JOBS_BULK);
+    }
+
+    @Incoming("llm-jobs-retry")
+    @Outgoing("llm-results")
+    public Multi<Message<JobCompleted>> retry(Multi<Message<String>> records) {
+        return run(records, Topics.JOBS_RETRY);
+    }
+
+    private Multi<Message<JobCompleted>> run(Multi<Message<String>> records, String topic) {
+        return records
+                .onItem().transformToUni(record -> runner.run(record.getPayload(), key(record), topic)
+                        .chain(result -> result.isPresent()
+                                ? Uni.createFrom().item(Optional.of(resultMessage(record, result.get())))
+                                : Uni.createFrom().completionStage(record::ack).replaceWith(Optional.<Message<JobCompleted>>empty())))
+                .merge(prefetch)
+                .select().where(Optional::isPresent)
+                .map(Optional::get);
+    }
+
+    /** The result message acknowledges the consumed record once the broker has the result. */
+    private static Message<JobCompleted> resultMessage(Message<String> record, JobCompleted result) {
+        return record.withPayload(result).addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(result.jobId()).build());
+    }
+
+    private static String key(Message<String> record) {
+        return record.getMetadata(IncomingKafkaRecordMetadata.class).map(m -> String.valueOf(m.getKey())).orElse(null);
+    }
+}

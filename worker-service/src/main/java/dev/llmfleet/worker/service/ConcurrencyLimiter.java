@@ -1,0 +1,172 @@
+package dev.llmfleet.worker.service;
+
+import dev.llmfleet.common.jobs.Priority;
+import dev.llmfleet.worker.config.WorkerConfig;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * How many jobs run at once, and which waits least. The limit adapts (AIMD): it creeps up by one per
+ * "limit" successes and is cut by a factor on a throttling signal (429, overload), at most once per
+ * cooldown; a ceiling leaves the provider room the interactive lane is using. Free slots go to the
+ * priorities by smooth weighted round robin, so high goes first and bulk is never starved to zero.
+ * Nothing here blocks: a job waits as a pending {@link Uni}.
+ */
+@ApplicationScoped
+public class ConcurrencyLimiter {
+    /** How a finished job ended, as far as the limit is concerned. */
+    public enum Signal { OK, THROTTLED, OTHER }
+
+    private final WorkerConfig.Concurrency settings;
+    private final Map<Priority, Integer> weights = new EnumMap<>(Priority.class);
+    private final Map<Priority, ArrayDeque<UniEmitter<? super Permit>>> waiting = new EnumMap<>(Priority.class);
+    private final Map<Priority, Integer> current = new EnumMap<>(Priority.class);
+    private final LongSupplier clock;
+    private double limit;
+    private int ceiling;
+    private int inFlight;
+    private long lastDecrease;
+
+    @Inject
+    public ConcurrencyLimiter(WorkerConfig config, MeterRegistry registry) {
+        this(config, System::nanoTime);
+        Gauge.builder("fleet.worker.concurrency.limit", this, ConcurrencyLimiter::limit)
+                .description("Jobs the worker lets run at once now (adaptive)").register(registry);
+        Gauge.builder("fleet.worker.concurrency.in.flight", this, ConcurrencyLimiter::inFlight)
+                .description("Jobs running now").register(registry);
+        for (Priority priority : Priority.values()) {
+            Gauge.builder("fleet.worker.jobs.waiting", this, l -> l.waiting(priority)).tag("priority", priority.json())
+                    .description("Jobs fetched from Kafka waiting for a slot").register(registry);
+        }
+    }
+
+    ConcurrencyLimiter(WorkerConfig config, LongSupplier clock) {
+        this.settings = config.concurrency();
+        this.clock = clock;
+        this.limit = settings.initial();
+        this.ceiling = settings.max();
+        this.lastDecrease = clock.getAsLong() - settings.decreaseCooldown().toNanos();
+        weights.put(Priority.HIGH, config.weights().high());
+        weights.put(Priority.NORMAL, config.weights().normal());
+        weights.put(Priority.BULK, config.weights().bulk());
+        for (Priority priority : Priority.values()) {
+            waiting.put(priority, new ArrayDeque<>());
+            current.put(priority, 0);
+        }
+    }
+
+    /** A slot to run one job; give it back with {@link #release(Permit, Signal)}. */
+    public static final class Permit {
+        private boolean released;
+    }
+
+    public Uni<Permit> acquire(Priority priority) {
+        return Uni.createFrom().emitter(emitter -> {
+            List<Runnable> grants;
+            synchronized (this) {
+                waiting.get(priority).add(emitter);
+                grants = dispatch();
+            }
+            grants.forEach(Runnable::run);
+        });
+    }
+
+    public void release(Permit permit, Signal signal) {
+        List<Runnable> grants;
+        synchronized (this) {
+            if (permit.released) {
+                return;
+            }
+            permit.released = true;
+            inFlight--;
+            adapt(signal);
+            grants = dispatch();
+        }
+        grants.forEach(Runnable::run);
+    }
+
+    /** Caps the limit at what the provider has left after the interactive lane (called as that changes). */
+    public void ceiling(int value) {
+        List<Runnable> grants;
+        synchronized (this) {
+            ceiling = Math.max(settings.min(), Math.min(settings.max(), value));
+            grants = dispatch();
+        }
+        grants.forEach(Runnable::run);
+    }
+
+    private void adapt(Signal signal) {
+        if (signal == Signal.OK) {
+            limit = Math.min(settings.max(), limit + 1.0 / Math.max(1.0, limit));
+        } else if (signal == Signal.THROTTLED) {
+            long now = clock.getAsLong();
+            if (now - lastDecrease >= settings.decreaseCooldown().toNanos()) {
+                limit = Math.max(settings.min(), limit * settings.decrease());
+                lastDecrease = now;
+            }
+        }
+    }
+
+    /** Grants free slots to waiters, weighted by priority; the grants run outside the lock. */
+    private List<Runnable> dispatch() {
+        List<Runnable> grants = new ArrayList<>();
+        while (inFlight < effectiveLimit()) {
+            Priority next = pick();
+            if (next == null) {
+                break;
+            }
+            UniEmitter<? super Permit> emitter = waiting.get(next).poll();
+            inFlight++;
+            grants.add(() -> emitter.complete(new Permit()));
+        }
+        return grants;
+    }
+
+    /** Smooth weighted round robin over the priorities that have waiters. */
+    private Priority pick() {
+        Priority best = null;
+        int total = 0;
+        for (Priority priority : Priority.values()) {
+            if (waiting.get(priority).isEmpty()) {
+                continue;
+            }
+            int weight = weights.get(priority);
+            total += weight;
+            current.put(priority, current.get(priority) + weight);
+            if (best == null || current.get(priority) > current.get(best)) {
+                best = priority;
+            }
+        }
+        if (best != null) {
+            current.put(best, current.get(best) - total);
+        }
+        return best;
+    }
+
+    synchronized int effectiveLimit() {
+        return Math.max(settings.min(), Math.min((int) limit, ceiling));
+    }
+
+    synchronized double limit() {
+        return Math.min(limit, ceiling);
+    }
+
+    synchronized int inFlight() {
+        return inFlight;
+    }
+
+    synchronized int waiting(Priority priority) {
+        return waiting.get(priority).size();
+    }
+}

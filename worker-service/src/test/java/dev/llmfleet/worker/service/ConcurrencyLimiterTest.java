@@ -1,0 +1,104 @@
+package dev.llmfleet.worker.service;
+
+import dev.llmfleet.common.jobs.Priority;
+import dev.llmfleet.worker.config.WorkerConfig;
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ConcurrencyLimiterTest {
+    private final AtomicLong clock = new AtomicLong();
+
+    private ConcurrencyLimiter limiter(Map<String, String> settings) {
+        WorkerConfig config = new SmallRyeConfigBuilder()
+                .withSources(new PropertiesConfigSource(settings, "test", 500))
+                .withConverter(Duration.class, 100, new DurationConverter())
+                .withMapping(WorkerConfig.class)
+                .build().getConfigMapping(WorkerConfig.class);
+        return new ConcurrencyLimiter(config, clock::get);
+    }
+
+    @Test
+    void grantsUpToTheLimitAndQueuesTheRest() {
+        ConcurrencyLimiter limiter = limiter(Map.of("fleet.worker.concurrency.initial", "2"));
+        List<ConcurrencyLimiter.Permit> granted = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            limiter.acquire(Priority.NORMAL).subscribe().with(granted::add);
+        }
+        assertThat(granted).hasSize(2);
+        assertThat(limiter.waiting(Priority.NORMAL)).isEqualTo(3);
+        limiter.release(granted.get(0), ConcurrencyLimiter.Signal.OTHER);
+        assertThat(granted).hasSize(3);
+        limiter.release(granted.get(0), ConcurrencyLimiter.Signal.OTHER);
+        assertThat(limiter.inFlight()).as("a permit released twice counts once").isEqualTo(2);
+    }
+
+    @Test
+    void highGoesFirstButBulkIsNeverStarved() {
+        ConcurrencyLimiter limiter = limiter(Map.of("fleet.worker.concurrency.initial", "1", "fleet.worker.concurrency.max", "1"));
+        List<ConcurrencyLimiter.Permit> first = new ArrayList<>();
+        limiter.acquire(Priority.BULK).subscribe().with(first::add);
+        Map<Priority, Integer> served = new EnumMap<>(Priority.class);
+        List<ConcurrencyLimiter.Permit> permits = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            for (Priority priority : Priority.values()) {
+                limiter.acquire(priority).subscribe().with(permit -> {
+                    served.merge(priority, 1, Integer::sum);
+                    permits.add(permit);
+                });
+            }
+        }
+        ConcurrencyLimiter.Permit running = first.get(0);
+        for (int i = 0; i < 100; i++) {
+            limiter.release(running, ConcurrencyLimiter.Signal.OTHER);
+            running = permits.get(permits.size() - 1);
+        }
+        assertThat(served.get(Priority.HIGH)).isEqualTo(60);
+        assertThat(served.get(Priority.NORMAL)).isEqualTo(30);
+        assertThat(served.get(Priority.BULK)).isEqualTo(10);
+    }
+
+    @Test
+    void throttlingCutsTheLimitOncePerCooldownAndSuccessGrowsItBack() {
+        ConcurrencyLimiter limiter = limiter(Map.of("fleet.worker.concurrency.initial", "20", "fleet.worker.concurrency.max", "40"));
+        List<ConcurrencyLimiter.Permit> permits = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            limiter.acquire(Priority.BULK).subscribe().with(permits::add);
+        }
+        limiter.release(permits.get(0), ConcurrencyLimiter.Signal.THROTTLED);
+        limiter.release(permits.get(1), ConcurrencyLimiter.Signal.THROTTLED);
+        assertThat(limiter.limit()).isEqualTo(14.0);
+        clock.addAndGet(Duration.ofSeconds(2).toNanos());
+        limiter.release(permits.get(2), ConcurrencyLimiter.Signal.THROTTLED);
+        assertThat(limiter.limit()).isCloseTo(9.8, org.assertj.core.data.Offset.offset(1e-9));
+        for (int i = 0; i < 50; i++) {
+            List<ConcurrencyLimiter.Permit> one = new ArrayList<>();
+            limiter.acquire(Priority.BULK).subscribe().with(one::add);
+            limiter.release(one.get(0), ConcurrencyLimiter.Signal.OK);
+        }
+        assertThat(limiter.limit()).isGreaterThan(13);
+    }
+
+    @Test
+    void theCeilingLeavesRoomForTheInteractiveLane() {
+        ConcurrencyLimiter limiter = limiter(Map.of("fleet.worker.concurrency.initial", "30"));
+        limiter.ceiling(5);
+        List<ConcurrencyLimiter.Permit> granted = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            limiter.acquire(Priority.HIGH).subscribe().with(granted::add);
+        }
+        assertThat(granted).hasSize(5);
+        limiter.ceiling(8);
+        assertThat(granted).hasSize(8);
+    }
+}
