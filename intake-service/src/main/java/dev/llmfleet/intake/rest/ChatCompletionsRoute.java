@@ -7,6 +7,7 @@ import dev.llmfleet.common.config.FleetConfig;
 import dev.llmfleet.common.pipeline.Completion;
 import dev.llmfleet.common.pipeline.CompletionContext;
 import dev.llmfleet.common.pipeline.CompletionPipeline;
+import dev.llmfleet.intake.service.InteractiveLoadReporter;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Context;
@@ -44,11 +45,13 @@ public class ChatCompletionsRoute {
     private final CompletionPipeline pipeline;
     private final ObjectMapper mapper;
     private final FleetConfig config;
+    private final InteractiveLoadReporter load;
 
-    public ChatCompletionsRoute(CompletionPipeline pipeline, ObjectMapper mapper, FleetConfig config) {
+    public ChatCompletionsRoute(CompletionPipeline pipeline, ObjectMapper mapper, FleetConfig config, InteractiveLoadReporter load) {
         this.pipeline = pipeline;
         this.mapper = mapper;
         this.config = config;
+        this.load = load;
     }
 
     void register(@Observes Router router) {
@@ -61,6 +64,8 @@ public class ChatCompletionsRoute {
     private void handle(RoutingContext ctx) {
         String requestId = "req_" + UUID.randomUUID().toString().replace("-", "");
         HttpServerResponse response = ctx.response().putHeader(REQUEST_ID_HEADER, requestId);
+        load.begin();
+        ctx.addEndHandler(ended -> load.end());
         CompletionContext context;
         JsonNode body;
         try {

@@ -1,0 +1,47 @@
+package dev.llmfleet.intake.service;
+
+import dev.llmfleet.common.capacity.InteractiveLoad;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.mutiny.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Counts interactive requests in flight on this instance and publishes the recent peak to Redis
+ * ({@link InteractiveLoad}), so the async lane leaves the provider room for users who are waiting.
+ */
+@ApplicationScoped
+public class InteractiveLoadReporter {
+    private final String instance = UUID.randomUUID().toString();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger peak = new AtomicInteger();
+    private final ReactiveRedisDataSource redis;
+    private final Vertx vertx;
+
+    public InteractiveLoadReporter(ReactiveRedisDataSource redis, Vertx vertx) {
+        this.redis = redis;
+        this.vertx = vertx;
+    }
+
+    void start(@Observes StartupEvent ignored) {
+        vertx.setPeriodic(InteractiveLoad.PUBLISH_MILLIS, id -> publish());
+    }
+
+    public void begin() {
+        peak.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+    }
+
+    public void end() {
+        inFlight.decrementAndGet();
+    }
+
+    private void publish() {
+        int recentPeak = peak.getAndSet(inFlight.get());
+        redis.hash(String.class).hset(InteractiveLoad.KEY, instance, InteractiveLoad.encode(recentPeak, System.currentTimeMillis()))
+                .subscribe().with(ignored -> { }, failure -> { });
+    }
+}

@@ -1,0 +1,49 @@
+package dev.llmfleet.worker.service;
+
+import dev.llmfleet.common.capacity.InteractiveLoad;
+import dev.llmfleet.worker.config.WorkerConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.mutiny.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Keeps the worker inside what the provider has left: when the provider's concurrency budget is known,
+ * the limiter's ceiling is that budget minus the interactive lane's recent peak minus a reserve.
+ * If Redis cannot be read the last ceiling stays; AIMD on 429s still protects the provider.
+ */
+@ApplicationScoped
+public class CapacityWatcher {
+    private final ConcurrencyLimiter limiter;
+    private final WorkerConfig.Concurrency settings;
+    private final ReactiveRedisDataSource redis;
+    private final Vertx vertx;
+    private final AtomicInteger interactive = new AtomicInteger();
+
+    public CapacityWatcher(ConcurrencyLimiter limiter, WorkerConfig config, ReactiveRedisDataSource redis, Vertx vertx,
+                           MeterRegistry registry) {
+        this.limiter = limiter;
+        this.settings = config.concurrency();
+        this.redis = redis;
+        this.vertx = vertx;
+        registry.gauge("fleet.worker.interactive.in.flight", interactive);
+    }
+
+    void start(@Observes StartupEvent ignored) {
+        if (settings.providerBudget() > 0) {
+            vertx.setPeriodic(InteractiveLoad.PUBLISH_MILLIS, id -> refresh());
+        }
+    }
+
+    private void refresh() {
+        redis.hash(String.class).hgetall(InteractiveLoad.KEY).subscribe().with(entries -> {
+            int load = InteractiveLoad.total(entries, System.currentTimeMillis());
+            interactive.set(load);
+            limiter.ceiling(settings.providerBudget() - load - settings.interactiveReserve());
+        }, failure -> { });
+    }
+}
