@@ -5,6 +5,7 @@ import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
 import com.knuddels.jtokkit.api.IntArrayList;
 import dev.llmfleet.common.api.ChatMessage;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.List;
  * Token counts from a real BPE tokenizer (o200k_base, the GPT-4o family's). Other vendors tokenise
  * differently, so for them this is an estimate; the provider's usage stays the truth.
  */
+@Startup
 @ApplicationScoped
 public class TokenCounter {
     /** OpenAI chat accounting: each message costs its tokens plus a few for the framing. */
@@ -21,6 +23,11 @@ public class TokenCounter {
     static final int PER_REPLY = 3;
 
     private final Encoding encoding = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.O200K_BASE);
+
+    public TokenCounter() {
+        // loading the BPE ranks takes seconds: do it at start-up, never on an event loop serving a request
+        encoding.countTokens("warm up");
+    }
 
     public int count(String text) {
         return encoding.countTokens(text);

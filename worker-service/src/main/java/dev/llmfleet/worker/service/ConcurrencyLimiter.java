@@ -35,6 +35,7 @@ public class ConcurrencyLimiter {
     private final LongSupplier clock;
     private double limit;
     private int ceiling;
+    private double share = 1.0;
     private int inFlight;
     private long lastDecrease;
 
@@ -91,6 +92,19 @@ public class ConcurrencyLimiter {
             permit.released = true;
             inFlight--;
             adapt(signal);
+            grants = dispatch();
+        }
+        grants.forEach(Runnable::run);
+    }
+
+    /**
+     * The share of its limit the async lane may use (billing's balance state): 1 runs freely, less slows it
+     * down, 0 pauses it — jobs then wait unstarted, their records uncommitted in Kafka.
+     */
+    public void share(double value) {
+        List<Runnable> grants;
+        synchronized (this) {
+            share = Math.max(0.0, Math.min(1.0, value));
             grants = dispatch();
         }
         grants.forEach(Runnable::run);
@@ -155,7 +169,11 @@ public class ConcurrencyLimiter {
     }
 
     synchronized int effectiveLimit() {
-        return Math.max(settings.min(), Math.min((int) limit, ceiling));
+        if (share <= 0.0) {
+            return 0;
+        }
+        int adaptive = Math.max(settings.min(), Math.min((int) limit, ceiling));
+        return Math.max(1, (int) Math.floor(adaptive * share));
     }
 
     synchronized double limit() {

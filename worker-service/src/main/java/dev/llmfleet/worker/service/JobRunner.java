@@ -44,18 +44,20 @@ public class JobRunner {
     private final ConcurrencyLimiter limiter;
     private final JobPublisher publisher;
     private final CallbackSender callbacks;
+    private final BalanceGate balance;
     private final WorkerConfig config;
     private final ObjectMapper mapper;
     private final MeterRegistry registry;
     private final Backoff retryBackoff;
 
     public JobRunner(CompletionPipeline pipeline, JobStore jobs, ConcurrencyLimiter limiter, JobPublisher publisher,
-                     CallbackSender callbacks, WorkerConfig config, ObjectMapper mapper, MeterRegistry registry) {
+                     CallbackSender callbacks, BalanceGate balance, WorkerConfig config, ObjectMapper mapper, MeterRegistry registry) {
         this.pipeline = pipeline;
         this.jobs = jobs;
         this.limiter = limiter;
         this.publisher = publisher;
         this.callbacks = callbacks;
+        this.balance = balance;
         this.config = config;
         this.mapper = mapper;
         this.registry = registry;
@@ -150,7 +152,8 @@ public class JobRunner {
             LOG.errorf(failure, "job %s failed unexpectedly", job.jobId());
         }
         if (error.status() == 402) {
-            // a spent balance is not the job's fault: wait for a top-up without using up its attempts
+            // a spent balance is not the job's fault: pause the lane, wait for a top-up without using up its attempts
+            balance.onDepleted();
             return requeue(job, job.retry(Instant.now().plus(config.balancePause())), error, "paused");
         }
         boolean transient_ = error.status() == 429 || error.status() >= 500;

@@ -1,0 +1,70 @@
+package dev.llmfleet.loadtest;
+
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** The options every load-test command shares: what to send, how, and when to fail. */
+public class LoadOptions {
+    @Option(names = "--stages", required = true, paramLabel = "RATExDURATION[,...]",
+            description = "Open-loop stages, e.g. 200x30s,500x30s (rate in requests/s; duration in ms, s or m).")
+    String stages;
+
+    @Option(names = "--warmup", paramLabel = "RATExDURATION",
+            description = "Before stage 1, send this much load to each target with every prompt marked (so it warms the JVMs "
+                    + "without priming any cache); not part of the tables, listed under warmup in the JSON.")
+    String warmup;
+
+    @Option(names = "--workload", required = true, paramLabel = "FILE",
+            description = "Workload JSONL: {id, lane, feature, priority, request, expect} per line; replayed from the top when exhausted.")
+    Path workload;
+
+    @Option(names = "--lane", defaultValue = "all", paramLabel = "interactive|async|all",
+            description = "Which lane's lines to send (default: ${DEFAULT-VALUE}).")
+    String lane;
+
+    @Option(names = "--include-rejects", description = "Also send lines marked expect: reject (skipped by default).")
+    boolean includeRejects;
+
+    @Option(names = "--api-key", defaultValue = "${env:MDB_API_KEY:-mdb_sim_local}", paramLabel = "KEY",
+            description = "Sent as Authorization: Bearer KEY (default: $MDB_API_KEY or mdb_sim_local).")
+    String apiKey;
+
+    @Option(names = "--no-cache", description = "Send Cache-Control: no-cache, so intake skips its answer cache lookup.")
+    boolean noCache;
+
+    @Option(names = "--connections", defaultValue = "256", paramLabel = "N",
+            description = "Connection pool size per target; requests beyond it queue, and the wait counts as latency (default: ${DEFAULT-VALUE}).")
+    int connections;
+
+    @Option(names = "--timeout", defaultValue = "30s", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Connect and idle timeout per request; also how long a stage waits for its last answers (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Option(names = "--cost-creep-threshold", defaultValue = "10", paramLabel = "PERCENT",
+            description = "Flag a stage whose charged USD per request exceeds the first stage's by more than this (default: ${DEFAULT-VALUE}%%).")
+    double costCreepThresholdPercent;
+
+    @Option(names = "--no-fail-on-creep", description = "Warn about cost creep but exit 0.")
+    boolean noFailOnCreep;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON to FILE.")
+    Path json;
+
+    Workload.Lane laneFilter() {
+        try {
+            return Workload.Lane.valueOf(lane.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("bad --lane '" + lane + "'; expected interactive, async or all");
+        }
+    }
+
+    /** Reads {@code 30s}, {@code 500ms} or {@code 2m} the same way stages do. */
+    static final class DurationConverter implements picocli.CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            return Stage.parse("1x" + value).duration();
+        }
+    }
+}
