@@ -28,9 +28,12 @@ final class FleetHarness {
     /** The fleet shared by the test classes of this run, started on first use and stopped when the JVM exits. */
     static synchronized Fleet shared() {
         if (shared == null) {
-            shared = start("shared", Map.of(Fleet.INTAKE, Map.of("JAVA_TOOL_OPTIONS",
-                    "-Dfleet.features." + CAPPED_FEATURE + ".max-cost-usd=" + CAPPED_USD
-                            + " -Dfleet.features." + CAPPED_FEATURE + ".cache-enabled=false")));
+            // callbacks go to a receiver on this machine, which production settings refuse
+            shared = start("shared", Map.of(
+                    Fleet.INTAKE, Map.of("JAVA_TOOL_OPTIONS", "-Dfleet.features." + CAPPED_FEATURE + ".max-cost-usd=" + CAPPED_USD
+                                    + " -Dfleet.features." + CAPPED_FEATURE + ".cache-enabled=false",
+                            "FLEET_JOBS_ALLOW_PRIVATE_CALLBACKS", "true"),
+                    Fleet.WORKER, Map.of("FLEET_WORKER_CALLBACKS_ALLOW_PRIVATE", "true")));
             Runtime.getRuntime().addShutdownHook(new Thread(shared::close, "fleet-shutdown"));
         }
         return shared;

@@ -26,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class InteractiveLaneTest {
     private static Fleet fleet;
     private static Simulator sim;
-    private static UsageEvents usage;
+    private static TopicReader usage;
     private static String intake;
 
     @BeforeAll
@@ -34,7 +34,7 @@ class InteractiveLaneTest {
         fleet = FleetHarness.shared();
         sim = FleetHarness.simulator(fleet);
         intake = fleet.service(Fleet.INTAKE).url() + "/v1/chat/completions";
-        usage = new UsageEvents(fleet.kafkaBootstrapServers());
+        usage = new TopicReader(fleet.kafkaBootstrapServers(), "llm.usage");
     }
 
     @AfterAll

@@ -14,12 +14,21 @@ import java.math.BigDecimal;
  * @param chargedUsd what the call cost, when known before the body (null for a stream charged at its end)
  * @param balanceUsd the provider's balance after the call, when known before the body
  * @param source     how the answer was made: {@code provider}, {@code cache} or {@code replay}
+ * @param replayedChargeUsd when this answer replays one already paid for (the fleet's or the provider's
+ *                   idempotent replay), what that first call cost; null otherwise. A job's cost is
+ *                   {@code chargedUsd} plus this, however often it had to be asked.
  */
 public record Completion(String requestId, String modelUsed, String source, BigDecimal chargedUsd, BigDecimal balanceUsd,
-                         JsonNode body, Multi<String> events, Uni<Charge> settled) {
+                         JsonNode body, Multi<String> events, Uni<Charge> settled, BigDecimal replayedChargeUsd) {
 
     /** What a finished call cost and the balance it left (null when unknown). */
     public record Charge(BigDecimal chargedUsd, BigDecimal balanceUsd) {
+    }
+
+    /** What the answer cost in all: this call's charge plus a replayed first call's. */
+    public BigDecimal totalCostUsd() {
+        BigDecimal now = chargedUsd == null ? BigDecimal.ZERO : chargedUsd;
+        return replayedChargeUsd == null ? now : now.add(replayedChargeUsd);
     }
 
     public boolean cacheHit() {

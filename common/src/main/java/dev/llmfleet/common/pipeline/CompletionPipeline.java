@@ -138,12 +138,13 @@ public class CompletionPipeline {
                 context.feature(), context.tenant(), prepared.modelAsked(), stored.modelUsed(), stored.promptTokens(),
                 stored.completionTokens(), BigDecimal.ZERO, null, "none", "cache".equals(source), stored.chargedUsd(),
                 "cache".equals(source) ? "ok" : "replay", 200, millisSince(started), 0, Instant.now()));
+        BigDecimal replayed = "replay".equals(source) ? stored.chargedUsd() : null;
         if (prepared.request().stream()) {
             return new Completion(context.requestId(), stored.modelUsed(), source, BigDecimal.ZERO, null, null,
                     StreamRelay.replay(mapper, stored, prepared.includeUsage()),
-                    Uni.createFrom().item(new Completion.Charge(BigDecimal.ZERO, null)));
+                    Uni.createFrom().item(new Completion.Charge(BigDecimal.ZERO, null)), replayed);
         }
-        return new Completion(context.requestId(), stored.modelUsed(), source, BigDecimal.ZERO, null, stored.completion(), null, null);
+        return new Completion(context.requestId(), stored.modelUsed(), source, BigDecimal.ZERO, null, stored.completion(), null, null, replayed);
     }
 
     private Uni<Completion> call(PreparedRequest prepared, CompletionContext context, long started, String cacheKey) {
@@ -196,11 +197,16 @@ public class CompletionPipeline {
             charged = prices.cost(reply.model(), promptTokens, completionTokens);
             chargeSource = "estimated";
         }
+        // the provider replayed an answer it charged for earlier (a call whose answer we lost in a crash):
+        // nothing is charged now, and the first charge can only be priced from the price book
+        BigDecimal replayed = reply.replayed() ? prices.cost(reply.model(), promptTokens, completionTokens) : null;
         usage.record(new UsageRecorded(UsageRecorded.SCHEMA_VERSION, context.requestId(), context.jobId(), context.lane(),
                 context.feature(), context.tenant(), prepared.modelAsked(), reply.model(), promptTokens, completionTokens,
                 charged, reply.balanceHeader(), chargeSource, false, null, "ok", 200, millisSince(started), trace.calls(), Instant.now()));
-        StoredAnswer answer = new StoredAnswer(json, reply.model(), promptTokens, completionTokens, charged);
-        Completion completion = new Completion(context.requestId(), reply.model(), "provider", charged, reply.balanceHeader(), json, null, null);
+        StoredAnswer answer = new StoredAnswer(json, reply.model(), promptTokens, completionTokens,
+                replayed == null ? charged : replayed);
+        Completion completion = new Completion(context.requestId(), reply.model(), "provider", charged, reply.balanceHeader(),
+                json, null, null, replayed);
         return store.keep(answers, answer).replaceWith(completion);
     }
 

@@ -59,7 +59,7 @@ final class StreamRelay {
                 .onCancellation().invoke(() -> settle("cancelled", reply, prepared, context, started, trace, targets, state, done, settled));
         BigDecimal upFront = reply.chargedHeader();
         return new Completion(context.requestId(), reply.model(), "provider", upFront, upFront == null ? null : reply.balanceHeader(),
-                null, events, Uni.createFrom().completionStage(settled));
+                null, events, Uni.createFrom().completionStage(settled), null);
     }
 
     private void settle(String status, ProviderReply reply, PreparedRequest prepared, CompletionContext context, long started,

@@ -79,6 +79,7 @@ public class ProviderClient {
                 .onItem().transformToUni(req -> req.send(payload))
                 .onItem().transformToUni(response -> {
                     MultiMap headers = response.headers().getDelegate();
+                    boolean replayed = "true".equalsIgnoreCase(headers.get(config.idempotencyReplayHeader()));
                     Supplier<MultiMap> trailers = () -> response.trailers().getDelegate();
                     if (response.statusCode() != 200) {
                         return response.body().onItem().transform(error -> { throw failure(response, error); });
@@ -86,9 +87,9 @@ public class ProviderClient {
                     if (stream) {
                         // the stream is subscribed after this Uni completes: hold the data until then
                         response.pause();
-                        return Uni.createFrom().item(new ProviderReply(model, headers, null, response.toMulti(), trailers));
+                        return Uni.createFrom().item(new ProviderReply(model, headers, null, response.toMulti(), trailers, replayed));
                     }
-                    return response.body().map(full -> new ProviderReply(model, headers, full, null, trailers));
+                    return response.body().map(full -> new ProviderReply(model, headers, full, null, trailers, replayed));
                 })
                 .onFailure(e -> !(e instanceof ProviderException))
                 .transform(e -> ProviderException.noAnswer("provider unreachable: " + e.getClass().getSimpleName()

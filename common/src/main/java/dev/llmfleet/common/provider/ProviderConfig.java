@@ -23,6 +23,10 @@ public interface ProviderConfig {
     @WithDefault("Idempotency-Key")
     String idempotencyHeader();
 
+    /** Header by which the provider marks an idempotent replay (nothing charged now, charged on the first call). */
+    @WithDefault("X-MDB-Idempotent-Replay")
+    String idempotencyReplayHeader();
+
     /** How long a streamed answer may stay silent before the connection is dropped. */
     @WithDefault("30s")
     Duration idleTimeout();

@@ -9,9 +9,11 @@ import java.util.function.Supplier;
 
 /**
  * A successful provider answer: its headers and either the whole body (JSON) or the body as it
- * streams (SSE). {@code trailers} is read after the stream ended.
+ * streams (SSE). {@code trailers} is read after the stream ended. {@code replayed}: the provider says
+ * this answer replays an earlier call with the same idempotency key (charged then, not now).
  */
-public record ProviderReply(String model, MultiMap headers, Buffer body, Multi<Buffer> stream, Supplier<MultiMap> trailers) {
+public record ProviderReply(String model, MultiMap headers, Buffer body, Multi<Buffer> stream, Supplier<MultiMap> trailers,
+                            boolean replayed) {
     public static final String CHARGED_HEADER = "X-MDB-Charged-USD";
     public static final String BALANCE_HEADER = "X-MDB-Balance-USD";
 

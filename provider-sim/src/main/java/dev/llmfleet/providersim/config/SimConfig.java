@@ -33,6 +33,10 @@ public interface SimConfig {
     @WithDefault("Idempotency-Key")
     String idempotencyHeader();
 
+    /** Response header set to {@code true} on an answer replayed for a repeated idempotency key (already charged once). */
+    @WithDefault("X-MDB-Idempotent-Replay")
+    String idempotencyReplayHeader();
+
     /** {@code honour}: a repeated idempotency key replays the first answer at no charge; {@code ignore}: every call is new. */
     @WithDefault("honour")
     IdempotencyMode idempotencyMode();
@@ -56,6 +60,11 @@ public interface SimConfig {
     /** Latency per generated output token, in milliseconds (streams spread tokens over this time). */
     @WithDefault("0")
     long latencyPerTokenMs();
+
+    /** Share (0..1) of completion calls answered with HTTP 429 {@code rate_limit_exceeded} (random throttling). */
+    @WithName("error-429-rate")
+    @WithDefault("0")
+    double error429Rate();
 
     /** Share (0..1) of completion calls answered with HTTP 500. */
     @WithName("error-500-rate")

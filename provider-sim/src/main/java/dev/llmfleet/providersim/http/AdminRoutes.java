@@ -48,6 +48,7 @@ public class AdminRoutes {
         Map<String, Object> fixed = new LinkedHashMap<>();
         fixed.put("cost_cap_header", config.costCapHeader());
         fixed.put("idempotency_header", config.idempotencyHeader());
+        fixed.put("idempotency_replay_header", config.idempotencyReplayHeader());
         fixed.put("idempotency_window_seconds", config.idempotencyWindow().toSeconds());
         fixed.put("idempotency_max_entries", config.idempotencyMaxEntries());
         fixed.put("api_keys_restricted", config.apiKeys().isPresent());

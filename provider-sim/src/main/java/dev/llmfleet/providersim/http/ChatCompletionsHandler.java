@@ -34,6 +34,7 @@ public class ChatCompletionsHandler {
     private final ApiKeys apiKeys;
     private final String costCapHeader;
     private final String idempotencyHeader;
+    private final String replayHeader;
 
     @Inject
     public ChatCompletionsHandler(ChatService chat, SettingsService settings, RateLimiter limiter, Ledger ledger,
@@ -46,6 +47,7 @@ public class ChatCompletionsHandler {
         this.apiKeys = apiKeys;
         this.costCapHeader = config.costCapHeader();
         this.idempotencyHeader = config.idempotencyHeader();
+        this.replayHeader = config.idempotencyReplayHeader();
     }
 
     void handle(RoutingContext ctx) {
@@ -92,6 +94,8 @@ public class ChatCompletionsHandler {
                 if (failure == null) {
                     ledger.countReplay();
                     RuntimeSettings s = settings.get();
+                    // Tells a client that lost the first answer that this call was already charged once.
+                    ctx.response().putHeader(replayHeader, "true");
                     CompletionWriter.deliver(ctx, completion, request.stream(), new CompletionWriter.Delivery(
                             BigDecimal.ZERO, ledger.balance(), s.streamChargeMode(), 0, 0, false));
                 } else {

@@ -73,7 +73,7 @@ public class ChatService {
                         + " tokens) costs more than the cost cap of " + costCapHeader.trim() + " USD.");
             }
         }
-        injectServerError(settings);
+        injectFault(settings);
         if (ledger.balance().signum() <= 0) {
             // Fast path only; Ledger.debit re-checks under its lock.
             throw ApiException.insufficientBalance();
@@ -110,15 +110,19 @@ public class ChatService {
         return total;
     }
 
-    private static void injectServerError(RuntimeSettings s) {
-        double total = s.error500Rate() + s.error502Rate() + s.error503Rate();
+    /** One roll decides the injected fault, if any: 429, 500, 502 or 503 in proportion to their rates. */
+    private static void injectFault(RuntimeSettings s) {
+        double total = s.error429Rate() + s.error500Rate() + s.error502Rate() + s.error503Rate();
         if (total <= 0) {
             return;
         }
         double roll = ThreadLocalRandom.current().nextDouble();
-        if (roll < s.error500Rate()) {
+        if (roll < s.error429Rate()) {
+            // Random throttling, as a busy provider does regardless of the client's own rate.
+            throw ApiException.rateLimited("Rate limit reached for requests. Please retry after 1 second.", 1);
+        } else if (roll < s.error429Rate() + s.error500Rate()) {
             throw ApiException.serverError(500);
-        } else if (roll < s.error500Rate() + s.error502Rate()) {
+        } else if (roll < s.error429Rate() + s.error500Rate() + s.error502Rate()) {
             throw ApiException.serverError(502);
         } else if (roll < total) {
             throw ApiException.serverError(503);

@@ -15,6 +15,7 @@ import java.util.TreeSet;
 public record RuntimeSettings(
         long latencyBaseMs,
         long latencyPerTokenMs,
+        @JsonProperty("error_429_rate") double error429Rate,
         @JsonProperty("error_500_rate") double error500Rate,
         @JsonProperty("error_502_rate") double error502Rate,
         @JsonProperty("error_503_rate") double error503Rate,
@@ -33,13 +34,14 @@ public record RuntimeSettings(
         requireNonNegative("stall_ms", stallMs);
         requireNonNegative("max_concurrent_requests", maxConcurrentRequests);
         requireNonNegative("requests_per_minute", requestsPerMinute);
+        requireRate("error_429_rate", error429Rate);
         requireRate("error_500_rate", error500Rate);
         requireRate("error_502_rate", error502Rate);
         requireRate("error_503_rate", error503Rate);
         requireRate("stall_rate", stallRate);
         requireRate("drop_stream_rate", dropStreamRate);
-        if (error500Rate + error502Rate + error503Rate > 1.0 + 1e-9) {
-            throw new IllegalArgumentException("error_500_rate + error_502_rate + error_503_rate must not exceed 1");
+        if (error429Rate + error500Rate + error502Rate + error503Rate > 1.0 + 1e-9) {
+            throw new IllegalArgumentException("error_429_rate + error_500_rate + error_502_rate + error_503_rate must not exceed 1");
         }
         if (streamChargeMode == null || idempotencyMode == null) {
             throw new IllegalArgumentException("stream_charge_mode and idempotency_mode are required");
@@ -49,7 +51,7 @@ public record RuntimeSettings(
     }
 
     public static RuntimeSettings from(SimConfig c) {
-        return new RuntimeSettings(c.latencyBaseMs(), c.latencyPerTokenMs(), c.error500Rate(), c.error502Rate(),
+        return new RuntimeSettings(c.latencyBaseMs(), c.latencyPerTokenMs(), c.error429Rate(), c.error500Rate(), c.error502Rate(),
                 c.error503Rate(), c.stallRate(), c.stallMs(), c.dropStreamRate(), c.unavailableModels().orElse(Set.of()),
                 c.maxConcurrentRequests(), c.requestsPerMinute(), c.streamChargeMode(), c.idempotencyMode());
     }

@@ -14,6 +14,8 @@ import static org.awaitility.Awaitility.await;
 @QuarkusTest
 class IdempotencyTest extends SimTestSupport {
 
+    private static final String REPLAY_HEADER = "X-MDB-Idempotent-Replay";
+
     private static Response withKey(String key, String body) {
         return api().header("Idempotency-Key", key).body(body).post("/v1/chat/completions");
     }
@@ -28,13 +30,38 @@ class IdempotencyTest extends SimTestSupport {
         assertThat(again.jsonPath().getString("id")).isEqualTo(first.jsonPath().getString("id"));
         assertThat(again.header("X-MDB-Charged-USD")).isEqualTo("0");
         assertThat(usd(again.header("X-MDB-Balance-USD"))).isEqualByComparingTo(usd(first.header("X-MDB-Balance-USD")));
+        // Only the replay says it is one.
+        assertThat(first.header(REPLAY_HEADER)).isNull();
+        assertThat(again.header(REPLAY_HEADER)).isEqualTo("true");
 
         var totals = totals();
         assertThat(totals.getLong("calls")).isEqualTo(1);
         assertThat(totals.getLong("replays")).isEqualTo(1);
         assertThat(usd(totals.getString("charged_usd"))).isEqualByComparingTo(usd(first.header("X-MDB-Charged-USD")));
         // A different key is a different call.
-        assertThat(withKey("job-2", body).header("X-MDB-Charged-USD")).isNotEqualTo("0");
+        Response other = withKey("job-2", body);
+        assertThat(other.header("X-MDB-Charged-USD")).isNotEqualTo("0");
+        assertThat(other.header(REPLAY_HEADER)).isNull();
+    }
+
+    @Test
+    void streamedReplaySaysItIsAReplay() {
+        Response first = withKey("job-6", chat("openai/gpt-4o-mini", "Stream me", null, true));
+        first.then().statusCode(200).contentType("text/event-stream");
+        assertThat(first.header(REPLAY_HEADER)).isNull();
+
+        Response replay = withKey("job-6", chat("openai/gpt-4o-mini", "Stream me", null, true));
+        replay.then().statusCode(200).contentType("text/event-stream");
+        assertThat(replay.header(REPLAY_HEADER)).isEqualTo("true");
+        assertThat(replay.header("X-MDB-Charged-USD")).isEqualTo("0");
+        assertThat(sseData(replay.asString())).isEqualTo(sseData(first.asString()));
+
+        // A JSON repeat of the streamed call is a replay too.
+        Response json = withKey("job-6", chat("openai/gpt-4o-mini", "Stream me", null, false));
+        json.then().statusCode(200);
+        assertThat(json.header(REPLAY_HEADER)).isEqualTo("true");
+        assertThat(totals().getLong("calls")).isEqualTo(1);
+        assertThat(totals().getLong("replays")).isEqualTo(2);
     }
 
     @Test
@@ -48,6 +75,8 @@ class IdempotencyTest extends SimTestSupport {
         assertThat(repeat.statusCode()).isEqualTo(200);
         assertThat(repeat.jsonPath().getString("id")).isEqualTo(original.jsonPath().getString("id"));
         assertThat(repeat.header("X-MDB-Charged-USD")).isEqualTo("0");
+        assertThat(repeat.header(REPLAY_HEADER)).isEqualTo("true");
+        assertThat(original.header(REPLAY_HEADER)).isNull();
         assertThat(totals().getLong("calls")).isEqualTo(1);
         assertThat(totals().getLong("replays")).isEqualTo(1);
     }
@@ -60,6 +89,7 @@ class IdempotencyTest extends SimTestSupport {
         Response again = withKey("job-4", body);
         assertThat(again.jsonPath().getString("id")).isNotEqualTo(first.jsonPath().getString("id"));
         assertThat(again.header("X-MDB-Charged-USD")).isEqualTo(first.header("X-MDB-Charged-USD")).isNotEqualTo("0");
+        assertThat(again.header(REPLAY_HEADER)).isNull();
         assertThat(totals().getLong("calls")).isEqualTo(2);
         assertThat(totals().getLong("replays")).isZero();
     }
@@ -73,5 +103,6 @@ class IdempotencyTest extends SimTestSupport {
         Response retry = withKey("job-5", body);
         retry.then().statusCode(200);
         assertThat(retry.header("X-MDB-Charged-USD")).isNotEqualTo("0");
+        assertThat(retry.header(REPLAY_HEADER)).isNull();
     }
 }

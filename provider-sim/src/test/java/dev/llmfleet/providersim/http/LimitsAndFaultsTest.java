@@ -75,6 +75,50 @@ class LimitsAndFaultsTest extends SimTestSupport {
     }
 
     @Test
+    void injectedRateLimitsAnswer429WithRetryAfterAndChargeNothing() {
+        configure("{\"error_429_rate\": 1.0}");
+        Response limited = complete(chat("openai/gpt-4o", "throttled", null, false));
+        limited.then().statusCode(429);
+        assertThat(limited.header("Retry-After")).isEqualTo("1");
+        assertThat(limited.header("X-MDB-Charged-USD")).isEqualTo("0");
+        assertThat(usd(limited.header("X-MDB-Balance-USD"))).isEqualByComparingTo(START_BALANCE);
+        assertThat(limited.jsonPath().getString("error.code")).isEqualTo("rate_limit_exceeded");
+        assertThat(limited.jsonPath().getString("error.type")).isEqualTo("rate_limit_error");
+        // Streams are throttled before the first byte too.
+        complete(chat("openai/gpt-4o", "throttled", null, true)).then().statusCode(429).header("Retry-After", "1");
+
+        configure("{\"error_429_rate\": 0}");
+        complete(chat("openai/gpt-4o", "fine", null, false)).then().statusCode(200);
+
+        var totals = totals();
+        assertThat(totals.getLong("requests")).isEqualTo(3);
+        assertThat(totals.getLong("calls")).isEqualTo(1);
+        assertThat(totals.getLong("errors.'429'")).isEqualTo(2);
+        assertThat(given().get("/admin/config").then().statusCode(200).extract().jsonPath().getDouble("error_429_rate")).isZero();
+    }
+
+    @Test
+    void injectedFaultRatesShareOneRoll() {
+        // 429 plus the server errors may not exceed 1 in total; the rejected update changes nothing.
+        given().contentType(ContentType.JSON).body("{\"error_429_rate\": 0.5, \"error_503_rate\": 0.6}")
+                .post("/admin/config").then().statusCode(400);
+        given().contentType(ContentType.JSON).body("{\"error_429_rate\": -0.1}").post("/admin/config").then().statusCode(400);
+        var config = given().get("/admin/config").then().statusCode(200).extract().jsonPath();
+        assertThat(config.getDouble("error_429_rate")).isZero();
+        assertThat(config.getDouble("error_503_rate")).isZero();
+
+        configure("{\"error_429_rate\": 0.5, \"error_503_rate\": 0.5}");
+        int n = 40;
+        for (int i = 0; i < n; i++) {
+            assertThat(complete(chat("openai/gpt-4o-mini", "roll " + i, 5, false)).statusCode()).isIn(429, 503);
+        }
+        var totals = totals();
+        assertThat(totals.getLong("errors.'429'") + totals.getLong("errors.'503'")).isEqualTo(n);
+        assertThat(totals.getLong("calls")).isZero();
+        assertThat(usd(totals.getString("charged_usd"))).isZero();
+    }
+
+    @Test
     void latencyAndStallsComeFromTimers() {
         configure("{\"latency_base_ms\": 100, \"latency_per_token_ms\": 10}");
         long start = System.nanoTime();
@@ -95,6 +139,7 @@ class LimitsAndFaultsTest extends SimTestSupport {
                 .post("/admin/config").then().statusCode(400);
         var config = given().get("/admin/config").then().statusCode(200).extract().jsonPath();
         assertThat(config.getLong("latency_base_ms")).isZero();
+        assertThat(config.getString("fixed.idempotency_replay_header")).isEqualTo("X-MDB-Idempotent-Replay");
 
         var updated = given().contentType(ContentType.JSON)
                 .body("{\"stream_charge_mode\": \"trailer\", \"idempotency_mode\": \"ignore\", \"balance_usd\": \"42.5\"}")

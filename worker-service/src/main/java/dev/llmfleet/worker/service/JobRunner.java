@@ -125,7 +125,7 @@ public class JobRunner {
 
     private Uni<Optional<JobCompleted>> succeed(JobRequested job, JobRecord started, Completion completion) {
         Instant now = Instant.now();
-        String charged = completion.chargedUsd() == null ? null : completion.chargedUsd().toPlainString();
+        String charged = completion.totalCostUsd().toPlainString();
         Map<String, Object> patch = new HashMap<>();
         patch.put("status", JobStatus.SUCCEEDED.json());
         patch.put("model", completion.modelUsed());
