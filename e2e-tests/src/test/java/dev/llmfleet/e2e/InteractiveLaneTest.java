@@ -2,6 +2,7 @@ package dev.llmfleet.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmfleet.localstack.Fleet;
+import dev.llmfleet.localstack.testing.SdkCheck;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -208,6 +209,13 @@ class InteractiveLaneTest {
         stream.body().lines().filter(l -> l.startsWith("data: {")).forEach(l -> text.append(Http.json(l.substring(6)).at("/choices/0/delta/content").asText("")));
         assertThat(text.toString()).isEqualTo(answer);
         assertThat(sim.calls()).isEqualTo(1);
+    }
+
+    @Test
+    void theOfficialOpenAiSdkStreamsAndNonStreamsThroughIntake() throws Exception {
+        SdkCheck.Result check = SdkCheck.run(FleetHarness.home(), fleet.service(Fleet.INTAKE).url() + "/v1", "unused-by-intake");
+        assertThat(check.passed()).as("sdk-check through intake failed:%n%s", check.output()).isTrue();
+        assertThat(sim.calls()).isEqualTo(2);
     }
 
     @Test

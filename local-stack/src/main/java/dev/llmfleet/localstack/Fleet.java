@@ -70,35 +70,39 @@ public final class Fleet implements AutoCloseable {
     }
 
     private void startAll() {
+        // Kafka and the simulator start side by side: the simulator needs neither Kafka nor Redis
+        CompletableFuture<Void> stack = CompletableFuture.completedFuture(null);
         if (options.kafka() == null) {
-            ownStack = LocalStack.start();
-            kafka = ownStack.kafkaBootstrapServers();
-            redis = ownStack.redisUrl();
-        } else {
-            kafka = options.kafka();
-            redis = options.redis();
+            stack = CompletableFuture.runAsync(() -> ownStack = LocalStack.start());
         }
+        List<ServiceProcess> launched = new ArrayList<>();
         if (options.mdbBaseUrl() == null) {
-            ServiceProcess sim = define(PROVIDER_SIM, Map.of());
-            sim.start(START_TIMEOUT);
+            ServiceProcess sim = define(PROVIDER_SIM, Map.of()).launch();
+            launched.add(sim);
             providerUrl = sim.url() + "/v1";
         } else {
             providerUrl = options.mdbBaseUrl();
         }
+        join(stack);
+        kafka = ownStack != null ? ownStack.kafkaBootstrapServers() : options.kafka();
+        redis = ownStack != null ? ownStack.redisUrl() : options.redis();
         Map<String, String> shared = new HashMap<>();
         shared.put("KAFKA_BOOTSTRAP_SERVERS", kafka);
         shared.put("REDIS_URL", redis);
         shared.put("MDB_BASE_URL", providerUrl);
         shared.put("MDB_API_KEY", options.mdbApiKey());
-        List<ServiceProcess> launched = new ArrayList<>();
         for (String name : SERVICES) {
             launched.add(define(name, shared).launch());
         }
         // JVMs start in parallel; readiness is awaited together so start time is the slowest, not the sum
+        join(CompletableFuture.allOf(launched.stream()
+                .map(service -> CompletableFuture.runAsync(() -> service.awaitReady(START_TIMEOUT)))
+                .toArray(CompletableFuture[]::new)));
+    }
+
+    private static void join(CompletableFuture<?> future) {
         try {
-            CompletableFuture.allOf(launched.stream()
-                    .map(service -> CompletableFuture.runAsync(() -> service.awaitReady(START_TIMEOUT)))
-                    .toArray(CompletableFuture[]::new)).join();
+            future.join();
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException cause ? cause : e;
         }
@@ -106,6 +110,8 @@ public final class Fleet implements AutoCloseable {
 
     private ServiceProcess define(String name, Map<String, String> shared) {
         Map<String, String> env = new HashMap<>(shared);
+        // a service whose launcher dies (even by SIGKILL) stops itself instead of lingering
+        env.put("LLMFLEET_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
         env.putAll(options.env().getOrDefault(name, Map.of()));
         int port = options.ports().getOrDefault(name, 0);
         ServiceProcess service = new ServiceProcess(name,
@@ -151,12 +157,12 @@ public final class Fleet implements AutoCloseable {
         return env;
     }
 
-    /** Stops the services first (they flush to Kafka), then the simulator, then Kafka and Redis. */
+    /** Stops the services and the simulator together (they flush to Kafka), then Kafka and Redis. */
     @Override
     public void close() {
-        List<ServiceProcess> reverse = new ArrayList<>(services.values());
-        java.util.Collections.reverse(reverse);
-        reverse.forEach(ServiceProcess::stop);
+        CompletableFuture.allOf(services.values().stream()
+                .map(service -> CompletableFuture.runAsync(service::stop))
+                .toArray(CompletableFuture[]::new)).join();
         if (ownStack != null) {
             ownStack.close();
         }

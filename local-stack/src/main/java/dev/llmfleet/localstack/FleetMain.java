@@ -33,7 +33,9 @@ public final class FleetMain {
     private static void up(Path home) throws IOException, InterruptedException {
         Path dotFleet = home.resolve(".fleet");
         Path envFile = dotFleet.resolve("env");
+        Path pidFile = dotFleet.resolve("launcher.pid");
         Files.createDirectories(dotFleet);
+        Files.writeString(pidFile, Long.toString(ProcessHandle.current().pid()));
         Map<String, Integer> ports = new HashMap<>();
         ports.put(Fleet.INTAKE, port("FLEET_INTAKE_PORT", 8080));
         ports.put(Fleet.WORKER, port("FLEET_WORKER_PORT", 8081));
@@ -52,6 +54,7 @@ public final class FleetMain {
             fleet = Fleet.start(new Fleet.Options(home, dotFleet.resolve("logs"), ports, null, null,
                     mdbBaseUrl, mdbApiKey, Map.of()));
         } catch (RuntimeException e) {
+            Files.deleteIfExists(pidFile);
             fail(e.getMessage());
             return;
         }
@@ -61,6 +64,7 @@ public final class FleetMain {
             fleet.close();
             try {
                 Files.deleteIfExists(envFile);
+                Files.deleteIfExists(pidFile);
             } catch (IOException e) {
                 System.err.println("could not remove " + envFile + ": " + e.getMessage());
             }

@@ -67,7 +67,7 @@ public class ProviderClient {
                 .setAbsoluteURI(base.resolve("chat/completions").toString())
                 .putHeader("Content-Type", "application/json")
                 .putHeader("Accept", stream ? "text/event-stream" : "application/json")
-                .putHeader("Authorization", "Bearer " + config.apiKey())
+                .putHeader("Authorization", "Bearer " + config.apiKey().orElse(""))
                 .putHeader(config.costCapHeader(), costCap.toPlainString())
                 .putHeader(config.idempotencyHeader(), idempotencyKey)
                 .setIdleTimeout(config.idleTimeout().toMillis());

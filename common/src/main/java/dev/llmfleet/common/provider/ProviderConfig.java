@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /** Where the paid provider (Model Database) is and the names of its undocumented headers. */
 @ConfigMapping(prefix = "fleet.provider")
@@ -11,9 +12,8 @@ public interface ProviderConfig {
     /** Base URL ending in {@code /v1} ({@code MDB_BASE_URL}); the simulator locally, Model Database in production. */
     String baseUrl();
 
-    /** API key ({@code MDB_API_KEY}); never logged. */
-    @WithDefault("")
-    String apiKey();
+    /** API key ({@code MDB_API_KEY}); never logged. Absent only where no provider call is ever made (billing without top-ups). */
+    Optional<String> apiKey();
 
     /** Header carrying the per-request cost cap (the provider does not publish its name). */
     @WithDefault("X-MDB-Max-Cost-USD")

@@ -1,5 +1,6 @@
-// Drives the provider simulator with the official OpenAI Node SDK: one plain and one streamed chat
-// completion, the model list and an error. Exits non-zero on the first mismatch.
+// Drives an OpenAI-compatible endpoint (the provider simulator, or LLM Fleet's intake) with the official
+// OpenAI Node SDK: one plain and one streamed chat completion, the model list and an error. Exits
+// non-zero on the first mismatch. The prompt carries a nonce, so no cache can answer it for free.
 // Usage: MDB_BASE_URL=http://127.0.0.1:8090/v1 [MDB_API_KEY=...] node sdk-check.mjs
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
@@ -13,7 +14,7 @@ const client = new OpenAI({ baseURL, apiKey: process.env.MDB_API_KEY ?? 'mdb_sdk
 const model = 'openai/gpt-4o-mini';
 const messages = [
   { role: 'system', content: 'You are a concise assistant.' },
-  { role: 'user', content: 'Say something about caching.' },
+  { role: 'user', content: `Say something about caching (check ${process.pid}-${Date.now()}).` },
 ];
 
 async function plain() {
