@@ -15,7 +15,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * The async lane obeys the balance: billing's state sets the share of capacity it may use (paused at
  * CRITICAL and DEPLETED, slowed at LOW), and a 402 seen here pauses it at once, without waiting for
  * billing, so no worker keeps hammering an empty account. A 402 pause lifts when billing reports a
- * balance above CRITICAL published after it, or after {@code balance-pause}, when one probe job may try.
+ * balance above CRITICAL published after it, or after {@code balance-pause}. While paused, one probe job
+ * runs every {@code balance-pause}: its usage event tells billing the balance, so a top-up made outside the
+ * fleet is noticed and the lane resumes by itself.
  */
 @ApplicationScoped
 public class BalanceGate {
@@ -32,6 +34,11 @@ public class BalanceGate {
         this.vertx = vertx;
         this.pauseMillis = config.balancePause().toMillis();
         registry.gauge("fleet.worker.async.share", this, gate -> gate.share());
+        vertx.setPeriodic(pauseMillis, id -> {
+            if (share() == 0) {
+                limiter.probe();
+            }
+        });
     }
 
     /** Billing published a new balance state. */

@@ -110,6 +110,26 @@ public class ConcurrencyLimiter {
         grants.forEach(Runnable::run);
     }
 
+    /**
+     * While paused, lets one waiting job run if none is running: a probe whose usage event carries a fresh
+     * balance reading, so billing notices a top-up made outside the fleet and the lane can resume.
+     */
+    public void probe() {
+        UniEmitter<? super Permit> emitter = null;
+        synchronized (this) {
+            if (effectiveLimit() == 0 && inFlight == 0) {
+                Priority next = pick();
+                if (next != null) {
+                    emitter = waiting.get(next).poll();
+                    inFlight++;
+                }
+            }
+        }
+        if (emitter != null) {
+            emitter.complete(new Permit());
+        }
+    }
+
     /** Caps the limit at what the provider has left after the interactive lane (called as that changes). */
     public void ceiling(int value) {
         List<Runnable> grants;

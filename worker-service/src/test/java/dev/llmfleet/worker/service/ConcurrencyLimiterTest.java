@@ -101,4 +101,22 @@ class ConcurrencyLimiterTest {
         limiter.ceiling(8);
         assertThat(granted).hasSize(8);
     }
+
+    @Test
+    void aZeroShareHoldsEveryJobExceptOneProbeAtATime() {
+        ConcurrencyLimiter limiter = limiter(Map.of("fleet.worker.concurrency.initial", "10"));
+        limiter.share(0);
+        List<ConcurrencyLimiter.Permit> granted = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            limiter.acquire(Priority.NORMAL).subscribe().with(granted::add);
+        }
+        assertThat(granted).isEmpty();
+        limiter.probe();
+        limiter.probe();
+        assertThat(granted).hasSize(1);
+        limiter.release(granted.get(0), ConcurrencyLimiter.Signal.OK);
+        assertThat(granted).hasSize(1);
+        limiter.share(0.5);
+        assertThat(granted).hasSize(3);
+    }
 }
