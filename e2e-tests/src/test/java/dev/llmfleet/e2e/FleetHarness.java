@@ -47,6 +47,12 @@ final class FleetHarness {
                 null, API_KEY, env));
     }
 
+    /** A fleet with a Kafka and Redis of its own too (a clean ledger, no other test's jobs). */
+    static Fleet startOwn(String testName, Map<String, Map<String, String>> env) {
+        Path logs = home().resolve("e2e-tests/target/fleet-logs").resolve(testName);
+        return Fleet.start(new Fleet.Options(home(), logs, Map.of(), null, null, null, API_KEY, env));
+    }
+
     static Simulator simulator(Fleet fleet) {
         return new Simulator(fleet.service(Fleet.PROVIDER_SIM).url());
     }

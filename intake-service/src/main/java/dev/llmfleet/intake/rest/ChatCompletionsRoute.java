@@ -7,6 +7,7 @@ import dev.llmfleet.common.config.FleetConfig;
 import dev.llmfleet.common.pipeline.Completion;
 import dev.llmfleet.common.pipeline.CompletionContext;
 import dev.llmfleet.common.pipeline.CompletionPipeline;
+import dev.llmfleet.common.validation.RequestTags;
 import dev.llmfleet.intake.service.InteractiveLoadReporter;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -23,7 +24,6 @@ import jakarta.enterprise.event.Observes;
 
 import java.io.IOException;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /**
  * The interactive lane: OpenAI-compatible {@code POST /v1/chat/completions}, plain JSON or SSE. A Vert.x
@@ -40,7 +40,6 @@ public class ChatCompletionsRoute {
     public static final String BALANCE_HEADER = "X-MDB-Balance-USD";
     /** Bodies above this are validated on a worker thread: tokenising them would hold the event loop. */
     static final int LARGE_BODY_BYTES = 64 * 1024;
-    private static final Pattern FEATURE = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     private final CompletionPipeline pipeline;
     private final ObjectMapper mapper;
@@ -87,16 +86,9 @@ public class ChatCompletionsRoute {
     }
 
     private CompletionContext context(HttpServerRequest request, String requestId) {
-        String feature = request.getHeader(FEATURE_HEADER);
-        if (feature == null || feature.isBlank()) {
-            feature = config.defaultFeature();
-        } else if (!FEATURE.matcher(feature).matches()) {
-            throw FleetException.invalid("invalid_feature", FEATURE_HEADER + " must be 1-64 letters, digits, '.', '_' or '-'.");
-        }
+        String feature = RequestTags.feature(request.getHeader(FEATURE_HEADER), FEATURE_HEADER, config.defaultFeature());
         String idempotencyKey = request.getHeader("Idempotency-Key");
-        if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 255)) {
-            throw FleetException.invalid("invalid_idempotency_key", "Idempotency-Key must be 1-255 characters.");
-        }
+        RequestTags.checkIdempotencyKey(idempotencyKey);
         String cacheControl = request.getHeader("Cache-Control");
         boolean bypass = cacheControl != null && (cacheControl.contains("no-cache") || cacheControl.contains("no-store"));
         return new CompletionContext(requestId, CompletionContext.INTERACTIVE, feature, "default", null, idempotencyKey, bypass);

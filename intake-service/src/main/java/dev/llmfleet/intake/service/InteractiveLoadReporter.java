@@ -2,6 +2,7 @@ package dev.llmfleet.intake.service;
 
 import dev.llmfleet.common.capacity.InteractiveLoad;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,8 +28,14 @@ public class InteractiveLoadReporter {
         this.vertx = vertx;
     }
 
+    private long timer = -1;
+
     void start(@Observes StartupEvent ignored) {
-        vertx.setPeriodic(InteractiveLoad.PUBLISH_MILLIS, id -> publish());
+        timer = vertx.setPeriodic(InteractiveLoad.PUBLISH_MILLIS, id -> publish());
+    }
+
+    void stop(@Observes ShutdownEvent ignored) {
+        vertx.cancelTimer(timer);
     }
 
     public void begin() {

@@ -5,7 +5,9 @@ import dev.llmfleet.common.billing.BalanceStateChanged;
 import dev.llmfleet.worker.config.WorkerConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.mutiny.core.Vertx;
+import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import java.time.Instant;
@@ -28,17 +30,22 @@ public class BalanceGate {
     private final long pauseMillis;
     private final AtomicReference<BalanceStateChanged> latest = new AtomicReference<>();
     private volatile Instant depletedAt;
+    private final long probes;
 
     public BalanceGate(ConcurrencyLimiter limiter, Vertx vertx, WorkerConfig config, MeterRegistry registry) {
         this.limiter = limiter;
         this.vertx = vertx;
         this.pauseMillis = config.balancePause().toMillis();
         registry.gauge("fleet.worker.async.share", this, gate -> gate.share());
-        vertx.setPeriodic(pauseMillis, id -> {
+        probes = vertx.setPeriodic(pauseMillis, id -> {
             if (share() == 0) {
                 limiter.probe();
             }
         });
+    }
+
+    void stop(@Observes ShutdownEvent ignored) {
+        vertx.cancelTimer(probes);
     }
 
     /** Billing published a new balance state. */

@@ -4,6 +4,7 @@ import dev.llmfleet.common.capacity.InteractiveLoad;
 import dev.llmfleet.worker.config.WorkerConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -33,10 +34,16 @@ public class CapacityWatcher {
         registry.gauge("fleet.worker.interactive.in.flight", interactive);
     }
 
+    private long timer = -1;
+
     void start(@Observes StartupEvent ignored) {
         if (settings.providerBudget() > 0) {
-            vertx.setPeriodic(InteractiveLoad.PUBLISH_MILLIS, id -> refresh());
+            timer = vertx.setPeriodic(InteractiveLoad.PUBLISH_MILLIS, id -> refresh());
         }
+    }
+
+    void stop(@Observes ShutdownEvent ignored) {
+        vertx.cancelTimer(timer);
     }
 
     private void refresh() {

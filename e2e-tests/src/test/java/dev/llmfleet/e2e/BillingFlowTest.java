@@ -1,0 +1,129 @@
+package dev.llmfleet.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmfleet.localstack.Fleet;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Billing end to end on a fleet of its own (a clean ledger): spend reconciles with the simulator to the
+ * last digit, a draining balance raises LOW then CRITICAL once each and pauses the async lane before any
+ * 402, and after a top-up made outside the fleet every queued job finishes.
+ */
+class BillingFlowTest {
+    private static Fleet fleet;
+    private static Simulator sim;
+    private static Jobs jobs;
+    private static String intake;
+    private static String billing;
+
+    @BeforeAll
+    static void up() {
+        fleet = FleetHarness.startOwn("billing", Map.of(
+                Fleet.BILLING, Map.of(
+                        "FLEET_BILLING_LOW_BALANCE_USD", "0.40",
+                        "FLEET_BILLING_CRITICAL_BALANCE_USD", "0.20",
+                        "FLEET_BILLING_LOW_RUNWAY_HOURS", "0",
+                        "FLEET_BILLING_CRITICAL_RUNWAY_HOURS", "0",
+                        "FLEET_BILLING_STATE_HEARTBEAT", "2s"),
+                Fleet.WORKER, Map.of(
+                        "FLEET_WORKER_BALANCE_PAUSE", "3s",
+                        "FLEET_WORKER_CONCURRENCY_MAX", "8")));
+        sim = FleetHarness.simulator(fleet);
+        jobs = new Jobs(fleet.service(Fleet.INTAKE).url());
+        intake = fleet.service(Fleet.INTAKE).url() + "/v1/chat/completions";
+        billing = fleet.service(Fleet.BILLING).url() + "/v1/billing";
+    }
+
+    @AfterAll
+    static void down() {
+        if (fleet != null) {
+            fleet.close();
+        }
+    }
+
+    private static String chat(String model, String content, int maxTokens) {
+        return "{\"model\":\"" + model + "\",\"temperature\":0,\"max_tokens\":" + maxTokens
+                + ",\"messages\":[{\"role\":\"user\",\"content\":" + Http.quote(content) + "}]}";
+    }
+
+    private static JsonNode summary() {
+        return Http.json(Http.get(billing + "/summary?window=24h&by=model"));
+    }
+
+    private static void await(String what, BooleanSupplier condition, long timeoutMillis) {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (!condition.getAsBoolean()) {
+            assertThat(System.currentTimeMillis()).as("waiting for " + what).isLessThan(deadline);
+            Jobs.sleep(250);
+        }
+    }
+
+    @Test
+    void spendReconcilesAlertsComeBeforeAny402TheAsyncLanePausesAndResumesAfterATopUp() {
+        sim.reset();
+        sim.configure("{\"balance_usd\":0.80,\"latency_base_ms\":50}");
+
+        // interactive spend on several features and models, reconciled with the simulator per model
+        String[][] calls = {{"support-chat", "openai/gpt-4o"}, {"ticket-classify", "openai/gpt-4o"}, {"product-enrich", "google/gemini-2.0-flash"}};
+        int requests = 0;
+        for (int i = 0; i < 12; i++) {
+            String[] call = calls[i % calls.length];
+            HttpResponse<String> response = Http.post(intake, chat(call[1], "Spend " + UUID.randomUUID(), 60), "X-Fleet-Feature", call[0]);
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            requests++;
+        }
+        int expected = requests;
+        await("the ledger to hold every call", () -> summary().path("requests").asInt() == expected, 30_000);
+        JsonNode totals = sim.totals();
+        assertThat(new BigDecimal(summary().get("total_usd").asText())).isEqualByComparingTo(sim.charged());
+        Map<String, BigDecimal> byModel = new HashMap<>();
+        summary().get("groups").forEach(g -> byModel.put(g.get("model").asText(), new BigDecimal(g.get("total_usd").asText())));
+        totals.get("by_model").fields().forEachRemaining(e ->
+                assertThat(byModel.get(e.getKey())).as(e.getKey()).isEqualByComparingTo(new BigDecimal(e.getValue().get("charged_usd").asText())));
+
+        // a backlog that would overdraw the balance: the lane must pause at CRITICAL, before any 402
+        List<ObjectNode> bodies = new ArrayList<>();
+        for (int i = 0; i < 600; i++) {
+            ObjectNode body = Http.JSON.createObjectNode().put("model", "openai/gpt-4o").put("max_tokens", 150)
+                    .put("temperature", 0).put("feature", "doc-summarize").put("priority", "bulk");
+            body.putArray("messages").addObject().put("role", "user").put("content", "Summarise report " + UUID.randomUUID());
+            bodies.add(body);
+        }
+        Set<String> ids = new java.util.LinkedHashSet<>();
+        jobs.submit(bodies, 300).forEach(o -> ids.add(o.get("id").asText()));
+        await("billing to reach CRITICAL", () -> "CRITICAL".equals(Http.json(Http.get(billing + "/balance")).path("level").asText()), 120_000);
+        Jobs.sleep(3_000);
+        long queued = ids.stream().filter(id -> "queued".equals(jobs.get(id).path("status").asText())).count();
+        assertThat(queued).as("jobs waiting while the balance is critical").isPositive();
+        assertThat(sim.totals().path("errors").path("402").asLong(0)).as("402s from the provider").isZero();
+        List<String> kinds = new ArrayList<>();
+        Http.json(Http.get(billing + "/alerts")).forEach(a -> kinds.add(a.path("kind").asText()));
+        assertThat(kinds.stream().filter(k -> k.equals("balance_low")).count()).as("LOW alerts: %s", kinds).isEqualTo(1);
+        assertThat(kinds.stream().filter(k -> k.equals("balance_critical")).count()).as("CRITICAL alerts: %s", kinds).isEqualTo(1);
+
+        // an operator tops up at the provider; the lane notices through a probe job and finishes everything
+        HttpResponse<String> topup = Http.post(fleet.service(Fleet.PROVIDER_SIM).url() + "/v1/credits/topup", "{\"amount_usd\":20}",
+                "Authorization", "Bearer " + FleetHarness.API_KEY, "Idempotency-Key", "topup-" + UUID.randomUUID());
+        assertThat(topup.statusCode()).as(topup.body()).isEqualTo(200);
+        Map<String, JsonNode> finished = jobs.awaitFinished(ids, 300_000);
+        assertThat(finished.values()).allSatisfy(job -> assertThat(job.get("status").asText()).isEqualTo("succeeded"));
+        await("the ledger to hold every job", () -> summary().path("requests").asInt() >= expected + ids.size(), 60_000);
+        assertThat(new BigDecimal(summary().get("total_usd").asText())).isEqualByComparingTo(sim.charged());
+        assertThat(Http.json(Http.get(billing + "/balance")).path("level").asText()).isEqualTo("OK");
+    }
+}

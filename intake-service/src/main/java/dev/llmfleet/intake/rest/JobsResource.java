@@ -1,0 +1,286 @@
+package dev.llmfleet.intake.rest;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import dev.llmfleet.common.api.ErrorBody;
+import dev.llmfleet.common.api.FleetException;
+import dev.llmfleet.common.config.FleetConfig;
+import dev.llmfleet.common.jobs.JobStatus;
+import dev.llmfleet.intake.config.JobsConfig;
+import dev.llmfleet.intake.rest.JobViews.BatchAccepted;
+import dev.llmfleet.intake.rest.JobViews.BatchEntry;
+import dev.llmfleet.intake.rest.JobViews.JobAccepted;
+import dev.llmfleet.intake.rest.JobViews.JobView;
+import dev.llmfleet.intake.service.BatchBodies;
+import dev.llmfleet.intake.service.JobOutcome;
+import dev.llmfleet.intake.service.JobService;
+import dev.llmfleet.intake.service.JobSubmission;
+import dev.llmfleet.intake.service.JobValidator;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+/**
+ * The async lane's API: submit one job or a batch (validated like an interactive request, stored in Redis, put on
+ * Kafka by priority; answered only once the broker has it), read a job, cancel a job that has not started.
+ */
+@Path("/v1/jobs")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Jobs", description = "Asynchronous chat completions, run by the workers at a controlled rate")
+public class JobsResource {
+    private static final Logger LOG = Logger.getLogger(JobsResource.class);
+    public static final String EXISTING_JOB_HEADER = "X-Fleet-Existing-Job";
+    static final String NDJSON = "application/x-ndjson";
+    static final String JSONL = "application/jsonl";
+    /** Bodies above this are parsed and validated on a worker thread: tokenising them would hold the event loop. */
+    static final int LARGE_BODY_BYTES = 64 * 1024;
+    /** Backstop for one batch: every send is bounded by the producer's delivery.timeout.ms long before this. */
+    private static final Duration BATCH_TIMEOUT = Duration.ofMinutes(5);
+    private static final String EXAMPLE = """
+            {"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "Summarise: ..."}],
+             "feature": "doc-summarize", "priority": "bulk", "callback_url": "https://hooks.example.com/llm"}""";
+
+    private final JobValidator validator;
+    private final JobService jobs;
+    private final FleetConfig fleet;
+    private final JobsConfig config;
+    private final ObjectReader reader;
+    private final BatchBodies batches;
+
+    public JobsResource(JobValidator validator, JobService jobs, FleetConfig fleet, JobsConfig config, ObjectMapper mapper) {
+        this.validator = validator;
+        this.jobs = jobs;
+        this.fleet = fleet;
+        this.config = config;
+        this.reader = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        this.batches = new BatchBodies(mapper);
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Submit a job", description = "An OpenAI chat body plus optional 'feature' (else X-Fleet-Feature, else the "
+            + "default feature), 'priority' (high, normal, bulk; default normal) and 'callback_url' (public http(s) URL). The same "
+            + "Idempotency-Key, or the same normalised input without one, names the same job: a resubmission answers 200 with it "
+            + "(X-Fleet-Existing-Job: true) unless it failed, was dead-lettered or cancelled, in which case it is queued again.")
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(type = SchemaType.OBJECT), examples = @ExampleObject(name = "job", value = EXAMPLE)))
+    @APIResponse(responseCode = "202", description = "Queued: the job is in Kafka",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobAccepted.class)))
+    @APIResponse(responseCode = "200", description = "The job already exists (header X-Fleet-Existing-Job: true); nothing was enqueued",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobAccepted.class)))
+    @APIResponse(responseCode = "400", description = "Invalid job (invalid_json, invalid_priority, invalid_callback_url, ...): nothing enqueued",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "404", description = "Unknown model (model_not_found): nothing enqueued",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "413", description = "Body too large",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "415", description = "Not application/json",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "503", description = "Could not be queued now (enqueue_failed); retry after Retry-After seconds",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    public Uni<Response> submit(byte[] body,
+                                @Parameter(description = "Feature when the body names none") @HeaderParam("X-Fleet-Feature") String feature,
+                                @Parameter(description = "1-255 characters; the same key names the same job") @HeaderParam("Idempotency-Key") String key) {
+        Supplier<JobSubmission> validation = () -> {
+            if (body.length > fleet.limits().maxBodyBytes()) {
+                throw new FleetException(413, "invalid_request_error", "body_too_large",
+                        "A job body holds at most " + fleet.limits().maxBodyBytes() + " bytes; use POST /v1/jobs/batch for many jobs.");
+            }
+            JobValidator.checkIdempotencyKey(key);
+            return validator.validate(parse(body), feature, key);
+        };
+        Uni<JobSubmission> validated = body.length > LARGE_BODY_BYTES
+                ? Uni.createFrom().item(validation).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                : Uni.createFrom().item(validation);
+        return validated.chain(jobs::submit).map(JobsResource::answer);
+    }
+
+    @POST
+    @Path("/batch")
+    @Consumes({MediaType.APPLICATION_JSON, NDJSON, JSONL, MediaType.TEXT_PLAIN})
+    @Operation(summary = "Submit many jobs", description = "A JSON array (application/json) or JSON Lines (application/x-ndjson, "
+            + "application/jsonl, text/plain) of job bodies as for POST /v1/jobs, each optionally with its own 'idempotency_key'. "
+            + "Each job is validated and enqueued on its own: the answer has one entry per job, in input order, either {id, status} "
+            + "or {error, line}. Answered once every accepted job is in Kafka. The Idempotency-Key header does not apply to a batch.")
+    @RequestBody(required = true, content = {
+            @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.ARRAY, implementation = Object.class)),
+            @Content(mediaType = NDJSON, schema = @Schema(type = SchemaType.STRING, description = "One job body per line"))})
+    @APIResponse(responseCode = "202", description = "One entry per job, in input order",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = BatchAccepted.class)))
+    @APIResponse(responseCode = "400", description = "The body cannot be split into jobs (invalid_json, invalid_batch, empty_batch)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "413", description = "Too many jobs (batch_too_large) or too many bytes",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "415", description = "Unsupported Content-Type",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    @Blocking
+    public Response submitBatch(byte[] body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+                                @Parameter(description = "Feature for jobs that name none") @HeaderParam("X-Fleet-Feature") String feature) {
+        // blocking on purpose: splitting and tokenising thousands of jobs is CPU work that must not hold an event loop,
+        // and the answer has to wait for every broker acknowledgement anyway
+        boolean jsonArray = contentType == null || MediaType.valueOf(contentType).isCompatible(MediaType.APPLICATION_JSON_TYPE);
+        List<Slot> slots = validateBatch(body, jsonArray, feature);
+        List<BatchEntry> entries = enqueueBatch(slots).await().atMost(BATCH_TIMEOUT);
+        return Response.accepted(new BatchAccepted(entries)).build();
+    }
+
+    @GET
+    @Path("/{id}")
+    @Operation(summary = "Read a job", description = "Its status, and the OpenAI chat completion in 'result' once it succeeded")
+    @APIResponse(responseCode = "200", description = "The job",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
+    @APIResponse(responseCode = "404", description = "No such job (job_not_found)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    public Uni<Response> get(@PathParam("id") String id) {
+        return jobs.find(id)
+                .onItem().ifNull().failWith(() -> notFound(id))
+                .map(details -> Response.ok(JobView.of(details)).build());
+    }
+
+    @DELETE
+    @Path("/{id}")
+    @Operation(summary = "Cancel a job", description = "Only a queued job can be cancelled; a worker never starts a cancelled job")
+    @APIResponse(responseCode = "200", description = "Cancelled; the job",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
+    @APIResponse(responseCode = "404", description = "No such job (job_not_found)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "409", description = "Already started or finished (job_not_cancellable); the message names its status",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    public Uni<Response> cancel(@PathParam("id") String id) {
+        return jobs.cancel(id).map(change -> {
+            if (change.record() == null) {
+                throw notFound(id);
+            }
+            if (!change.applied()) {
+                JobStatus status = change.record().status();
+                throw new FleetException(409, "invalid_request_error", "job_not_cancellable",
+                        "Job " + id + " is " + status.json() + "; only a queued job can be cancelled.");
+            }
+            return Response.ok(JobView.of(change.record(), null)).build();
+        });
+    }
+
+    private static Response answer(JobOutcome outcome) {
+        Response.ResponseBuilder response = outcome.existing()
+                ? Response.ok().header(EXISTING_JOB_HEADER, "true")
+                : Response.accepted();
+        return response.header("Location", "/v1/jobs/" + outcome.id())
+                .entity(new JobAccepted(outcome.id(), outcome.status())).build();
+    }
+
+    private JsonNode parse(byte[] body) {
+        if (body.length == 0) {
+            throw FleetException.invalid("invalid_body", "The request body is empty; send a job as JSON.");
+        }
+        try {
+            return reader.readTree(body);
+        } catch (IOException e) {
+            throw FleetException.invalid("invalid_json", "The request body is not valid JSON.");
+        }
+    }
+
+    /** A batch line after validation: the job to enqueue, or why it was refused. */
+    private record Slot(int index, int line, JobSubmission job, FleetException error) {
+    }
+
+    private record Indexed(int index, BatchEntry entry) {
+    }
+
+    /** Splits and validates every line (CPU work, on the worker thread); a refused line never stops the others. */
+    private List<Slot> validateBatch(byte[] body, boolean jsonArray, String feature) {
+        List<BatchBodies.BatchLine> lines = batches.split(body, jsonArray, config.batchMaxLines());
+        List<Slot> slots = new ArrayList<>(lines.size());
+        for (BatchBodies.BatchLine line : lines) {
+            int index = slots.size();
+            if (line.error() != null) {
+                slots.add(new Slot(index, line.line(), null, line.error()));
+                continue;
+            }
+            try {
+                slots.add(new Slot(index, line.line(), validator.validate(line.body(), feature, null), null));
+            } catch (FleetException e) {
+                slots.add(new Slot(index, line.line(), null, e));
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "batch line %d failed validation unexpectedly", line.line());
+                slots.add(new Slot(index, line.line(), null, new FleetException(500, "api_error", "internal_error", "Internal error.")));
+            }
+        }
+        return slots;
+    }
+
+    /** Enqueues the valid lines, a bounded number at a time, and answers once every one is acknowledged or refused. */
+    private Uni<List<BatchEntry>> enqueueBatch(List<Slot> slots) {
+        // once the broker refused one job, the jobs not yet sent are refused at once instead of each waiting out the timeout
+        AtomicBoolean brokerDown = new AtomicBoolean();
+        return Multi.createFrom().iterable(slots)
+                .onItem().transformToUni(slot -> entry(slot, brokerDown).map(entry -> new Indexed(slot.index(), entry)))
+                .merge(config.batchConcurrency())
+                .collect().asList()
+                .map(indexed -> {
+                    indexed.sort(Comparator.comparingInt(Indexed::index));
+                    return indexed.stream().map(Indexed::entry).toList();
+                });
+    }
+
+    private Uni<BatchEntry> entry(Slot slot, AtomicBoolean brokerDown) {
+        if (slot.error() != null) {
+            return Uni.createFrom().item(refused(slot.line(), slot.error()));
+        }
+        if (brokerDown.get()) {
+            return Uni.createFrom().item(refused(slot.line(), new FleetException(503, "api_error", "enqueue_failed",
+                    "The job could not be queued; retry shortly (the same request resumes the same job).", 1L)));
+        }
+        return jobs.submit(slot.job())
+                .map(outcome -> BatchEntry.accepted(outcome.id(), outcome.status()))
+                .onFailure().recoverWithItem(failure -> {
+                    if (failure instanceof FleetException e) {
+                        if ("enqueue_failed".equals(e.code())) {
+                            brokerDown.set(true);
+                        }
+                        return refused(slot.line(), e);
+                    }
+                    LOG.errorf(failure, "batch line %d failed unexpectedly", slot.line());
+                    return refused(slot.line(), new FleetException(500, "api_error", "internal_error", "Internal error."));
+                });
+    }
+
+    private static BatchEntry refused(int line, FleetException e) {
+        return BatchEntry.refused(line, ErrorBody.of(e).error());
+    }
+
+    private static FleetException notFound(String id) {
+        return new FleetException(404, "invalid_request_error", "job_not_found", "No job with id '" + id + "'.");
+    }
+}

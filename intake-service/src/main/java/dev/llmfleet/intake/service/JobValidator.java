@@ -1,0 +1,125 @@
+package dev.llmfleet.intake.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmfleet.common.api.FleetException;
+import dev.llmfleet.common.validation.RequestTags;
+import dev.llmfleet.common.cache.AnswerKeys;
+import dev.llmfleet.common.config.FleetConfig;
+import dev.llmfleet.common.jobs.CallbackUrls;
+import dev.llmfleet.common.jobs.Priority;
+import dev.llmfleet.common.pipeline.CompletionContext;
+import dev.llmfleet.common.pipeline.CompletionPipeline;
+import dev.llmfleet.common.pipeline.PreparedRequest;
+import dev.llmfleet.common.usage.UsageRecorder;
+import dev.llmfleet.intake.config.JobsConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+
+
+/**
+ * Turns a job body (an OpenAI chat body plus {@code feature}, {@code priority}, {@code callback_url} and, for
+ * batch lines, {@code idempotency_key}) into a {@link JobSubmission}, running every free check of the completion
+ * pipeline: a job that would be refused at the provider is refused here, before it is stored or enqueued.
+ * CPU work (tokenising): callers run large bodies on a worker thread.
+ */
+@ApplicationScoped
+public class JobValidator {
+    /** Tenant of every job until API keys exist. */
+    public static final String TENANT = "default";
+
+    private final CompletionPipeline pipeline;
+    private final FleetConfig fleet;
+    private final JobsConfig jobs;
+    private final UsageRecorder usage;
+
+    public JobValidator(CompletionPipeline pipeline, FleetConfig fleet, JobsConfig jobs, UsageRecorder usage) {
+        this.pipeline = pipeline;
+        this.fleet = fleet;
+        this.jobs = jobs;
+        this.usage = usage;
+    }
+
+    /**
+     * Validates one job body; {@code headerFeature} and {@code headerKey} are the request's {@code X-Fleet-Feature}
+     * and {@code Idempotency-Key} (either may be null). Throws a 4xx {@link FleetException}; the body is consumed.
+     */
+    public JobSubmission validate(JsonNode body, String headerFeature, String headerKey) {
+        String feature = fleet.defaultFeature();
+        try {
+            if (body == null || !body.isObject()) {
+                throw FleetException.invalid("invalid_body", "A job must be a JSON object: an OpenAI chat body plus 'feature', 'priority' and 'callback_url'.");
+            }
+            ObjectNode request = (ObjectNode) body;
+            feature = feature(request.remove("feature"), headerFeature);
+            Priority priority = priority(request.remove("priority"));
+            String callbackUrl = callbackUrl(request.remove("callback_url"));
+            String key = idempotencyKey(request.remove("idempotency_key"), headerKey);
+            JsonNode stream = request.get("stream");
+            if (stream != null && stream.isBoolean() && stream.booleanValue()) {
+                throw FleetException.invalid("unsupported_parameter", "'stream' cannot be true for a job: its answer is read with GET /v1/jobs/{id}.");
+            }
+            PreparedRequest prepared = pipeline.prepare(request, feature);
+            String id = key != null ? JobIds.forKey(TENANT, key) : JobIds.forInput(TENANT, feature, AnswerKeys.cache(prepared.request()));
+            return new JobSubmission(id, TENANT, feature, priority, callbackUrl, request);
+        } catch (FleetException e) {
+            usage.rejected(CompletionContext.ASYNC, feature, e.code());
+            throw e;
+        }
+    }
+
+    /** The {@code Idempotency-Key} header's rule, checked before anything else is read. */
+    public static void checkIdempotencyKey(String key) {
+        RequestTags.checkIdempotencyKey(key);
+    }
+
+    private String feature(JsonNode field, String header) {
+        if (field != null && !field.isNull()) {
+            if (!field.isTextual() || field.textValue().isBlank()) {
+                throw FleetException.invalid("invalid_feature", "'feature' must be 1-64 letters, digits, '.', '_' or '-'.");
+            }
+            return RequestTags.feature(field.textValue(), "'feature'", fleet.defaultFeature());
+        }
+        return RequestTags.feature(header, "X-Fleet-Feature", fleet.defaultFeature());
+    }
+
+    private static Priority priority(JsonNode field) {
+        if (field == null || field.isNull()) {
+            return Priority.NORMAL;
+        }
+        return Priority.parse(field.isTextual() ? field.textValue() : null).orElseThrow(() ->
+                FleetException.invalid("invalid_priority", "'priority' must be one of \"high\", \"normal\" or \"bulk\"."));
+    }
+
+    private String callbackUrl(JsonNode field) {
+        if (field == null || field.isNull()) {
+            return null;
+        }
+        if (!field.isTextual() || field.textValue().length() > jobs.maxCallbackUrlLength()) {
+            throw FleetException.invalid("invalid_callback_url",
+                    "'callback_url' must be an absolute http(s) URL of at most " + jobs.maxCallbackUrlLength() + " characters.");
+        }
+        String url = field.textValue();
+        if (!CallbackUrls.allowed(url, true)) {
+            throw FleetException.invalid("invalid_callback_url", "'callback_url' must be an absolute http or https URL.");
+        }
+        if (!CallbackUrls.allowed(url, jobs.allowPrivateCallbacks())) {
+            throw FleetException.invalid("invalid_callback_url",
+                    "'callback_url' points at a loopback, private or link-local address; callbacks must reach a public host.");
+        }
+        return url;
+    }
+
+    private static String idempotencyKey(JsonNode field, String header) {
+        checkIdempotencyKey(header);
+        if (field == null || field.isNull()) {
+            return header;
+        }
+        if (!field.isTextual() || field.textValue().isBlank() || field.textValue().length() > 255) {
+            throw FleetException.invalid("invalid_idempotency_key", "'idempotency_key' must be a string of 1-255 characters.");
+        }
+        if (header != null && !header.equals(field.textValue())) {
+            throw FleetException.invalid("invalid_idempotency_key", "The Idempotency-Key header and the 'idempotency_key' field differ.");
+        }
+        return field.textValue();
+    }
+}
