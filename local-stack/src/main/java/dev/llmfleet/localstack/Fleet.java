@@ -24,7 +24,7 @@ public final class Fleet implements AutoCloseable {
     public static final List<String> SERVICES = List.of(BILLING, INTAKE, WORKER);
 
     private static final List<String> JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmx384m", "-XX:+ExitOnOutOfMemoryError");
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
 
     private final Options options;
     private final Map<String, ServiceProcess> services = new LinkedHashMap<>();

@@ -70,20 +70,30 @@ public final class KafkaBroker implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
-        if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
+        if (!format.waitFor(120, TimeUnit.SECONDS) || format.exitValue() != 0) {
             format.destroyForcibly();
-            throw new IllegalStateException("Kafka storage format failed; see " + log);
+            throw new IllegalStateException("Kafka storage format failed; its log ends with:\n" + tail(log, 30));
         }
         Process broker = JavaProcess.builder(KafkaBrokerMain.class.getName(), List.of(config.toString()), "-Xmx512m")
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
         KafkaBroker kafka = new KafkaBroker(dir, port, broker);
-        if (!Ports.awaitOpen(port, 60_000, broker)) {
+        if (!Ports.awaitOpen(port, 180_000, broker)) {
             kafka.close();
-            throw new IllegalStateException("Kafka did not start within 60 s; see " + log);
+            // the folder is deleted on failure: carry the log's end in the message
+            throw new IllegalStateException("Kafka did not start within 180 s; its log ends with:\n" + tail(log, 30));
         }
         return kafka;
+    }
+
+    static String tail(Path log, int lines) {
+        try {
+            List<String> all = Files.readAllLines(log);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
     }
 
     public String bootstrapServers() {
