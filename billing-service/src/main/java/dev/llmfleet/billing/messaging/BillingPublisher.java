@@ -1,0 +1,52 @@
+package dev.llmfleet.billing.messaging;
+
+import dev.llmfleet.common.billing.BalanceStateChanged;
+import dev.llmfleet.common.billing.BillingAlertRaised;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+
+import java.util.concurrent.CompletableFuture;
+
+/** Billing's outgoing records: the balance state ({@code billing.state}, compacted, fixed key) and alerts ({@code billing.alerts}, key = alert id). */
+@ApplicationScoped
+public class BillingPublisher {
+    private final MutinyEmitter<BalanceStateChanged> state;
+    private final MutinyEmitter<BillingAlertRaised> alerts;
+
+    public BillingPublisher(@Channel("billing-state") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024) MutinyEmitter<BalanceStateChanged> state,
+                            @Channel("billing-alerts") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024) MutinyEmitter<BillingAlertRaised> alerts) {
+        this.state = state;
+        this.alerts = alerts;
+    }
+
+    /** Completes when the broker has the state (acks=all), fails otherwise. */
+    public Uni<Void> state(BalanceStateChanged value) {
+        return send(state, value, BalanceStateChanged.KEY);
+    }
+
+    /** Completes when the broker has the alert, fails otherwise. */
+    public Uni<Void> alert(BillingAlertRaised value) {
+        return send(alerts, value, value.alertId());
+    }
+
+    private static <T> Uni<Void> send(MutinyEmitter<T> emitter, T value, String key) {
+        return Uni.createFrom().emitter(done -> {
+            Message<T> message = Message.of(value)
+                    .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build())
+                    .withAck(() -> {
+                        done.complete(null);
+                        return CompletableFuture.completedFuture(null);
+                    })
+                    .withNack(e -> {
+                        done.fail(e);
+                        return CompletableFuture.completedFuture(null);
+                    });
+            emitter.sendMessageAndForget(message);
+        });
+    }
+}

@@ -1,0 +1,101 @@
+package dev.llmfleet.billing.repository;
+
+import dev.llmfleet.billing.config.BillingConfig;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.List;
+
+/**
+ * Top-up bookkeeping in Redis: the amount reserved per UTC day against the daily limit, a per-day sequence
+ * that names each top-up ({@code Idempotency-Key = fleet-topup-<day>-<seq>}), the top-up in progress (so a
+ * restart resumes it with the same key instead of starting another) and the last result.
+ */
+@ApplicationScoped
+public class TopupRepository {
+    // KEYS: 1 pending, 2 day; ARGV: 1 amount nanos, 2 limit nanos, 3 day, 4 day ttl s.
+    // Returns {1, key, amount} for a new reservation, {2, key, amount} for one still pending, {0} over the limit.
+    private static final LuaScript RESERVE = new LuaScript("""
+            local pending = redis.call('HMGET', KEYS[1], 'key', 'amount')
+            if pending[1] then return {2, pending[1], pending[2]} end
+            local spent = tonumber(redis.call('HGET', KEYS[2], 'spent') or '0')
+            if spent + tonumber(ARGV[1]) > tonumber(ARGV[2]) then return {0} end
+            redis.call('HINCRBY', KEYS[2], 'spent', ARGV[1])
+            local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
+            redis.call('EXPIRE', KEYS[2], ARGV[4])
+            local key = 'fleet-topup-' .. ARGV[3] .. '-' .. seq
+            redis.call('HSET', KEYS[1], 'key', key, 'amount', ARGV[1], 'day', ARGV[3])
+            return {1, key, ARGV[1]}
+            """);
+
+    // KEYS: 1 pending, 2 day of the reservation; ARGV: 1 key, 2 refund nanos ('0' on success)
+    private static final LuaScript COMPLETE = new LuaScript("""
+            if redis.call('HGET', KEYS[1], 'key') ~= ARGV[1] then return 0 end
+            redis.call('DEL', KEYS[1])
+            if ARGV[2] ~= '0' then redis.call('HINCRBY', KEYS[2], 'spent', '-' .. ARGV[2]) end
+            return 1
+            """);
+
+    private final ReactiveRedisDataSource redis;
+    private final String ns;
+
+    public TopupRepository(ReactiveRedisDataSource redis, BillingConfig config) {
+        this.redis = redis;
+        this.ns = config.redisNamespace();
+    }
+
+    /** A reserved top-up: its idempotency key and amount; {@code resumed} when it was already pending. */
+    public record Reservation(String idempotencyKey, long amountNanos, String day, boolean resumed) {
+    }
+
+    /** Reserves a top-up within the day's limit, or resumes the pending one; null when the limit is reached. */
+    public Uni<Reservation> reserve(String day, long amountNanos, long limitNanos) {
+        return RESERVE.run(redis, List.of(ns + "topup:pending", dayKey(day)),
+                        List.of(Long.toString(amountNanos), Long.toString(limitNanos), day, Long.toString(3 * 86_400)))
+                .map(r -> {
+                    long code = r.get(0).toLong();
+                    if (code == 0) {
+                        return null;
+                    }
+                    String key = r.get(1).toString();
+                    return new Reservation(key, Long.parseLong(r.get(2).toString()), dayOf(key, day), code == 2);
+                });
+    }
+
+    /** Ends the pending top-up; a failed one gives its amount back to the day's limit. */
+    public Uni<Void> complete(Reservation reservation, boolean succeeded) {
+        return COMPLETE.run(redis, List.of(ns + "topup:pending", dayKey(reservation.day())),
+                List.of(reservation.idempotencyKey(), succeeded ? "0" : Long.toString(reservation.amountNanos()))).replaceWithVoid();
+    }
+
+    /** Nano-USD reserved today. */
+    public Uni<Long> spent(String day) {
+        return redis.hash(String.class).hget(dayKey(day), "spent").map(v -> v == null ? 0L : Long.parseLong(v));
+    }
+
+    public Uni<Void> saveLast(String json) {
+        return redis.value(String.class).set(ns + "topup:last", json);
+    }
+
+    public Uni<String> last() {
+        return redis.value(String.class).get(ns + "topup:last");
+    }
+
+    private String dayKey(String day) {
+        return ns + "topup:day:" + day;
+    }
+
+    /** The day a key was reserved on (a pending top-up may date from yesterday). */
+    private static String dayOf(String key, String fallback) {
+        String prefix = "fleet-topup-";
+        int last = key.lastIndexOf('-');
+        return key.startsWith(prefix) && last > prefix.length() ? key.substring(prefix.length(), last) : fallback;
+    }
+
+    /** The top-up a previous run reserved and did not finish, or null. */
+    public Uni<Reservation> pending() {
+        return redis.hash(String.class).hgetall(ns + "topup:pending").map(map -> map.get("key") == null ? null
+                : new Reservation(map.get("key"), Long.parseLong(map.get("amount")), map.get("day"), true));
+    }
+}

@@ -1,0 +1,120 @@
+package dev.llmfleet.billing.rest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmfleet.billing.service.AlertService;
+import dev.llmfleet.billing.service.BalanceService;
+import dev.llmfleet.billing.service.SummaryService;
+import dev.llmfleet.billing.service.TopupService;
+import dev.llmfleet.common.api.ErrorBody;
+import dev.llmfleet.common.api.FleetException;
+import dev.llmfleet.common.billing.BalanceLevel;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The ledger and the fuel gauge over HTTP: spend by window and group, the balance with burn rate and runway, recent alerts. */
+@Path("/v1/billing")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "billing")
+public class BillingResource {
+    private static final int MAX_ALERTS = 500;
+
+    private final SummaryService summaries;
+    private final BalanceService balance;
+    private final AlertService alerts;
+    private final TopupService topups;
+    private final ObjectMapper mapper;
+
+    public BillingResource(SummaryService summaries, BalanceService balance, AlertService alerts, TopupService topups, ObjectMapper mapper) {
+        this.summaries = summaries;
+        this.balance = balance;
+        this.alerts = alerts;
+        this.topups = topups;
+        this.mapper = mapper;
+    }
+
+    /** {@code GET /v1/billing/balance}. */
+    public record BalanceView(BigDecimal balance_usd, double burn_rate_usd_per_hour, Double runway_hours, BalanceLevel level,
+                              Instant as_of, BigDecimal unattributed_usd, double async_share, JsonNode last_topup) {
+    }
+
+    /** {@code GET /v1/billing/alerts}: newest first. */
+    public record AlertList(List<JsonNode> data) {
+    }
+
+    @GET
+    @Path("/summary")
+    @Operation(summary = "Spend over a window, grouped",
+            description = "{window, total_usd, requests, cost_per_request_usd, cache_hits, saved_usd, unattributed_usd, groups:[...]}; money as exact decimals")
+    @APIResponse(responseCode = "200", description = "The summary")
+    @APIResponse(responseCode = "400", description = "Unknown window or group-by key",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    public Uni<Map<String, Object>> summary(
+            @Parameter(description = "15m, 1h, 24h, 7d or 30d") @QueryParam("window") String window,
+            @Parameter(description = "Comma list of feature, model, lane, tenant (default feature,model,lane; empty for none)") @QueryParam("by") String by,
+            @Parameter(description = "Only this tenant's spend") @QueryParam("tenant") String tenant) {
+        SummaryService.Window w = SummaryService.Window.parse(window == null ? "24h" : window);
+        List<String> groupBy = SummaryService.parseBy(by);
+        return summaries.summary(w, groupBy, tenant == null || tenant.isBlank() ? null : tenant, System.currentTimeMillis());
+    }
+
+    @GET
+    @Path("/balance")
+    @Operation(summary = "The fuel gauge", description = "Latest provider balance (by event time), burn rate, runway, level, unattributed spend and the last top-up")
+    public Uni<BalanceView> balance() {
+        BalanceService.View v = balance.view();
+        return topups.last().map(last -> new BalanceView(v.balanceUsd(), v.burnRateUsdPerHour(), v.runwayHours(), v.level(), v.asOf(),
+                v.unattributedUsd(), v.asyncShare(), last));
+    }
+
+    @GET
+    @Path("/alerts")
+    @Operation(summary = "Recent alerts, newest first")
+    @APIResponse(responseCode = "400", description = "limit outside 1..500",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    public Uni<AlertList> alerts(@Parameter(description = "How many (1..500, default 50)") @QueryParam("limit") String limit) {
+        int n = parseLimit(limit);
+        return alerts.recent(n).map(list -> {
+            List<JsonNode> data = new ArrayList<>();
+            for (String json : list) {
+                try {
+                    data.add(mapper.readTree(json));
+                } catch (java.io.IOException e) {
+                    // an entry this version cannot read is skipped, not fatal
+                }
+            }
+            return new AlertList(data);
+        });
+    }
+
+    private static int parseLimit(String limit) {
+        if (limit == null || limit.isBlank()) {
+            return 50;
+        }
+        try {
+            int n = Integer.parseInt(limit.trim());
+            if (n >= 1 && n <= MAX_ALERTS) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw FleetException.invalid("invalid_limit", "limit must be an integer from 1 to " + MAX_ALERTS + ".");
+    }
+}

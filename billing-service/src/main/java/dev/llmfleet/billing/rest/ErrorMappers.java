@@ -1,0 +1,66 @@
+package dev.llmfleet.billing.rest;
+
+import dev.llmfleet.common.api.ErrorBody;
+import dev.llmfleet.common.api.FleetException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/**
+ * Every failure of a JAX-RS endpoint as an OpenAI-style error ({@code {"error":{"message","type","code"}}}) with
+ * the right status: a caller's mistake is a 4xx with a code that names it, never a 500.
+ */
+public class ErrorMappers {
+    private static final Logger LOG = Logger.getLogger(ErrorMappers.class);
+
+    @ServerExceptionMapper
+    public Response fleet(FleetException e) {
+        return of(e);
+    }
+
+    /** JAX-RS's own refusals (no such path, wrong method, wrong content type, body too large...). */
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e) {
+        int status = e.getResponse() == null ? 500 : e.getResponse().getStatus();
+        FleetException error = switch (status) {
+            case 400 -> FleetException.invalid("invalid_request", "The request is malformed.");
+            case 404 -> new FleetException(404, "invalid_request_error", "not_found", "No such endpoint.");
+            case 405 -> new FleetException(405, "invalid_request_error", "method_not_allowed", "This endpoint does not take that method.");
+            case 406 -> new FleetException(406, "invalid_request_error", "not_acceptable", "This endpoint answers application/json only.");
+            case 413 -> new FleetException(413, "invalid_request_error", "body_too_large", "The request body is too large.");
+            default -> status < 500
+                    ? new FleetException(status, "invalid_request_error", "invalid_request", "The request was refused (HTTP " + status + ").")
+                    : unexpectedError(e);
+        };
+        Response.ResponseBuilder response = builder(error);
+        if (status == 405 && e.getResponse().getHeaderString(HttpHeaders.ALLOW) != null) {
+            response.header(HttpHeaders.ALLOW, e.getResponse().getHeaderString(HttpHeaders.ALLOW));
+        }
+        return response.build();
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(Throwable e) {
+        return of(unexpectedError(e));
+    }
+
+    private static FleetException unexpectedError(Throwable e) {
+        LOG.error("request failed unexpectedly", e);
+        return new FleetException(500, "api_error", "internal_error", "Internal error.");
+    }
+
+    static Response of(FleetException e) {
+        return builder(e).build();
+    }
+
+    private static Response.ResponseBuilder builder(FleetException e) {
+        Response.ResponseBuilder response = Response.status(e.status()).type(MediaType.APPLICATION_JSON).entity(ErrorBody.of(e));
+        if (e.retryAfterSeconds() != null) {
+            response.header("Retry-After", Long.toString(e.retryAfterSeconds()));
+        }
+        return response;
+    }
+}

@@ -1,0 +1,142 @@
+package dev.llmfleet.billing.service;
+
+import dev.llmfleet.billing.repository.LedgerRepository;
+import dev.llmfleet.billing.repository.LedgerRepository.Counters;
+import dev.llmfleet.billing.repository.LedgerRepository.GroupKey;
+import dev.llmfleet.billing.repository.LedgerRepository.Resolution;
+import dev.llmfleet.common.api.FleetException;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Spend over a window, grouped by any of feature, model, lane, tenant. A window is a whole number of buckets
+ * ending with the current one (15m and 1h from minute buckets, 24h and 7d from hour buckets, 30d from day
+ * buckets, all by event time), so it covers up to one bucket more than its name at the old end.
+ */
+@ApplicationScoped
+public class SummaryService {
+    /** The windows a summary can cover. */
+    public enum Window {
+        M15("15m", Resolution.MINUTE, 15), H1("1h", Resolution.MINUTE, 60), H24("24h", Resolution.HOUR, 24),
+        D7("7d", Resolution.HOUR, 168), D30("30d", Resolution.DAY, 30);
+
+        final String name;
+        final Resolution resolution;
+        final int buckets;
+
+        Window(String name, Resolution resolution, int buckets) {
+            this.name = name;
+            this.resolution = resolution;
+            this.buckets = buckets;
+        }
+
+        public static Window parse(String value) {
+            for (Window w : values()) {
+                if (w.name.equals(value)) {
+                    return w;
+                }
+            }
+            throw FleetException.invalid("invalid_window", "Unknown window '" + value + "': use one of 15m, 1h, 24h, 7d, 30d.");
+        }
+    }
+
+    public static final List<String> DIMENSIONS = List.of("feature", "model", "lane", "tenant");
+
+    private final LedgerRepository ledger;
+    private final BalanceService balance;
+
+    public SummaryService(LedgerRepository ledger, BalanceService balance) {
+        this.ledger = ledger;
+        this.balance = balance;
+    }
+
+    /** Parses {@code by} (comma list of dimensions; blank = no grouping); 400 for an unknown one. */
+    public static List<String> parseBy(String by) {
+        if (by == null) {
+            return List.of("feature", "model", "lane");
+        }
+        Set<String> keys = new LinkedHashSet<>();
+        for (String part : by.split(",")) {
+            String key = part.trim();
+            if (key.isEmpty()) {
+                continue;
+            }
+            if (!DIMENSIONS.contains(key)) {
+                throw FleetException.invalid("invalid_group_by", "Unknown group-by key '" + key + "': use any of " + String.join(", ", DIMENSIONS) + ".");
+            }
+            keys.add(key);
+        }
+        return List.copyOf(keys);
+    }
+
+    public Uni<Map<String, Object>> summary(Window window, List<String> by, String tenant, long nowMillis) {
+        long current = window.resolution.bucket(nowMillis);
+        List<Long> buckets = new ArrayList<>();
+        for (long b = current - window.buckets + 1; b <= current; b++) {
+            buckets.add(b);
+        }
+        return ledger.groups(window.resolution, buckets, tenant).map(groups -> build(window, by, groups));
+    }
+
+    private Map<String, Object> build(Window window, List<String> by, Map<GroupKey, Counters> groups) {
+        Counters total = new Counters();
+        Map<List<String>, Counters> projected = new LinkedHashMap<>();
+        for (Map.Entry<GroupKey, Counters> e : groups.entrySet()) {
+            total.add(e.getValue());
+            List<String> key = by.stream().map(d -> value(e.getKey(), d)).toList();
+            projected.computeIfAbsent(key, k -> new Counters()).add(e.getValue());
+        }
+        List<Map.Entry<List<String>, Counters>> sorted = new ArrayList<>(projected.entrySet());
+        sorted.sort(Comparator.<Map.Entry<List<String>, Counters>>comparingLong(e -> -e.getValue().chargedNanos)
+                .thenComparing(e -> String.join("\u0000", e.getKey())));
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Map.Entry<List<String>, Counters> e : sorted) {
+            Map<String, Object> group = new LinkedHashMap<>();
+            for (int i = 0; i < by.size(); i++) {
+                group.put(by.get(i), e.getKey().get(i));
+            }
+            Counters c = e.getValue();
+            group.put("total_usd", Money.toUsd(c.chargedNanos));
+            group.put("requests", c.requests);
+            group.put("prompt_tokens", c.promptTokens);
+            group.put("completion_tokens", c.completionTokens);
+            group.put("cache_hits", c.cacheHits);
+            group.put("saved_usd", Money.toUsd(c.savedNanos));
+            group.put("cost_per_request_usd", Money.perRequest(c.chargedNanos, c.requests));
+            out.add(group);
+        }
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("window", window.name);
+        summary.put("total_usd", Money.toUsd(total.chargedNanos));
+        summary.put("requests", total.requests);
+        summary.put("cost_per_request_usd", Money.perRequest(total.chargedNanos, total.requests));
+        summary.put("prompt_tokens", total.promptTokens);
+        summary.put("completion_tokens", total.completionTokens);
+        summary.put("cache_hits", total.cacheHits);
+        summary.put("saved_usd", Money.toUsd(total.savedNanos));
+        BigDecimal unattributed = balance.view().unattributedUsd();
+        summary.put("unattributed_usd", unattributed);
+        summary.put("groups", out);
+        return summary;
+    }
+
+    private static String value(GroupKey key, String dimension) {
+        return switch (dimension) {
+            case "feature" -> key.feature();
+            case "model" -> key.model();
+            case "lane" -> key.lane();
+            case "tenant" -> key.tenant();
+            default -> throw new IllegalArgumentException(dimension);
+        };
+    }
+
+}

@@ -1,0 +1,44 @@
+package dev.llmfleet.billing;
+
+import dev.llmfleet.localstack.Ports;
+import dev.llmfleet.localstack.ServiceProcess;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** Runs the packaged provider simulator as a real process and points billing's top-up at it (skipped when it is not built). */
+public class ProviderSimResource implements QuarkusTestResourceLifecycleManager {
+    public static final Path JAR = Path.of("..", "provider-sim", "target", "quarkus-app", "quarkus-run.jar").toAbsolutePath().normalize();
+    private static volatile String url;
+    private ServiceProcess sim;
+
+    /** The simulator's base URL (no /v1), or null when it is not running. */
+    public static String url() {
+        return url;
+    }
+
+    @Override
+    public Map<String, String> start() {
+        if (!Files.isRegularFile(JAR)) {
+            url = null;
+            return Map.of("fleet.billing.topup.url", "http://127.0.0.1:9/v1/credits/topup");
+        }
+        sim = new ServiceProcess("provider-sim", JAR, Ports.free(), Map.of("SIM_BALANCE_USD", "15"),
+                Path.of("target", "provider-sim-topup.log").toAbsolutePath(), List.of("-Xmx256m"));
+        sim.start(Duration.ofSeconds(60));
+        url = sim.url();
+        return Map.of("fleet.billing.topup.url", sim.url() + "/v1/credits/topup");
+    }
+
+    @Override
+    public void stop() {
+        if (sim != null) {
+            sim.stop();
+        }
+        url = null;
+    }
+}
