@@ -1,8 +1,6 @@
-package dev.llmfleet.intake.rest;
+package dev.llmfleet.common.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.llmfleet.common.api.ErrorBody;
-import dev.llmfleet.common.api.FleetException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
@@ -11,8 +9,9 @@ import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
- * Every failure of a JAX-RS endpoint as an OpenAI-style error ({@code {"error":{"message","type","code"}}}) with
- * the right status: a caller's mistake is a 4xx with a code that names it, never a 500.
+ * Every failure of a JAX-RS endpoint of any service as an OpenAI-style error
+ * ({@code {"error":{"message","type","code"}}}) with the right status: a caller's mistake is a 4xx with a
+ * code that names it, never a 500.
  */
 public class ErrorMappers {
     private static final Logger LOG = Logger.getLogger(ErrorMappers.class);
@@ -38,7 +37,7 @@ public class ErrorMappers {
             case 406 -> new FleetException(406, "invalid_request_error", "not_acceptable", "This endpoint answers application/json only.");
             case 413 -> new FleetException(413, "invalid_request_error", "body_too_large", "The request body is too large.");
             case 415 -> new FleetException(415, "invalid_request_error", "unsupported_media_type",
-                    "Content-Type is not supported here: send application/json (a batch may also be application/x-ndjson).");
+                    "Content-Type is not supported here; the endpoint's OpenAPI document (/q/openapi) lists what it takes.");
             default -> status < 500
                     ? new FleetException(status, "invalid_request_error", "invalid_request", "The request was refused (HTTP " + status + ").")
                     : unexpectedError(e);
@@ -60,7 +59,7 @@ public class ErrorMappers {
         return new FleetException(500, "api_error", "internal_error", "Internal error.");
     }
 
-    static Response of(FleetException e) {
+    private static Response of(FleetException e) {
         return builder(e).build();
     }
 
