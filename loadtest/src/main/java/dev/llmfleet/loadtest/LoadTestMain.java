@@ -8,11 +8,15 @@ import picocli.CommandLine.Option;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** Command line of the load test: {@code run} against one target, {@code compare} two targets side by side. */
+/**
+ * Command line of the load test: {@code run} against one target, {@code compare} two targets side by side, {@code jobs}
+ * through the async lane, {@code mixed} interactive traffic while a backlog drains.
+ */
 @Command(name = "loadtest", mixinStandardHelpOptions = true, version = "loadtest 0.1.0",
         description = "Scale in steps and measure: open-loop staged load with latency, errors and cost per request per stage.%n"
-                + "Exit codes: 0 ok, 1 failure, 2 bad usage, 3 cost creep.",
-        subcommands = {LoadTestMain.RunCommand.class, LoadTestMain.CompareCommand.class, CommandLine.HelpCommand.class})
+                + "Exit codes: 0 ok, 1 failure, 2 bad usage, 3 cost creep, 4 jobs not all finished / mixed outside tolerance.",
+        subcommands = {LoadTestMain.RunCommand.class, LoadTestMain.CompareCommand.class, LoadTestMain.JobsCommand.class,
+                LoadTestMain.MixedCommand.class, CommandLine.HelpCommand.class})
 public final class LoadTestMain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -73,6 +77,67 @@ public final class LoadTestMain implements Runnable {
                 throw new IllegalArgumentException("the two targets need different names");
             }
             return new LoadTest(options, parsed, System.out, System.err).run("compare");
+        }
+    }
+
+    /** N jobs through the async lane, end to end. */
+    @Command(name = "jobs", mixinStandardHelpOptions = true,
+            description = "Submit N jobs through POST /v1/jobs/batch (a backlog, or at --submit-rate), wait until the worker finished them all, "
+                    + "and report sustained end-to-end jobs/s with consumer lag and worker concurrency over time, e.g. "
+                    + "jobs --intake-url http://127.0.0.1:8080 --worker-url http://127.0.0.1:8081 --kafka 127.0.0.1:9092 --jobs 20000 --unique")
+    static final class JobsCommand implements Callable<Integer> {
+        @Option(names = "--intake-url", required = true, paramLabel = "URL", description = "Intake's base URL (with or without /v1).")
+        String intakeUrl;
+
+        @Option(names = "--api-key", defaultValue = "${env:FLEET_API_KEY:-mdb_sim_local}", paramLabel = "KEY",
+                description = "Sent as Authorization: Bearer KEY (default: $FLEET_API_KEY or mdb_sim_local).")
+        String apiKey;
+
+        @Option(names = "--max-wait", defaultValue = "10m", paramLabel = "DURATION", converter = LoadOptions.DurationConverter.class,
+                description = "After the last batch, wait at most this long for the jobs to finish (default: ${DEFAULT-VALUE}).")
+        java.time.Duration maxWait;
+
+        @Option(names = "--drain-for", paramLabel = "DURATION", converter = LoadOptions.DurationConverter.class,
+                description = "Instead of waiting for all: observe for this long from the first submit, then report how much drained.")
+        java.time.Duration drainFor;
+
+        @Option(names = "--json", paramLabel = "FILE", description = "Also write the results (with the whole time series) as JSON to FILE.")
+        java.nio.file.Path json;
+
+        @Mixin
+        JobsOptions jobs;
+
+        @Override
+        public Integer call() throws Exception {
+            return new JobsRun(jobs, java.net.URI.create(intakeUrl), apiKey, maxWait, drainFor, json, System.out, System.err).run();
+        }
+    }
+
+    /** Interactive stages while a bulk backlog drains, optionally against the same stages alone. */
+    @Command(name = "mixed", mixinStandardHelpOptions = true,
+            description = "Run the interactive stages (optionally first alone: --baseline), submit a backlog of --jobs, then run the same stages "
+                    + "while it drains; report interactive p50/p99/error rate and async jobs/s side by side.")
+    static final class MixedCommand implements Callable<Integer> {
+        @Option(names = "--base-url", required = true, paramLabel = "URL", description = "Intake's base URL ending in /v1 (interactive and jobs).")
+        String baseUrl;
+
+        @Option(names = "--baseline", description = "Phase A: run the stages alone first, and compare phase B with it.")
+        boolean baseline;
+
+        @Option(names = "--tolerance", defaultValue = "10", paramLabel = "PERCENT",
+                description = "Phase B's p99 and error rate may exceed phase A's by this much (default: ${DEFAULT-VALUE}%%; "
+                        + "error rates also get 0.1 percentage point).")
+        double tolerance;
+
+        @Mixin
+        LoadOptions options;
+
+        @Mixin
+        JobsOptions jobs;
+
+        @Override
+        public Integer call() throws Exception {
+            return new MixedRun(options, jobs, Target.parse("interactive=" + baseUrl), baseline, tolerance, System.out, System.err).run();
         }
     }
 }

@@ -69,7 +69,7 @@ public record Report(String command, String startedAt, String finishedAt, String
         mapper.writeValue(file.toFile(), this);
     }
 
-    static String table(List<String[]> rows) {
+    public static String table(List<String[]> rows) {
         int[] widths = new int[rows.get(0).length];
         for (String[] row : rows) {
             for (int i = 0; i < row.length; i++) {

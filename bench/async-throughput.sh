@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# async-throughput: sustained end-to-end jobs/s of the async lane (POST /v1/jobs/batch -> Kafka -> worker -> simulator) with the simulator at 0 ms and 200 ms latency, with consumer lag and worker concurrency over time.
+#
+# Usage: ./fleet bench async-throughput      (FLEET_INTAKE_PORT etc. move the fixed ports; busy ones are moved for you)
+# Env:   BENCH_JOBS (default 20000 per latency), BENCH_LATENCIES (default "0 200", ms), BENCH_WARMUP_JOBS (default 3000; 0 skips),
+#        BENCH_BATCH (default 1000 jobs per batch request), BENCH_MAX_WAIT (default 300s after the last batch),
+#        BENCH_INTERVAL (default 2s), BENCH_WORKER_ENV (extra VAR=value words for the platform, e.g. "FLEET_WORKER_CONCURRENCY_MAX=128")
+#
+# One platform ('./fleet up --detach', worker on its defaults unless BENCH_WORKER_ENV says otherwise), the simulator reset
+# with a large balance, no faults, no rate limits. A warm-up of BENCH_WARMUP_JOBS jobs (not reported) lets the JVMs compile
+# the hot path. Then per latency: POST /admin/config {"latency_base_ms": L}, and 'loadtest jobs' submits BENCH_JOBS jobs
+# with unique prompts (priority bulk, openai/gpt-4o-mini, max_tokens 60) all at once as a backlog, in batches of
+# BENCH_BATCH, and waits until the worker's fleet_jobs_completed_total says every one finished. It prints the time series
+# (every BENCH_INTERVAL: accepted, enqueued per Kafka end offsets, finished, jobs/s, consumer lag of group llm-fleet-worker
+# computed with a Kafka AdminClient, the worker's adaptive limit, in-flight and waiting jobs, the simulator's in-flight)
+# and the summary (end-to-end = all jobs / time from the first batch to the last finish; steady = slope between 10 % and
+# 90 % finished; drain = finishing rate once the submission is over), checks a random sample of 200 job ids with GET /v1/jobs/{id}, and reports the CPU seconds each process
+# used, since everything shares this machine's cores. Then './fleet down'.
+# Exit: 0, 1 on failure, 4 when some run did not finish every job in time. Results: tables here, JSON under $OUT.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DOT=.fleet
+JOBS=${BENCH_JOBS:-20000}
+LATENCIES=${BENCH_LATENCIES:-0 200}
+WARMUP_JOBS=${BENCH_WARMUP_JOBS:-3000}
+BATCH=${BENCH_BATCH:-1000}
+MAX_WAIT=${BENCH_MAX_WAIT:-300s}
+INTERVAL=${BENCH_INTERVAL:-2s}
+LOADTEST_JAR=loadtest/target/loadtest.jar
+OUT=$(mktemp -d /tmp/fleet-bench-async.XXXXXX)
+
+die() { echo "bench async-throughput: $*" >&2; exit 1; }
+busy() { ss -Hltn "sport = :$1" | grep -q .; }
+
+command -v curl >/dev/null || die "needs curl"
+command -v jq >/dev/null || die "needs jq"
+[ -n "${MDB_BASE_URL:-}" ] && die "MDB_BASE_URL is set: this benchmark measures the platform against the simulator; unset it"
+[ -f $DOT/launcher.pid ] && kill -0 "$(cat $DOT/launcher.pid)" 2>/dev/null && die "LLM Fleet is already up (pid $(cat $DOT/launcher.pid)); './fleet down' first"
+
+# A busy default port is moved to a free one; a port the caller chose is used as is.
+chosen=()
+for spec in FLEET_INTAKE_PORT:8080 FLEET_WORKER_PORT:8081 FLEET_BILLING_PORT:8082 FLEET_PROVIDER_PORT:8090; do
+  var=${spec%%:*}
+  if [ -n "${!var:-}" ]; then chosen+=("${!var}"); continue; fi
+  port=${spec#*:}
+  if busy "$port"; then
+    for candidate in $(seq $((port + 10000)) $((port + 10200))); do
+      busy "$candidate" || [[ " ${chosen[*]} " == *" $candidate "* ]] || { port=$candidate; break; }
+    done
+    echo "port ${spec#*:} is busy: $var=$port" >&2
+  fi
+  export "$var=$port"; chosen+=("$port")
+done
+
+if [ ! -f "$LOADTEST_JAR" ] || [ -n "$(find loadtest/pom.xml loadtest/src/main -newer "$LOADTEST_JAR" -print -quit 2>/dev/null)" ]; then
+  ./mvnw -B -q -ntp -pl loadtest package -DskipTests >"$OUT/build.log" 2>&1 || die "loadtest build failed; see $OUT/build.log"
+fi
+
+# shellcheck disable=SC2086
+env ${BENCH_WORKER_ENV:-} ./fleet up --detach >"$OUT/up.log" 2>&1 || { cat "$OUT/up.log" >&2; die "./fleet up --detach failed"; }
+trap './fleet down >/dev/null 2>&1 || echo "bench async-throughput: ./fleet down failed" >&2' EXIT
+# shellcheck disable=SC1090
+. $DOT/env
+SIM=${FLEET_PROVIDER_URL%/v1}
+curl -fsS -XPOST "$SIM/admin/reset" -H 'Content-Type: application/json' \
+  -d '{"balance_usd": 1000000, "restore_config": true}' >/dev/null || die "could not reset the simulator at $SIM"
+
+# CPU seconds (user + system) of every process of the platform, by name, and of this machine as a whole
+descendants() { local c; for c in $(pgrep -P "$1" || true); do echo "$c"; descendants "$c"; done; }
+ticks() { awk '{ sub(/.*\) /, ""); split($0, f, " "); print f[12] + f[13] }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+cpu_snapshot() {
+  local launcher pid args name
+  launcher=$(cat $DOT/launcher.pid)
+  for pid in "$launcher" $(descendants "$launcher"); do
+    args=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || continue
+    case "$args" in
+      *KafkaBrokerMain*) name=kafka ;;
+      *local-stack.jar*) name=launcher ;;
+      *redis*) name=redis ;;
+      *quarkus-run.jar*) name=$(sed -E 's#.*/([a-z-]+)/target/quarkus-app/quarkus-run.jar.*#\1#' <<<"$args") ;;
+      *) continue ;;
+    esac
+    echo "$name $(ticks "$pid")"
+  done
+  echo "machine $(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat)"
+}
+cpu_report() { # before-file after-file seconds
+  awk -v hz="$(getconf CLK_TCK)" -v secs="$3" -v cores="$(nproc)" '
+    NR == FNR { before[$1] += $2; next } { after[$1] += $2 }
+    END { line = "CPU seconds used (share of " cores " cores over " secs " s):";
+          n = split("worker-service intake-service provider-sim billing-service kafka redis launcher machine", order, " ");
+          for (i = 1; i <= n; i++) { k = order[i]; if (!(k in after)) continue; d = (after[k] - before[k]) / hz;
+            line = line sprintf(" %s %.0f s (%.0f%%)", k, d, 100 * d / (secs * cores)) }
+          print line }' "$1" "$2"
+}
+
+LOADTEST=(java -XX:+UseSerialGC -Xmx512m -jar "$LOADTEST_JAR" jobs --intake-url "$FLEET_INTAKE_URL" --worker-url "$FLEET_WORKER_URL"
+          --kafka "$KAFKA_BOOTSTRAP_SERVERS" --provider-url "$FLEET_PROVIDER_URL" --unique --priority bulk --batch-size "$BATCH"
+          --interval "$INTERVAL" --max-wait "$MAX_WAIT")
+
+echo "async-throughput on $(date -u +%Y-%m-%dT%H:%MZ): $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/^Mem:/ {print $2}') GiB,"
+echo "load average before $(cut -d' ' -f1-3 /proc/loadavg); the load generator, Kafka, Redis, the simulator and the services all on this machine"
+echo "intake $FLEET_INTAKE_URL, worker $FLEET_WORKER_URL, simulator $FLEET_PROVIDER_URL, Kafka $KAFKA_BOOTSTRAP_SERVERS${BENCH_WORKER_ENV:+; platform env: $BENCH_WORKER_ENV}"
+if [ "$WARMUP_JOBS" -gt 0 ]; then
+  echo; echo "== warm-up: $WARMUP_JOBS jobs at latency 0 (not reported) =="
+  wrc=0; "${LOADTEST[@]}" --jobs "$WARMUP_JOBS" --verify-sample 0 >"$OUT/warmup.out" 2>&1 || wrc=$?
+  [ $wrc = 0 ] || echo "(warm-up ended with exit $wrc; see $OUT/warmup.out)"
+  tail -12 "$OUT/warmup.out"
+fi
+
+rc=0
+for lat in $LATENCIES; do
+  echo; echo "== simulator latency_base_ms=$lat: $JOBS jobs as one backlog =="
+  curl -fsS -XPOST "$SIM/admin/reset" -H 'Content-Type: application/json' -d '{"balance_usd": 1000000}' >/dev/null
+  curl -fsS -XPOST "$SIM/admin/config" -H 'Content-Type: application/json' -d "{\"latency_base_ms\": $lat}" >/dev/null \
+    || die "could not set the simulator's latency"
+  cpu_snapshot >"$OUT/cpu-before-$lat"; t0=$(date +%s.%N); load0=$(cut -d' ' -f1 /proc/loadavg)
+  run_rc=0
+  "${LOADTEST[@]}" --jobs "$JOBS" --json "$OUT/jobs-${lat}ms.json" 2>&1 | tee "$OUT/jobs-${lat}ms.out" || run_rc=$?
+  t1=$(date +%s.%N); cpu_snapshot >"$OUT/cpu-after-$lat"
+  [ "$run_rc" = 0 ] || { echo "(loadtest jobs exit $run_rc)"; [ $rc = 0 ] && rc=$run_rc; }
+  cpu_report "$OUT/cpu-before-$lat" "$OUT/cpu-after-$lat" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", b - a }')"
+  echo "load average at start $load0, at end $(cut -d' ' -f1 /proc/loadavg)"
+  echo "simulator totals: $(curl -fsS "$SIM/admin/totals" | jq -c '{calls, requests, replays, errors, charged_usd}')"
+done
+
+echo; echo "== summary =="
+echo "| sim latency | jobs accepted / enqueued | submit s (jobs/s) | finished (succeeded / dead) | all done after s | end-to-end jobs/s | steady jobs/s (10→90 %) | drain jobs/s after submit | max lag | worker limit max | GET sample | sample accepted→finished p50 / p99 s |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+for lat in $LATENCIES; do
+  f=$OUT/jobs-${lat}ms.json
+  [ -f "$f" ] || { echo "| $lat ms | (no result) |"; continue; }
+  jq -r --arg lat "$lat" '"| \($lat) ms | \(.submit.accepted) / \(.enqueued // "-") | \(.submit.seconds * 10 | round / 10) (\(.submit.accepted_per_second | round)) | \(.finished) (\(.succeeded) / \(.dead_lettered)) | \(if .complete_at then ((.complete_at - .submit.started_at) * 10 | round / 10) else "not all" end) | \(.end_to_end_jobs_per_second * 10 | round / 10) | \(if .steady_jobs_per_second then (.steady_jobs_per_second * 10 | round / 10) else "-" end) | \(if .drain_jobs_per_second then (.drain_jobs_per_second * 10 | round / 10) else "-" end) | \(.max_lag // "-") | \([.series[].limit // 0] | max) | \(.verification.by_status // {} | to_entries | map("\(.key) \(.value)") | join(", ")) | \(if .verification.latency_p50_ms then "\(.verification.latency_p50_ms / 100 | round / 10) / \(.verification.latency_p99_ms / 100 | round / 10)" else "-" end) |"' "$f"
+done
+echo; echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); JSON (with the whole time series) and logs in $OUT"
+for svc in intake-service worker-service; do
+  LOG=$DOT/logs/$svc.log
+  [ -f "$LOG" ] || continue
+  echo "$LOG: $(grep -c '"level":"ERROR"' "$LOG" || true) ERROR and $(grep -c '"level":"WARN"' "$LOG" || true) WARN lines"
+  jq -rR 'fromjson? | select(.level == "WARN" or .level == "ERROR") | "\(.level) \(.loggerName): \(.message[0:100]) \(.exception.exceptionType // "")"' "$LOG" \
+    | sort | uniq -c | sort -rn | head -5
+  cp "$LOG" "$OUT/" 2>/dev/null || true
+done
+exit $rc
