@@ -82,6 +82,9 @@ public class BalanceGate {
             return 0;
         }
         BalanceStateChanged state = latest.get();
-        return state == null ? 1.0 : state.level() == BalanceLevel.OK ? 1.0 : state.asyncShare();
+        if (state == null || state.level() == BalanceLevel.OK) {
+            return 1.0;
+        }
+        return state.level().pausesAsync() ? 0.0 : Double.isFinite(state.asyncShare()) ? state.asyncShare() : 1.0;
     }
 }
