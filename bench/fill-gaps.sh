@@ -39,28 +39,14 @@ LOADTEST_JAR=loadtest/target/loadtest.jar
 OUT=$(mktemp -d /tmp/fleet-bench-fill-gaps.XXXXXX)
 
 die() { echo "bench fill-gaps: $*" >&2; exit 1; }
-busy() { ss -Hltn "sport = :$1" | grep -q .; }
+. "$(dirname "$0")/lib.bash"
 
 command -v curl >/dev/null || die "needs curl"
 command -v jq >/dev/null || die "needs jq"
 [ -f "$WORKLOAD" ] || die "no workload at $WORKLOAD (set BENCH_WORKLOAD)"
-[ -n "${MDB_BASE_URL:-}" ] && die "MDB_BASE_URL is set: this benchmark measures the platform against the simulator; unset it"
-[ -f $DOT/launcher.pid ] && kill -0 "$(cat $DOT/launcher.pid)" 2>/dev/null && die "LLM Fleet is already up (pid $(cat $DOT/launcher.pid)); './fleet down' first"
+require_idle_platform
 
-# A busy default port is moved to a free one; a port the caller chose is used as is.
-chosen=()
-for spec in FLEET_INTAKE_PORT:8080 FLEET_WORKER_PORT:8081 FLEET_BILLING_PORT:8082 FLEET_PROVIDER_PORT:8090; do
-  var=${spec%%:*}
-  if [ -n "${!var:-}" ]; then chosen+=("${!var}"); continue; fi
-  port=${spec#*:}
-  if busy "$port"; then
-    for candidate in $(seq $((port + 10000)) $((port + 10200))); do
-      busy "$candidate" || [[ " ${chosen[*]} " == *" $candidate "* ]] || { port=$candidate; break; }
-    done
-    echo "port ${spec#*:} is busy: $var=$port" >&2
-  fi
-  export "$var=$port"; chosen+=("$port")
-done
+pick_free_ports
 
 if [ ! -f "$LOADTEST_JAR" ] || [ -n "$(find loadtest/pom.xml loadtest/src/main -newer "$LOADTEST_JAR" -print -quit 2>/dev/null)" ]; then
   ./mvnw -B -q -ntp -pl loadtest package -DskipTests >"$OUT/build.log" 2>&1 || die "loadtest build failed; see $OUT/build.log"
