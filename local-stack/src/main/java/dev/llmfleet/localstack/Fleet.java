@@ -129,10 +129,6 @@ public final class Fleet implements AutoCloseable {
         return service;
     }
 
-    public Map<String, ServiceProcess> services() {
-        return Map.copyOf(services);
-    }
-
     public String kafkaBootstrapServers() {
         return kafka;
     }

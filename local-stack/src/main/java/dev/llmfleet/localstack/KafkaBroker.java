@@ -23,12 +23,10 @@ import java.util.concurrent.TimeUnit;
  * and a SIGKILL test of a service never takes the broker with it.
  */
 public final class KafkaBroker implements AutoCloseable {
-    private final Path dir;
     private final int port;
     private final Process process;
 
-    private KafkaBroker(Path dir, int port, Process process) {
-        this.dir = dir;
+    private KafkaBroker(int port, Process process) {
         this.port = port;
         this.process = process;
     }
@@ -78,7 +76,7 @@ public final class KafkaBroker implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
-        KafkaBroker kafka = new KafkaBroker(dir, port, broker);
+        KafkaBroker kafka = new KafkaBroker(port, broker);
         if (!Ports.awaitOpen(port, 180_000, broker)) {
             kafka.close();
             // the folder is deleted on failure: carry the log's end in the message
@@ -98,10 +96,6 @@ public final class KafkaBroker implements AutoCloseable {
 
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
-    }
-
-    public Process process() {
-        return process;
     }
 
     /** Creates the DESIGN.md topics (idempotent: existing ones are left alone). */
@@ -130,7 +124,4 @@ public final class KafkaBroker implements AutoCloseable {
         JavaProcess.stop(process, 15);
     }
 
-    Path dir() {
-        return dir;
-    }
 }

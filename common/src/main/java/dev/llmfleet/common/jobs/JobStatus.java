@@ -12,13 +12,4 @@ public enum JobStatus {
     public String json() {
         return name().toLowerCase(Locale.ROOT);
     }
-
-    public static JobStatus of(String json) {
-        return valueOf(json.toUpperCase(Locale.ROOT));
-    }
-
-    /** A job in a final state never runs again by itself. */
-    public boolean terminal() {
-        return this == SUCCEEDED || this == FAILED || this == DEAD_LETTERED || this == CANCELLED;
-    }
 }

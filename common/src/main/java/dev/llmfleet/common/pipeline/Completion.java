@@ -31,10 +31,6 @@ public record Completion(String requestId, String modelUsed, String source, BigD
         return replayedChargeUsd == null ? now : now.add(replayedChargeUsd);
     }
 
-    public boolean cacheHit() {
-        return "cache".equals(source);
-    }
-
     public boolean streamed() {
         return events != null;
     }

@@ -47,9 +47,4 @@ public class ProviderException extends RuntimeException {
     public boolean modelUnavailable() {
         return status == 503 && "model_unavailable".equals(code);
     }
-
-    /** 402: the prepaid balance is spent. */
-    public boolean balanceDepleted() {
-        return status == 402;
-    }
 }
