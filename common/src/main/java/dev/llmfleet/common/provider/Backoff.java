@@ -32,6 +32,12 @@ public final class Backoff {
         return Duration.ofMillis(Math.max(jittered, floor));
     }
 
+    /** Waits {@code wait} without blocking; full jitter may draw zero, which Mutiny's delay refuses. */
+    public static io.smallrye.mutiny.Uni<Void> sleep(Duration wait) {
+        io.smallrye.mutiny.Uni<Void> now = io.smallrye.mutiny.Uni.createFrom().voidItem();
+        return wait.isZero() || wait.isNegative() ? now : now.onItem().delayIt().by(wait);
+    }
+
     /** The upper bound of the jitter window for retry number {@code retry}. */
     long ceilingMillis(int retry) {
         int doublings = Math.min(Math.max(retry - 1, 0), 30);

@@ -72,8 +72,7 @@ public class ProviderGateway {
                         "too many provider calls in flight; try again shortly", Duration.ofSeconds(1)))
                 .onFailure(e -> retryable(e, number)).recoverWithUni(e -> {
                     Duration wait = backoff.delay(number, ((ProviderException) e).retryAfter());
-                    return Uni.createFrom().voidItem().onItem().delayIt().by(wait)
-                            .onItem().transformToUni(ignored -> attempt(request, number + 1, costCap, key, trace));
+                    return Backoff.sleep(wait).onItem().transformToUni(ignored -> attempt(request, number + 1, costCap, key, trace));
                 });
     }
 

@@ -73,8 +73,6 @@ public class CallbackSender {
                     }
                     return (Void) null;
                 }))
-                .onFailure(e -> number < config.attempts()).recoverWithUni(e -> Uni.createFrom().voidItem()
-                        .onItem().delayIt().by(backoff.delay(number, null))
-                        .chain(() -> attempt(url, body, number + 1)));
+                .onFailure(e -> number < config.attempts()).recoverWithUni(e -> Backoff.sleep(backoff.delay(number, null)).chain(() -> attempt(url, body, number + 1)));
     }
 }

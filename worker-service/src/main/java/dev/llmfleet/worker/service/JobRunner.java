@@ -77,8 +77,7 @@ public class JobRunner {
             return poison(raw, key, topic, "unsupported_schema", "schema version " + job.schemaVersion() + " or required fields missing");
         }
         Duration wait = job.notBefore() == null ? Duration.ZERO : Duration.between(Instant.now(), job.notBefore());
-        Uni<Void> due = wait.isNegative() || wait.isZero() ? Uni.createFrom().voidItem()
-                : Uni.createFrom().voidItem().onItem().delayIt().by(wait);
+        Uni<Void> due = Backoff.sleep(wait);
         return due.chain(() -> start(job)).chain(started -> started == null
                 ? Uni.createFrom().item(Optional.<JobCompleted>empty())
                 : execute(job, started));
