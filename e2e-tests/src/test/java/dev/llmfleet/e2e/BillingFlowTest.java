@@ -1,7 +1,6 @@
 package dev.llmfleet.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmfleet.localstack.Fleet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -9,13 +8,12 @@ import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
 import java.net.http.HttpResponse;
-import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -29,7 +27,7 @@ class BillingFlowTest {
     private static Simulator sim;
     private static Jobs jobs;
     private static String intake;
-    private static String billing;
+    private static Billing billing;
 
     @BeforeAll
     static void up() {
@@ -47,7 +45,7 @@ class BillingFlowTest {
         sim = FleetHarness.simulator(fleet);
         jobs = new Jobs(fleet.service(Fleet.INTAKE).url());
         intake = fleet.service(Fleet.INTAKE).url() + "/v1/chat/completions";
-        billing = fleet.service(Fleet.BILLING).url() + "/v1/billing";
+        billing = new Billing(fleet.service(Fleet.BILLING).url());
     }
 
     @AfterAll
@@ -60,18 +58,6 @@ class BillingFlowTest {
     private static String chat(String model, String content, int maxTokens) {
         return "{\"model\":\"" + model + "\",\"temperature\":0,\"max_tokens\":" + maxTokens
                 + ",\"messages\":[{\"role\":\"user\",\"content\":" + Http.quote(content) + "}]}";
-    }
-
-    private static JsonNode summary() {
-        return Http.json(Http.get(billing + "/summary?window=24h&by=model"));
-    }
-
-    private static void await(String what, BooleanSupplier condition, long timeoutMillis) {
-        long deadline = System.currentTimeMillis() + timeoutMillis;
-        while (!condition.getAsBoolean()) {
-            assertThat(System.currentTimeMillis()).as("waiting for " + what).isLessThan(deadline);
-            Jobs.sleep(250);
-        }
     }
 
     @Test
@@ -89,31 +75,23 @@ class BillingFlowTest {
             requests++;
         }
         int expected = requests;
-        await("the ledger to hold every call", () -> summary().path("requests").asInt() == expected, 30_000);
+        Billing.await("the ledger to hold every call", () -> billing.summary().path("requests").asInt() == expected, 30_000);
         JsonNode totals = sim.totals();
-        assertThat(new BigDecimal(summary().get("total_usd").asText())).isEqualByComparingTo(sim.charged());
+        assertThat(billing.totalUsd()).isEqualByComparingTo(sim.charged());
         Map<String, BigDecimal> byModel = new HashMap<>();
-        summary().get("groups").forEach(g -> byModel.put(g.get("model").asText(), new BigDecimal(g.get("total_usd").asText())));
+        billing.summary().get("groups").forEach(g -> byModel.put(g.get("model").asText(), new BigDecimal(g.get("total_usd").asText())));
         totals.get("by_model").fields().forEachRemaining(e ->
                 assertThat(byModel.get(e.getKey())).as(e.getKey()).isEqualByComparingTo(new BigDecimal(e.getValue().get("charged_usd").asText())));
 
         // a backlog that would overdraw the balance: the lane must pause at CRITICAL, before any 402
-        List<ObjectNode> bodies = new ArrayList<>();
-        for (int i = 0; i < 1000; i++) {
-            ObjectNode body = Http.JSON.createObjectNode().put("model", "openai/gpt-4o").put("max_tokens", 150)
-                    .put("temperature", 0).put("feature", "doc-summarize").put("priority", "bulk");
-            body.putArray("messages").addObject().put("role", "user").put("content", "Summarise report " + UUID.randomUUID());
-            bodies.add(body);
-        }
-        Set<String> ids = new java.util.LinkedHashSet<>();
-        jobs.submit(bodies, 500).forEach(o -> ids.add(o.get("id").asText()));
-        await("billing to reach CRITICAL", () -> "CRITICAL".equals(Http.json(Http.get(billing + "/balance")).path("level").asText()), 120_000);
+        Set<String> ids = new LinkedHashSet<>();
+        jobs.submit(Billing.bulkJobs(1000, "openai/gpt-4o", 150), 500).forEach(o -> ids.add(o.get("id").asText()));
+        Billing.await("billing to reach CRITICAL", () -> "CRITICAL".equals(billing.level()), 120_000);
         Jobs.sleep(3_000);
         long queued = ids.stream().filter(id -> "queued".equals(jobs.get(id).path("status").asText())).count();
         assertThat(queued).as("jobs waiting while the balance is critical").isPositive();
         assertThat(sim.totals().path("errors").path("402").asLong(0)).as("402s from the provider").isZero();
-        List<String> kinds = new ArrayList<>();
-        Http.json(Http.get(billing + "/alerts")).get("data").forEach(a -> kinds.add(a.path("kind").asText()));
+        List<String> kinds = billing.alertKinds();
         assertThat(kinds.stream().filter(k -> k.equals("balance_low")).count()).as("LOW alerts: %s", kinds).isEqualTo(1);
         assertThat(kinds.stream().filter(k -> k.equals("balance_critical")).count()).as("CRITICAL alerts: %s", kinds).isEqualTo(1);
 
@@ -123,8 +101,8 @@ class BillingFlowTest {
         assertThat(topup.statusCode()).as(topup.body()).isEqualTo(200);
         Map<String, JsonNode> finished = jobs.awaitFinished(ids, 300_000);
         assertThat(finished.values()).allSatisfy(job -> assertThat(job.get("status").asText()).isEqualTo("succeeded"));
-        await("the ledger to hold every job", () -> summary().path("requests").asInt() >= expected + ids.size(), 60_000);
-        assertThat(new BigDecimal(summary().get("total_usd").asText())).isEqualByComparingTo(sim.charged());
-        assertThat(Http.json(Http.get(billing + "/balance")).path("level").asText()).isEqualTo("OK");
+        Billing.await("the ledger to hold every job", () -> billing.summary().path("requests").asInt() >= expected + ids.size(), 60_000);
+        assertThat(billing.totalUsd()).isEqualByComparingTo(sim.charged());
+        assertThat(billing.level()).isEqualTo("OK");
     }
 }

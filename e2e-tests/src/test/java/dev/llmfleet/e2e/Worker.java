@@ -5,23 +5,36 @@ import dev.llmfleet.localstack.ServiceProcess;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Reads a worker's own gauges from /q/metrics, to wait until it has nothing in hand. */
+/** Reads a worker's own gauges from /q/metrics: what it has in hand, the share of capacity billing allows it. */
 final class Worker {
-    private static final Pattern GAUGE = Pattern.compile("^(fleet_worker_concurrency_in_flight|fleet_worker_jobs_waiting)\\{[^}]*} ([0-9.eE+-]+)$",
-            Pattern.MULTILINE);
+    private static final Pattern BUSY = gauge("fleet_worker_concurrency_in_flight|fleet_worker_jobs_waiting");
+    private static final Pattern ASYNC_SHARE = gauge("fleet_worker_async_share");
 
     private Worker() {
     }
 
+    private static Pattern gauge(String names) {
+        return Pattern.compile("^(" + names + ")\\{[^}]*} ([0-9.eE+-]+)$", Pattern.MULTILINE);
+    }
+
+    private static double sum(ServiceProcess worker, Pattern series) {
+        String metrics = Http.get(worker.url() + "/q/metrics").body();
+        double sum = 0;
+        Matcher m = series.matcher(metrics);
+        while (m.find()) {
+            sum += Double.parseDouble(m.group(2));
+        }
+        return sum;
+    }
+
     /** Jobs running or waiting for a slot in {@code worker}. */
     static double busy(ServiceProcess worker) {
-        String metrics = Http.get(worker.url() + "/q/metrics").body();
-        double busy = 0;
-        Matcher m = GAUGE.matcher(metrics);
-        while (m.find()) {
-            busy += Double.parseDouble(m.group(2));
-        }
-        return busy;
+        return sum(worker, BUSY);
+    }
+
+    /** The share of its capacity the balance allows the async lane: 0 while paused, 1 when unrestricted. */
+    static double asyncShare(ServiceProcess worker) {
+        return sum(worker, ASYNC_SHARE);
     }
 
     /** Waits until the worker has been idle for a second (earlier tests' jobs, retries included, are done). */
