@@ -32,15 +32,7 @@ OUT=$(mktemp -d /tmp/fleet-bench-async.XXXXXX)
 die() { echo "bench async-throughput: $*" >&2; exit 1; }
 . "$(dirname "$0")/lib.bash"
 
-command -v curl >/dev/null || die "needs curl"
-command -v jq >/dev/null || die "needs jq"
-require_idle_platform
-
-pick_free_ports
-
-if [ ! -f "$LOADTEST_JAR" ] || [ -n "$(find loadtest/pom.xml loadtest/src/main -newer "$LOADTEST_JAR" -print -quit 2>/dev/null)" ]; then
-  ./mvnw -B -q -ntp -pl loadtest package -DskipTests >"$OUT/build.log" 2>&1 || die "loadtest build failed; see $OUT/build.log"
-fi
+prepare_load_bench
 
 # shellcheck disable=SC2086
 env ${BENCH_WORKER_ENV:-} ./fleet up --detach >"$OUT/up.log" 2>&1 || { cat "$OUT/up.log" >&2; die "./fleet up --detach failed"; }
@@ -50,35 +42,6 @@ trap './fleet down >/dev/null 2>&1 || echo "bench async-throughput: ./fleet down
 SIM=${FLEET_PROVIDER_URL%/v1}
 curl -fsS -XPOST "$SIM/admin/reset" -H 'Content-Type: application/json' \
   -d '{"balance_usd": 1000000, "restore_config": true}' >/dev/null || die "could not reset the simulator at $SIM"
-
-# CPU seconds (user + system) of every process of the platform, by name, and of this machine as a whole
-descendants() { local c; for c in $(pgrep -P "$1" || true); do echo "$c"; descendants "$c"; done; }
-ticks() { awk '{ sub(/.*\) /, ""); split($0, f, " "); print f[12] + f[13] }' "/proc/$1/stat" 2>/dev/null || echo 0; }
-cpu_snapshot() {
-  local launcher pid args name
-  launcher=$(cat $DOT/launcher.pid)
-  for pid in "$launcher" $(descendants "$launcher"); do
-    args=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || continue
-    case "$args" in
-      *KafkaBrokerMain*) name=kafka ;;
-      *local-stack.jar*) name=launcher ;;
-      *redis*) name=redis ;;
-      *quarkus-run.jar*) name=$(sed -E 's#.*/([a-z-]+)/target/quarkus-app/quarkus-run.jar.*#\1#' <<<"$args") ;;
-      *) continue ;;
-    esac
-    echo "$name $(ticks "$pid")"
-  done
-  echo "machine $(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat)"
-}
-cpu_report() { # before-file after-file seconds
-  awk -v hz="$(getconf CLK_TCK)" -v secs="$3" -v cores="$(nproc)" '
-    NR == FNR { before[$1] += $2; next } { after[$1] += $2 }
-    END { line = "CPU seconds used (share of " cores " cores over " secs " s):";
-          n = split("worker-service intake-service provider-sim billing-service kafka redis launcher machine", order, " ");
-          for (i = 1; i <= n; i++) { k = order[i]; if (!(k in after)) continue; d = (after[k] - before[k]) / hz;
-            line = line sprintf(" %s %.0f s (%.0f%%)", k, d, 100 * d / (secs * cores)) }
-          print line }' "$1" "$2"
-}
 
 LOADTEST=(java -XX:+UseSerialGC -Xmx512m -jar "$LOADTEST_JAR" jobs --intake-url "$FLEET_INTAKE_URL" --worker-url "$FLEET_WORKER_URL"
           --kafka "$KAFKA_BOOTSTRAP_SERVERS" --provider-url "$FLEET_PROVIDER_URL" --unique --priority bulk --batch-size "$BATCH"

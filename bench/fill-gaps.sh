@@ -41,16 +41,8 @@ OUT=$(mktemp -d /tmp/fleet-bench-fill-gaps.XXXXXX)
 die() { echo "bench fill-gaps: $*" >&2; exit 1; }
 . "$(dirname "$0")/lib.bash"
 
-command -v curl >/dev/null || die "needs curl"
-command -v jq >/dev/null || die "needs jq"
 [ -f "$WORKLOAD" ] || die "no workload at $WORKLOAD (set BENCH_WORKLOAD)"
-require_idle_platform
-
-pick_free_ports
-
-if [ ! -f "$LOADTEST_JAR" ] || [ -n "$(find loadtest/pom.xml loadtest/src/main -newer "$LOADTEST_JAR" -print -quit 2>/dev/null)" ]; then
-  ./mvnw -B -q -ntp -pl loadtest package -DskipTests >"$OUT/build.log" 2>&1 || die "loadtest build failed; see $OUT/build.log"
-fi
+prepare_load_bench
 
 export FLEET_WORKER_CONCURRENCY_PROVIDER_BUDGET=$LIMIT FLEET_WORKER_CONCURRENCY_MAX=$LIMIT
 ./fleet up --detach >"$OUT/up.log" 2>&1 || { cat "$OUT/up.log" >&2; die "./fleet up --detach failed"; }

@@ -17,7 +17,7 @@ mib() { awk -v k="$1" 'BEGIN { if (k == "" || k < 0) print "-"; else printf "%.0
 rss_kib() { local k; k=$(awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || true); echo "${k:-0}"; }
 ticks_now() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", $1 * hz }' /proc/uptime; }
 starttime() { awk '{ sub(/.*\) /, ""); split($0, f, " "); print f[20] }' "/proc/$1/stat" 2>/dev/null || true; }
-descendants() { local c; for c in $(pgrep -P "$1" || true); do echo "$c"; descendants "$c"; done; }
+. "$(dirname "$0")/lib.bash"
 
 # Same rule as ./fleet's build_if_needed, so a build never lands inside a timed run.
 stale() {

@@ -54,7 +54,6 @@ load() {
   java -XX:+UseSerialGC -jar "$LOADTEST_JAR" compare --target "intake=$FLEET_INTAKE_URL/v1" --target "direct=$FLEET_PROVIDER_URL" \
     --workload "$WORKLOAD" --lane interactive "$@"
 }
-cpu_ticks() { awk '{ sub(/.*\) /, ""); split($0, f, " "); print f[12] + f[13] }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 sim_charged() { command -v jq >/dev/null && curl -fsS "$SIM/admin/totals" | jq -r .charged_usd || echo 0; }
 
 cores=$(nproc); load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -62,12 +61,12 @@ echo "intake-latency on $(date -u +%Y-%m-%dT%H:%MZ): $cores cores, load average 
 echo "intake $FLEET_INTAKE_URL, simulator $FLEET_PROVIDER_URL (latency 0, no faults), workload $WORKLOAD (interactive lines)"
 rc=0
 intake_pid=$(sed -n 's/^ *intake-service .* pid \([0-9]*\),.*/\1/p' "$OUT/up.log")
-ticks_before=$(cpu_ticks "${intake_pid:-0}")
+ticks_before=$(ticks "${intake_pid:-0}")
 charged_before=$(sim_charged)
 echo; echo "== Run 1: cache on (stage 1 = one cold pass over the interactive lines) =="
 load --warmup "$WARMUP" --stages "$STAGES" --json "$OUT/cached.json" || rc=$?
 charged_after=$(sim_charged)
-ticks_after=$(cpu_ticks "${intake_pid:-0}")
+ticks_after=$(ticks "${intake_pid:-0}")
 if command -v jq >/dev/null; then
   seen=$(jq -r '[(.warmup + .stages)[] | .charged_usd] | add' "$OUT/cached.json")
   echo "cross-check: simulator charged \$$(awk -v a="$charged_before" -v b="$charged_after" 'BEGIN { printf "%.6f", b - a }') during run 1;" \

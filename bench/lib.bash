@@ -9,6 +9,18 @@ require_idle_platform() {
   return 0
 }
 
+# The common start of a benchmark driven by the load tool: curl and jq at hand, the platform down, free ports, and a
+# loadtest jar as new as its sources ($LOADTEST_JAR, $OUT and die come from the script).
+prepare_load_bench() {
+  command -v curl >/dev/null || die "needs curl"
+  command -v jq >/dev/null || die "needs jq"
+  require_idle_platform
+  pick_free_ports
+  if [ ! -f "$LOADTEST_JAR" ] || [ -n "$(find loadtest/pom.xml loadtest/src/main -newer "$LOADTEST_JAR" -print -quit 2>/dev/null)" ]; then
+    ./mvnw -B -q -ntp -pl loadtest package -DskipTests >"$OUT/build.log" 2>&1 || die "loadtest build failed; see $OUT/build.log"
+  fi
+}
+
 # A busy default port is moved to a free one; a port the caller chose is used as is.
 pick_free_ports() {
   local chosen=() spec var port candidate
@@ -24,4 +36,33 @@ pick_free_ports() {
     fi
     export "$var=$port"; chosen+=("$port")
   done
+}
+
+# CPU seconds (user + system) of every process of the platform, by name, and of this machine as a whole
+descendants() { local c; for c in $(pgrep -P "$1" || true); do echo "$c"; descendants "$c"; done; }
+ticks() { awk '{ sub(/.*\) /, ""); split($0, f, " "); print f[12] + f[13] }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+cpu_snapshot() {
+  local launcher pid args name
+  launcher=$(cat $DOT/launcher.pid)
+  for pid in "$launcher" $(descendants "$launcher"); do
+    args=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || continue
+    case "$args" in
+      *KafkaBrokerMain*) name=kafka ;;
+      *local-stack.jar*) name=launcher ;;
+      *redis*) name=redis ;;
+      *quarkus-run.jar*) name=$(sed -E 's#.*/([a-z-]+)/target/quarkus-app/quarkus-run.jar.*#\1#' <<<"$args") ;;
+      *) continue ;;
+    esac
+    echo "$name $(ticks "$pid")"
+  done
+  echo "machine $(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat)"
+}
+cpu_report() { # before-file after-file seconds
+  awk -v hz="$(getconf CLK_TCK)" -v secs="$3" -v cores="$(nproc)" '
+    NR == FNR { before[$1] += $2; next } { after[$1] += $2 }
+    END { line = "CPU seconds used (share of " cores " cores over " secs " s):";
+          n = split("worker-service intake-service provider-sim billing-service kafka redis launcher machine", order, " ");
+          for (i = 1; i <= n; i++) { k = order[i]; if (!(k in after)) continue; d = (after[k] - before[k]) / hz;
+            line = line sprintf(" %s %.0f s (%.0f%%)", k, d, 100 * d / (secs * cores)) }
+          print line }' "$1" "$2"
 }

@@ -7,7 +7,7 @@ import java.util.regex.Pattern;
 
 /** Reads a worker's own gauges from /q/metrics: what it has in hand, the share of capacity billing allows it. */
 final class Worker {
-    private static final Pattern BUSY = gauge("fleet_worker_concurrency_in_flight|fleet_worker_jobs_waiting");
+    private static final Pattern BUSY = gauge("fleet_worker_jobs_in_progress");
     private static final Pattern ASYNC_SHARE = gauge("fleet_worker_async_share");
 
     private Worker() {
@@ -27,7 +27,7 @@ final class Worker {
         return sum;
     }
 
-    /** Jobs running or waiting for a slot in {@code worker}. */
+    /** Jobs {@code worker} has taken from Kafka and not yet brought to an outcome. */
     static double busy(ServiceProcess worker) {
         return sum(worker, BUSY);
     }

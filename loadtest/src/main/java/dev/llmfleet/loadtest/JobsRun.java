@@ -149,12 +149,18 @@ public final class JobsRun {
 
     /** Finishing rate between the times the finished count crossed 10 % and 90 % of {@code target} (linear between ticks). */
     static Double steadyRate(List<Monitor.Tick> series, long target, Double completeAt) {
+        List<double[]> points = new ArrayList<>();
+        series.forEach(t -> points.add(new double[] {t.t(), t.finished()}));
+        return steadyRateOf(points, target, completeAt);
+    }
+
+    /** The same over {@code (t, count)} samples of any counter. */
+    static Double steadyRateOf(List<double[]> samples, long target, Double completeAt) {
         if (target <= 0) {
             return null;
         }
-        List<double[]> points = new ArrayList<>();
+        List<double[]> points = new ArrayList<>(samples);
         points.add(new double[] {0, 0});
-        series.forEach(t -> points.add(new double[] {t.t(), t.finished()}));
         if (completeAt != null) {
             points.add(new double[] {completeAt, target});
         }

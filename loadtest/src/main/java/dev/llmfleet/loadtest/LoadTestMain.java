@@ -10,13 +10,13 @@ import java.util.concurrent.Callable;
 
 /**
  * Command line of the load test: {@code run} against one target, {@code compare} two targets side by side, {@code jobs}
- * through the async lane, {@code mixed} interactive traffic while a backlog drains.
+ * through the async lane, {@code mixed} interactive traffic while a backlog drains, {@code usage} billing's ingestion rate.
  */
 @Command(name = "loadtest", mixinStandardHelpOptions = true, version = "loadtest 0.1.0",
         description = "Scale in steps and measure: open-loop staged load with latency, errors and cost per request per stage.%n"
                 + "Exit codes: 0 ok, 1 failure, 2 bad usage, 3 cost creep, 4 jobs not all finished / mixed outside tolerance.",
         subcommands = {LoadTestMain.RunCommand.class, LoadTestMain.CompareCommand.class, LoadTestMain.JobsCommand.class,
-                LoadTestMain.MixedCommand.class, CommandLine.HelpCommand.class})
+                LoadTestMain.MixedCommand.class, LoadTestMain.UsageCommand.class, CommandLine.HelpCommand.class})
 public final class LoadTestMain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -138,6 +138,58 @@ public final class LoadTestMain implements Runnable {
         @Override
         public Integer call() throws Exception {
             return new MixedRun(options, jobs, Target.parse("interactive=" + baseUrl), baseline, tolerance, System.out, System.err).run();
+        }
+    }
+
+    /** Billing's ingestion rate: synthetic usage events straight to Kafka. */
+    @Command(name = "usage", mixinStandardHelpOptions = true,
+            description = "Produce N synthetic llm.usage events (both lanes, cache hits, a share redelivered) to Kafka, wait until billing "
+                    + "has handled them all, and report the usage events/s it ingests, its consumer lag, and whether the ledger grew by "
+                    + "exactly what was sent, e.g. usage --kafka 127.0.0.1:9092 --billing-url http://127.0.0.1:8082 --events 100000")
+    static final class UsageCommand implements Callable<Integer> {
+        @Option(names = "--kafka", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
+        String kafka;
+
+        @Option(names = "--billing-url", required = true, paramLabel = "URL", description = "Billing's base URL.")
+        String billingUrl;
+
+        @Option(names = "--group", defaultValue = "billing-service", paramLabel = "ID",
+                description = "Billing's consumer group, for the lag (default: ${DEFAULT-VALUE}).")
+        String group;
+
+        @Option(names = "--events", defaultValue = "100000", paramLabel = "N", description = "Distinct events (default: ${DEFAULT-VALUE}).")
+        long events;
+
+        @Option(names = "--duplicates", defaultValue = "0.05", paramLabel = "SHARE",
+                description = "Share of events sent twice, as a redelivery (default: ${DEFAULT-VALUE}).")
+        double duplicates;
+
+        @Option(names = "--cache-hits", defaultValue = "0.2", paramLabel = "SHARE",
+                description = "Share of events that are cache hits, charged 0 (default: ${DEFAULT-VALUE}).")
+        double cacheHits;
+
+        @Option(names = "--rate", defaultValue = "0", paramLabel = "RECORDS_PER_S",
+                description = "Produce at this rate; 0 = as fast as the producer goes, a backlog (default: ${DEFAULT-VALUE}).")
+        double rate;
+
+        @Option(names = "--interval", defaultValue = "2s", paramLabel = "DURATION", converter = LoadOptions.DurationConverter.class,
+                description = "Progress and time-series interval (default: ${DEFAULT-VALUE}).")
+        java.time.Duration interval;
+
+        @Option(names = "--max-wait", defaultValue = "5m", paramLabel = "DURATION", converter = LoadOptions.DurationConverter.class,
+                description = "After the last record, wait at most this long for billing (default: ${DEFAULT-VALUE}).")
+        java.time.Duration maxWait;
+
+        @Option(names = "--json", paramLabel = "FILE", description = "Also write the results (with the time series) as JSON to FILE.")
+        java.nio.file.Path json;
+
+        @Override
+        public Integer call() throws Exception {
+            if (events <= 0) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--events must be positive");
+            }
+            return new UsageRun(kafka, billingUrl, group, events, duplicates, cacheHits, rate, interval, maxWait, json,
+                    System.out, System.err).run();
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.llmfleet.common.pipeline;
 
+import dev.llmfleet.common.provider.CallGate;
+
 /**
  * Who asks and how: everything about a completion that is not in the OpenAI body.
  *
@@ -10,9 +12,10 @@ package dev.llmfleet.common.pipeline;
  * @param jobId          the async job, or null
  * @param idempotencyKey the caller's key (or the job's): a repeat replays the first answer, never a second call
  * @param bypassCache    the caller asked for a fresh answer ({@code Cache-Control: no-cache})
+ * @param gate           wraps each provider call ({@link CallGate#OPEN}, or the async lane's concurrency limiter)
  */
 public record CompletionContext(String requestId, String lane, String feature, String tenant, String jobId,
-                                String idempotencyKey, boolean bypassCache) {
+                                String idempotencyKey, boolean bypassCache, CallGate gate) {
     public static final String INTERACTIVE = "interactive";
     public static final String ASYNC = "async";
 }

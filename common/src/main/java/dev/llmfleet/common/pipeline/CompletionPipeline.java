@@ -166,7 +166,7 @@ public class CompletionPipeline {
         ProviderGateway.Trace trace = new ProviderGateway.Trace();
         AnswerTargets store = new AnswerTargets(cacheKey, prepared.rules().cacheTtl(),
                 context.idempotencyKey() == null ? null : AnswerKeys.idempotency(context.tenant(), context.idempotencyKey()));
-        return gateway.call(body, route.models(), cap, idempotencyKey, trace)
+        return gateway.call(body, route.models(), cap, idempotencyKey, trace, context.gate())
                 .onFailure(ProviderException.class).transform(e -> {
                     ProviderException failure = (ProviderException) e;
                     usage.record(new UsageRecorded(UsageRecorded.SCHEMA_VERSION, context.requestId(), context.jobId(),

@@ -45,34 +45,36 @@ public class ProviderGateway {
     /**
      * Calls {@code models} in order until one answers. {@code body}'s model is set per call; the
      * idempotency key is suffixed with the model, so a provider that honours keys never charges twice
-     * for one model and never replays one model's answer for another.
+     * for one model and never replays one model's answer for another. Each single call passes {@code gate}.
      */
-    public Uni<ProviderReply> call(ObjectNode body, List<String> models, BigDecimal costCap, String idempotencyKey, Trace trace) {
-        return callModel(body, models, 0, costCap, idempotencyKey, trace);
+    public Uni<ProviderReply> call(ObjectNode body, List<String> models, BigDecimal costCap, String idempotencyKey, Trace trace,
+                                   CallGate gate) {
+        return callModel(body, models, 0, costCap, idempotencyKey, trace, gate);
     }
 
-    private Uni<ProviderReply> callModel(ObjectNode body, List<String> models, int index, BigDecimal costCap, String key, Trace trace) {
+    private Uni<ProviderReply> callModel(ObjectNode body, List<String> models, int index, BigDecimal costCap, String key, Trace trace,
+                                         CallGate gate) {
         String model = models.get(index);
         ObjectNode request = body.deepCopy().put("model", model);
         boolean hasFallback = index + 1 < models.size();
-        return attempt(request, 1, costCap, key + ":" + model, trace)
+        return attempt(request, 1, costCap, key + ":" + model, trace, gate)
                 .onFailure(e -> hasFallback && e instanceof ProviderException failure
                         && (failure.modelUnavailable() || failure.status() >= 500 || failure.status() == ProviderException.NO_ANSWER))
-                .recoverWithUni(e -> callModel(body, models, index + 1, costCap, key, trace));
+                .recoverWithUni(e -> callModel(body, models, index + 1, costCap, key, trace, gate));
     }
 
-    private Uni<ProviderReply> attempt(ObjectNode request, int number, BigDecimal costCap, String key, Trace trace) {
-        return Uni.createFrom().deferred(() -> {
+    private Uni<ProviderReply> attempt(ObjectNode request, int number, BigDecimal costCap, String key, Trace trace, CallGate gate) {
+        return gate.around(() -> Uni.createFrom().deferred(() -> {
                     trace.calls++;
                     trace.model = request.get("model").asText();
                     return client.chat(request, costCap, key);
                 })
                 .onFailure(TimeoutException.class).transform(e -> ProviderException.noAnswer("provider did not answer in time"))
                 .onFailure(BulkheadException.class).transform(e -> new ProviderException(503, "fleet_overloaded",
-                        "too many provider calls in flight; try again shortly", Duration.ofSeconds(1)))
+                        "too many provider calls in flight; try again shortly", Duration.ofSeconds(1))))
                 .onFailure(e -> retryable(e, number)).recoverWithUni(e -> {
                     Duration wait = backoff.delay(number, ((ProviderException) e).retryAfter());
-                    return Backoff.sleep(wait).onItem().transformToUni(ignored -> attempt(request, number + 1, costCap, key, trace));
+                    return Backoff.sleep(wait).onItem().transformToUni(ignored -> attempt(request, number + 1, costCap, key, trace, gate));
                 });
     }
 

@@ -17,7 +17,8 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
- * How many jobs run at once, and which waits least. The limit adapts (AIMD): it creeps up by one per
+ * How many of the async lane's provider calls run at once, and which job's call waits least (a job takes a
+ * slot for each call it makes, only while that call is at the provider). The limit adapts (AIMD): it creeps up by one per
  * "limit" successes and is cut by a factor on a throttling signal (429, overload), at most once per
  * cooldown; a ceiling leaves the provider room the interactive lane is using. Free slots go to the
  * priorities by smooth weighted round robin, so high goes first and bulk is never starved to zero.
@@ -25,7 +26,7 @@ import java.util.function.LongSupplier;
  */
 @ApplicationScoped
 public class ConcurrencyLimiter {
-    /** How a finished job ended, as far as the limit is concerned. */
+    /** How a finished call ended, as far as the limit is concerned. */
     public enum Signal { OK, THROTTLED, OTHER }
 
     private final WorkerConfig.Concurrency settings;
@@ -43,12 +44,12 @@ public class ConcurrencyLimiter {
     public ConcurrencyLimiter(WorkerConfig config, MeterRegistry registry) {
         this(config, System::nanoTime);
         Gauge.builder("fleet.worker.concurrency.limit", this, ConcurrencyLimiter::limit)
-                .description("Jobs the worker lets run at once now (adaptive)").register(registry);
+                .description("Provider calls the worker lets run at once now (adaptive)").register(registry);
         Gauge.builder("fleet.worker.concurrency.in.flight", this, ConcurrencyLimiter::inFlight)
-                .description("Jobs running now").register(registry);
+                .description("The worker's provider calls in flight now").register(registry);
         for (Priority priority : Priority.values()) {
             Gauge.builder("fleet.worker.jobs.waiting", this, l -> l.waiting(priority)).tag("priority", priority.json())
-                    .description("Jobs fetched from Kafka waiting for a slot").register(registry);
+                    .description("Jobs ready to call the provider, waiting for a slot").register(registry);
         }
     }
 
@@ -67,7 +68,7 @@ public class ConcurrencyLimiter {
         }
     }
 
-    /** A slot to run one job; give it back with {@link #release(Permit, Signal)}. */
+    /** A slot for one provider call; give it back with {@link #release(Permit, Signal)}. */
     public static final class Permit {
         private boolean released;
     }

@@ -14,6 +14,8 @@ import dev.llmfleet.common.pipeline.Completion;
 import dev.llmfleet.common.pipeline.CompletionContext;
 import dev.llmfleet.common.pipeline.CompletionPipeline;
 import dev.llmfleet.common.provider.Backoff;
+import dev.llmfleet.common.provider.CallGate;
+import dev.llmfleet.common.provider.ProviderException;
 import dev.llmfleet.worker.config.WorkerConfig;
 import dev.llmfleet.worker.messaging.JobPublisher;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -27,6 +29,7 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs one consumed job record to an outcome, and never fails: a success stores the result and
@@ -49,6 +52,7 @@ public class JobRunner {
     private final ObjectMapper mapper;
     private final MeterRegistry registry;
     private final Backoff retryBackoff;
+    private final AtomicInteger inProgress = new AtomicInteger();
 
     public JobRunner(CompletionPipeline pipeline, JobStore jobs, ConcurrencyLimiter limiter, JobPublisher publisher,
                      CallbackSender callbacks, BalanceGate balance, WorkerConfig config, ObjectMapper mapper, MeterRegistry registry) {
@@ -62,10 +66,18 @@ public class JobRunner {
         this.mapper = mapper;
         this.registry = registry;
         this.retryBackoff = new Backoff(config.retryInitialBackoff(), config.retryMaxBackoff());
+        registry.gauge("fleet.worker.jobs.in.progress", inProgress);
     }
 
     /** Runs the record {@code raw} consumed from {@code topic}; answers the result to publish, if the job ended. */
     public Uni<Optional<JobCompleted>> run(String raw, String key, String topic) {
+        return Uni.createFrom().deferred(() -> {
+            inProgress.incrementAndGet();
+            return runRecord(raw, key, topic);
+        }).onTermination().invoke(inProgress::decrementAndGet);
+    }
+
+    private Uni<Optional<JobCompleted>> runRecord(String raw, String key, String topic) {
         JobRequested job;
         try {
             job = mapper.readValue(raw, JobRequested.class);
@@ -105,18 +117,23 @@ public class JobRunner {
         body.remove("stream");
         body.remove("stream_options");
         CompletionContext context = new CompletionContext(job.jobId(), CompletionContext.ASYNC, job.feature(), job.tenant(),
-                job.jobId(), job.jobId(), false);
-        return limiter.acquire(job.priority()).chain(permit -> pipeline.complete(body, context)
-                .onItemOrFailure().invoke((completion, failure) -> limiter.release(permit, signal(failure)))
+                job.jobId(), job.jobId(), false, limitedBy(job));
+        return pipeline.complete(body, context)
                 .chain(completion -> succeed(job, started, completion))
-                .onFailure().recoverWithUni(failure -> fail(job, started, failure)));
+                .onFailure().recoverWithUni(failure -> fail(job, started, failure));
+    }
+
+    /** Each provider call of the job takes a slot of the limiter at the job's priority, and gives it back when answered. */
+    private CallGate limitedBy(JobRequested job) {
+        return call -> limiter.acquire(job.priority()).chain(permit -> call.get()
+                .onTermination().invoke((reply, failure, cancelled) -> limiter.release(permit, signal(failure))));
     }
 
     private static ConcurrencyLimiter.Signal signal(Throwable failure) {
         if (failure == null) {
             return ConcurrencyLimiter.Signal.OK;
         }
-        if (failure instanceof FleetException e && (e.status() == 429 || "fleet_overloaded".equals(e.code()))) {
+        if (failure instanceof ProviderException e && (e.status() == 429 || "fleet_overloaded".equals(e.code()))) {
             return ConcurrencyLimiter.Signal.THROTTLED;
         }
         return ConcurrencyLimiter.Signal.OTHER;
