@@ -25,6 +25,12 @@ public final class Fleet implements AutoCloseable {
 
     private static final List<String> JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmx384m", "-XX:+ExitOnOutOfMemoryError");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
+    /**
+     * The worker is the background lane: on a machine whose cores it shares with intake, the simulator, Kafka and Redis
+     * it runs at this lower CPU priority so a backlog does not slow interactive requests (FLEET_WORKER_NICE, 0 to turn
+     * off; in Kubernetes separate nodes or CPU requests do the same).
+     */
+    private static final int WORKER_NICENESS = 10;
 
     private final Options options;
     private final Map<String, ServiceProcess> services = new LinkedHashMap<>();
@@ -116,9 +122,26 @@ public final class Fleet implements AutoCloseable {
         int port = options.ports().getOrDefault(name, 0);
         ServiceProcess service = new ServiceProcess(name,
                 options.home().resolve(name).resolve("target/quarkus-app/quarkus-run.jar"),
-                port == 0 ? Ports.free() : port, env, options.logs().resolve(name + ".log"), JVM_OPTIONS);
+                port == 0 ? Ports.free() : port, env, options.logs().resolve(name + ".log"), JVM_OPTIONS,
+                name.equals(WORKER) ? niceness(System.getenv("FLEET_WORKER_NICE"), WORKER_NICENESS) : 0);
         services.put(name, service);
         return service;
+    }
+
+    /** A niceness from the environment (0 to 19), or {@code fallback} when unset; refuses anything else clearly. */
+    static int niceness(String value, int fallback) {
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            int n = Integer.parseInt(value.trim());
+            if (n >= 0 && n <= 19) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("FLEET_WORKER_NICE must be a whole number from 0 to 19, not '" + value + "'");
     }
 
     public ServiceProcess service(String name) {

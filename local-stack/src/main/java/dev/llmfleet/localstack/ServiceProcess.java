@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ServiceProcess implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private static final Path NICE = Path.of("/usr/bin/nice");
 
     private final String name;
     private final Path jar;
@@ -27,15 +28,22 @@ public final class ServiceProcess implements AutoCloseable {
     private final Map<String, String> env;
     private final Path log;
     private final List<String> jvmOptions;
+    private final int niceness;
     private Process process;
 
     public ServiceProcess(String name, Path jar, int port, Map<String, String> env, Path log, List<String> jvmOptions) {
+        this(name, jar, port, env, log, jvmOptions, 0);
+    }
+
+    /** {@code niceness} above 0 runs the JVM under {@code nice}: lower CPU priority where processes share cores. */
+    public ServiceProcess(String name, Path jar, int port, Map<String, String> env, Path log, List<String> jvmOptions, int niceness) {
         this.name = name;
         this.jar = jar;
         this.port = port;
         this.env = Map.copyOf(env);
         this.log = log;
         this.jvmOptions = List.copyOf(jvmOptions);
+        this.niceness = niceness;
     }
 
     /** Launches the process (without waiting for health); refuses a busy port or a missing jar clearly. */
@@ -51,6 +59,10 @@ public final class ServiceProcess implements AutoCloseable {
                     + " stop what listens there or choose another port (see README, Configuration)");
         }
         List<String> command = new ArrayList<>();
+        if (niceness > 0 && Files.isExecutable(NICE)) {
+            // nice execs the JVM in place: the pid, signals and exit code are the JVM's own
+            command.addAll(List.of(NICE.toString(), "-n", Integer.toString(niceness)));
+        }
         command.add(JavaProcess.javaBinary().toString());
         command.addAll(jvmOptions);
         command.add("-jar");

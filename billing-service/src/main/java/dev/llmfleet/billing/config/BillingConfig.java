@@ -58,6 +58,14 @@ public interface BillingConfig {
     @WithDefault("0.05")
     BigDecimal unattributedToleranceUsd();
 
+    /**
+     * While billing is more than this many records behind on {@code llm.usage} (a backlog after downtime), readings of
+     * later events arrive before the charges of earlier ones, so a gap is not judged: the last judged figure stands. The
+     * lag is the Kafka client's records-lag-max, a maximum over its sample window: judging resumes within about a minute.
+     */
+    @WithDefault("1000")
+    long unattributedMaxLag();
+
     /** Another unattributed_spend alert is raised each time the gap grows by this much. */
     @WithDefault("0.50")
     BigDecimal unattributedAlertStepUsd();

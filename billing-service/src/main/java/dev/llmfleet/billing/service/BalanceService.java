@@ -50,6 +50,7 @@ public class BalanceService {
     private final TopupService topup;
     private final Vertx vertx;
     private final Thresholds thresholds;
+    private final MeterRegistry registry;
 
     private final Object lock = new Object();
     private final AlarmBoard board = new AlarmBoard();
@@ -59,6 +60,7 @@ public class BalanceService {
     private BalanceStateChanged lastPublished;
     private long lastPublishedAtMs;
     private long unattributedAlertedNanos = -1;
+    private long unattributedJudgedNanos;
     private volatile View view = new View(null, 0, null, BalanceLevel.OK, null, BigDecimal.ZERO, 1.0);
     private Long timer;
 
@@ -76,6 +78,7 @@ public class BalanceService {
         this.publisher = publisher;
         this.topup = topup;
         this.vertx = vertx;
+        this.registry = registry;
         this.thresholds = new Thresholds(config.lowBalanceUsd().doubleValue(), config.criticalBalanceUsd().doubleValue(),
                 config.lowRunwayHours(), config.criticalRunwayHours(), config.hysteresis());
         Gauge.builder(BALANCE, this, s -> s.view.balanceUsd() == null ? Double.NaN : s.view.balanceUsd().doubleValue())
@@ -205,8 +208,13 @@ public class BalanceService {
         }
         long toleranceNanos = Money.toNanos(config.unattributedToleranceUsd());
         Long gap = snapshot.gapNanos();
-        long unattributed = gap == null ? 0 : Reconciliation.unattributedNanos(gap, toleranceNanos);
-        checkUnattributed(unattributed, toleranceNanos, figures);
+        long unattributed = unattributedJudgedNanos;
+        if (gap == null) {
+            unattributed = 0;
+        } else if (usageLag() <= config.unattributedMaxLag()) {
+            unattributed = unattributedJudgedNanos = Reconciliation.unattributedNanos(gap, toleranceNanos);
+            checkUnattributed(unattributed, toleranceNanos, figures);
+        }
         double share = LevelPolicy.asyncShare(level, runway, thresholds);
         Instant asOf = snapshot.balanceAtMs() != null ? Instant.ofEpochMilli(snapshot.balanceAtMs())
                 : Instant.ofEpochMilli(depletedAt);
@@ -233,6 +241,12 @@ public class BalanceService {
                 .chain(mine -> mine ? alerts.raise(alarm.kind, alarm.level, message, withThreshold).replaceWithVoid() : Uni.createFrom().voidItem())
                 .subscribe().with(v -> {
                 }, e -> LOG.errorf("alarm %s failed: %s", alarm.kind, e.getMessage()));
+    }
+
+    /** How far behind billing's consumers are on {@code llm.usage}: the Kafka client's records-lag-max, bound by Quarkus. */
+    private double usageLag() {
+        return registry.find("kafka.consumer.fetch.manager.records.lag.max").gauges().stream()
+                .mapToDouble(Gauge::value).filter(Double::isFinite).max().orElse(0);
     }
 
     /** One unattributed_spend alert when the gap first exceeds the tolerance, then one per further step of growth. */
