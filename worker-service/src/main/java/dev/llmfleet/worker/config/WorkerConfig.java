@@ -12,9 +12,12 @@ public interface WorkerConfig {
     /** Adaptive concurrency (AIMD): provider calls in flight grow while calls succeed and halve on throttling. */
     Concurrency concurrency();
 
-    /** Most jobs started per second by this worker (0 = no rate limit, concurrency alone bounds it). */
+    /**
+     * Most provider calls this worker starts per second, retries included (its share of the provider's requests per
+     * minute); 0 = no rate limit, concurrency alone bounds it.
+     */
     @WithDefault("0")
-    double maxJobsPerSecond();
+    double maxCallsPerSecond();
 
     /** Share of free slots each priority gets when all three wait: high, normal, bulk (lower is never starved to zero). */
     Weights weights();

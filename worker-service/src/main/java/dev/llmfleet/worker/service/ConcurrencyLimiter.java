@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
+import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -21,8 +22,9 @@ import java.util.function.LongSupplier;
  * slot for each call it makes, only while that call is at the provider). The limit adapts (AIMD): it creeps up by one per
  * "limit" successes and is cut by a factor on a throttling signal (429, overload), at most once per
  * cooldown; a ceiling leaves the provider room the interactive lane is using. Free slots go to the
- * priorities by smooth weighted round robin, so high goes first and bulk is never starved to zero.
- * Nothing here blocks: a job waits as a pending {@link Uni}.
+ * priorities by smooth weighted round robin, so high goes first and bulk is never starved to zero. With
+ * {@code max-calls-per-second} set, a token bucket (a tenth of a second's worth of burst) also paces the grants.
+ * Nothing here blocks: a job waits as a pending {@link Uni}, and a paced grant waits for a timer.
  */
 @ApplicationScoped
 public class ConcurrencyLimiter {
@@ -34,6 +36,12 @@ public class ConcurrencyLimiter {
     private final Map<Priority, ArrayDeque<UniEmitter<? super Permit>>> waiting = new EnumMap<>(Priority.class);
     private final Map<Priority, Integer> current = new EnumMap<>(Priority.class);
     private final LongSupplier clock;
+    private final Scheduler scheduler;
+    private final double callsPerSecond;
+    private final double burst;
+    private double tokens;
+    private long refilledAt;
+    private boolean wakeUpPending;
     private double limit;
     private int ceiling;
     private double share = 1.0;
@@ -41,8 +49,8 @@ public class ConcurrencyLimiter {
     private long lastDecrease;
 
     @Inject
-    public ConcurrencyLimiter(WorkerConfig config, MeterRegistry registry) {
-        this(config, System::nanoTime);
+    public ConcurrencyLimiter(WorkerConfig config, MeterRegistry registry, Vertx vertx) {
+        this(config, System::nanoTime, (nanos, task) -> vertx.setTimer(Math.max(1, nanos / 1_000_000), id -> task.run()));
         Gauge.builder("fleet.worker.concurrency.limit", this, ConcurrencyLimiter::limit)
                 .description("Provider calls the worker lets run at once now (adaptive)").register(registry);
         Gauge.builder("fleet.worker.concurrency.in.flight", this, ConcurrencyLimiter::inFlight)
@@ -53,9 +61,19 @@ public class ConcurrencyLimiter {
         }
     }
 
-    ConcurrencyLimiter(WorkerConfig config, LongSupplier clock) {
+    /** Runs a task after a delay: how paced grants wait for their next token. */
+    interface Scheduler {
+        void after(long nanos, Runnable task);
+    }
+
+    ConcurrencyLimiter(WorkerConfig config, LongSupplier clock, Scheduler scheduler) {
         this.settings = config.concurrency();
         this.clock = clock;
+        this.scheduler = scheduler;
+        this.callsPerSecond = Math.max(0, config.maxCallsPerSecond());
+        this.burst = Math.max(1.0, callsPerSecond / 10);
+        this.tokens = burst;
+        this.refilledAt = clock.getAsLong();
         this.limit = settings.initial();
         this.ceiling = settings.max();
         this.lastDecrease = clock.getAsLong() - settings.decreaseCooldown().toNanos();
@@ -153,19 +171,54 @@ public class ConcurrencyLimiter {
         }
     }
 
-    /** Grants free slots to waiters, weighted by priority; the grants run outside the lock. */
+    /** Grants free slots (and tokens, when paced) to waiters, weighted by priority; the grants run outside the lock. */
     private List<Runnable> dispatch() {
         List<Runnable> grants = new ArrayList<>();
-        while (inFlight < effectiveLimit()) {
+        while (inFlight < effectiveLimit() && hasWaiters() && takeToken()) {
             Priority next = pick();
-            if (next == null) {
-                break;
-            }
             UniEmitter<? super Permit> emitter = waiting.get(next).poll();
             inFlight++;
             grants.add(() -> emitter.complete(new Permit()));
         }
         return grants;
+    }
+
+    private boolean hasWaiters() {
+        for (ArrayDeque<UniEmitter<? super Permit>> queue : waiting.values()) {
+            if (!queue.isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** One token of the rate limit, if there is one now; otherwise a wake-up is scheduled for when there will be. */
+    private boolean takeToken() {
+        if (callsPerSecond <= 0) {
+            return true;
+        }
+        long now = clock.getAsLong();
+        tokens = Math.min(burst, tokens + (now - refilledAt) / 1e9 * callsPerSecond);
+        refilledAt = now;
+        if (tokens >= 1 - 1e-9) {
+            tokens = Math.max(0, tokens - 1);
+            return true;
+        }
+        if (!wakeUpPending) {
+            wakeUpPending = true;
+            scheduler.after((long) Math.ceil((1 - tokens) / callsPerSecond * 1e9), this::refill);
+        }
+        return false;
+    }
+
+    /** The scheduled wake-up: tokens have accrued, grant what they allow. */
+    void refill() {
+        List<Runnable> grants;
+        synchronized (this) {
+            wakeUpPending = false;
+            grants = dispatch();
+        }
+        grants.forEach(Runnable::run);
     }
 
     /** Smooth weighted round robin over the priorities that have waiters. */

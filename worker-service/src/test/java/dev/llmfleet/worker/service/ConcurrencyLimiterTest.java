@@ -18,6 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class ConcurrencyLimiterTest {
     private final AtomicLong clock = new AtomicLong();
+    /** Wake-ups the limiter asked for: delay in nanoseconds and the task. */
+    private final List<Map.Entry<Long, Runnable>> scheduled = new ArrayList<>();
 
     private ConcurrencyLimiter limiter(Map<String, String> settings) {
         WorkerConfig config = new SmallRyeConfigBuilder()
@@ -25,7 +27,39 @@ class ConcurrencyLimiterTest {
                 .withConverter(Duration.class, 100, new DurationConverter())
                 .withMapping(WorkerConfig.class)
                 .build().getConfigMapping(WorkerConfig.class);
-        return new ConcurrencyLimiter(config, clock::get);
+        return new ConcurrencyLimiter(config, clock::get, (nanos, task) -> scheduled.add(Map.entry(nanos, task)));
+    }
+
+    @Test
+    void aRateLimitPacesTheGrantsAndWakesUpWhenTheNextTokenIsDue() {
+        ConcurrencyLimiter limiter = limiter(Map.of("fleet.worker.concurrency.initial", "50", "fleet.worker.max-calls-per-second", "20"));
+        List<ConcurrencyLimiter.Permit> granted = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            limiter.acquire(Priority.BULK).subscribe().with(granted::add);
+        }
+        assertThat(granted).as("a burst of a tenth of a second's worth: 2 tokens").hasSize(2);
+        assertThat(scheduled).hasSize(1);
+        assertThat(scheduled.get(0).getKey()).as("the next token is due in 1/20 s").isEqualTo(50_000_000L);
+
+        clock.addAndGet(50_000_000L);
+        scheduled.remove(0).getValue().run();
+        assertThat(granted).hasSize(3);
+        assertThat(scheduled).as("one wake-up at a time").hasSize(1);
+
+        clock.addAndGet(1_000_000_000L);
+        scheduled.remove(0).getValue().run();
+        assertThat(granted).as("tokens accrue up to the burst only").hasSize(5);
+        assertThat(limiter.waiting(Priority.BULK)).isEqualTo(5);
+    }
+
+    @Test
+    void withoutARateLimitNothingIsScheduled() {
+        ConcurrencyLimiter limiter = limiter(Map.of("fleet.worker.concurrency.initial", "50"));
+        for (int i = 0; i < 30; i++) {
+            limiter.acquire(Priority.BULK).subscribe().with(permit -> { });
+        }
+        assertThat(limiter.inFlight()).isEqualTo(30);
+        assertThat(scheduled).isEmpty();
     }
 
     @Test
