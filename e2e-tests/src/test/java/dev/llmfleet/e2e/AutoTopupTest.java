@@ -34,6 +34,7 @@ class AutoTopupTest {
                         "FLEET_BILLING_TOPUP_MODE", "auto",
                         "FLEET_BILLING_TOPUP_AMOUNT_USD", "2.00",
                         "FLEET_BILLING_TOPUP_DAILY_LIMIT_USD", "20",
+                        "FLEET_BILLING_TOPUP_SETTLE", "5s",
                         "FLEET_BILLING_LOW_BALANCE_USD", "1.00",
                         "FLEET_BILLING_CRITICAL_BALANCE_USD", "0.10",
                         // runway thresholds out of the way: this test drains by balance alone
@@ -68,8 +69,10 @@ class AutoTopupTest {
         AtomicInteger samples = new AtomicInteger();
         CompletableFuture<Void> watcher = CompletableFuture.runAsync(() -> {
             while (running.get()) {
+                Double share = Worker.asyncShare(worker);
+                assertThat(share).as("the worker's fleet_worker_async_share gauge").isNotNull();
                 samples.incrementAndGet();
-                if (Worker.asyncShare(worker) == 0) {
+                if (share == 0) {
                     pausedSamples.incrementAndGet();
                 }
                 Jobs.sleep(100);
@@ -86,7 +89,8 @@ class AutoTopupTest {
         assertThat(samples.get()).as("async share samples").isPositive();
         assertThat(pausedSamples.get()).as("samples with the async lane paused").isZero();
         assertThat(sim.totals().path("errors").path("402").asLong(0)).as("402s from the provider").isZero();
-        assertThat(billing.alertCount("topup_succeeded")).as("top-ups: %s", billing.alertKinds()).isGreaterThanOrEqualTo(1);
+        // about $2.40 of work needs one or two $2 top-ups; answers charged before a top-up never trigger another
+        assertThat(billing.alertCount("topup_succeeded")).as("top-ups: %s", billing.alertKinds()).isBetween(1L, 2L);
         assertThat(billing.alertKinds()).doesNotContain("balance_critical", "balance_depleted", "topup_failed");
         assertThat(billing.balance().path("last_topup").path("status").asText()).isEqualTo("succeeded");
         Billing.await("the ledger to hold every job", () -> billing.summary().path("requests").asInt() >= ids.size(), 60_000);

@@ -17,23 +17,25 @@ final class Worker {
         return Pattern.compile("^(" + names + ")\\{[^}]*} ([0-9.eE+-]+)$", Pattern.MULTILINE);
     }
 
-    private static double sum(ServiceProcess worker, Pattern series) {
+    /** Sum of the series' samples, or null when the worker does not expose the series (yet). */
+    private static Double sum(ServiceProcess worker, Pattern series) {
         String metrics = Http.get(worker.url() + "/q/metrics").body();
-        double sum = 0;
+        Double sum = null;
         Matcher m = series.matcher(metrics);
         while (m.find()) {
-            sum += Double.parseDouble(m.group(2));
+            sum = (sum == null ? 0 : sum) + Double.parseDouble(m.group(2));
         }
         return sum;
     }
 
     /** Jobs {@code worker} has taken from Kafka and not yet brought to an outcome. */
     static double busy(ServiceProcess worker) {
-        return sum(worker, BUSY);
+        Double busy = sum(worker, BUSY);
+        return busy == null ? 0 : busy;
     }
 
-    /** The share of its capacity the balance allows the async lane: 0 while paused, 1 when unrestricted. */
-    static double asyncShare(ServiceProcess worker) {
+    /** The share of its capacity the balance allows the async lane: 0 while paused, 1 when unrestricted; null if not exposed. */
+    static Double asyncShare(ServiceProcess worker) {
         return sum(worker, ASYNC_SHARE);
     }
 

@@ -66,6 +66,13 @@ public interface BillingConfig {
     @WithDefault("1000")
     long unattributedMaxLag();
 
+    /**
+     * A gap counts as unattributed spend once it has lasted this long: an answer charged before a top-up but reported
+     * after it, or concurrent readings out of order, open a gap the next readings close.
+     */
+    @WithDefault("10s")
+    Duration unattributedGrace();
+
     /** Another unattributed_spend alert is raised each time the gap grows by this much. */
     @WithDefault("0.50")
     BigDecimal unattributedAlertStepUsd();
@@ -174,6 +181,13 @@ public interface BillingConfig {
         /** Most billing tops up per UTC day. */
         @WithDefault("200")
         BigDecimal dailyLimitUsd();
+
+        /**
+         * After a top-up, no other for this long: calls charged before the top-up but answered after it report the old
+         * balance, and must not look like a balance still LOW. A balance truly LOW after this gets the next top-up.
+         */
+        @WithDefault("15s")
+        Duration settle();
 
         /** Attempts of one top-up (same Idempotency-Key each time). */
         @WithDefault("4")

@@ -61,6 +61,7 @@ public class BalanceService {
     private long lastPublishedAtMs;
     private long unattributedAlertedNanos = -1;
     private long unattributedJudgedNanos;
+    private long gapSinceMs = -1;
     private volatile View view = new View(null, 0, null, BalanceLevel.OK, null, BigDecimal.ZERO, 1.0);
     private Long timer;
 
@@ -208,13 +209,23 @@ public class BalanceService {
         }
         long toleranceNanos = Money.toNanos(config.unattributedToleranceUsd());
         Long gap = snapshot.gapNanos();
-        long unattributed = unattributedJudgedNanos;
         if (gap == null) {
-            unattributed = 0;
+            unattributedJudgedNanos = 0;
+            gapSinceMs = -1;
         } else if (usageLag() <= config.unattributedMaxLag()) {
-            unattributed = unattributedJudgedNanos = Reconciliation.unattributedNanos(gap, toleranceNanos);
-            checkUnattributed(unattributed, toleranceNanos, figures);
+            long open = Reconciliation.unattributedNanos(gap, toleranceNanos);
+            if (open == 0) {
+                unattributedJudgedNanos = 0;
+                gapSinceMs = -1;
+            } else {
+                gapSinceMs = gapSinceMs < 0 ? now : gapSinceMs;
+                if (now - gapSinceMs >= config.unattributedGrace().toMillis()) {
+                    unattributedJudgedNanos = open;
+                    checkUnattributed(open, toleranceNanos, figures);
+                }
+            }
         }
+        long unattributed = unattributedJudgedNanos;
         double share = LevelPolicy.asyncShare(level, runway, thresholds);
         Instant asOf = snapshot.balanceAtMs() != null ? Instant.ofEpochMilli(snapshot.balanceAtMs())
                 : Instant.ofEpochMilli(depletedAt);

@@ -38,7 +38,8 @@ import static dev.llmfleet.billing.metrics.BillingMetricNames.*;
  * reserves the amount against the UTC day's limit in Redis, names the top-up {@code fleet-topup-<day>-<seq>} and
  * sends that as the Idempotency-Key, retrying transient failures with the same key, so neither a retry nor a
  * restart (which resumes the pending reservation) tops up twice. The returned balance is a fresh reading.
- * If the balance is still LOW after a successful top-up, the next evaluation may top up again, within the limit.
+ * If the balance is still LOW once a top-up has settled ({@code settle}: late answers to calls charged before it report
+ * the old balance), the next evaluation may top up again, within the limit.
  */
 @ApplicationScoped
 public class TopupService {
@@ -56,6 +57,7 @@ public class TopupService {
     private final AtomicBoolean inFlight = new AtomicBoolean();
     private volatile boolean armed = true;
     private volatile boolean rearmedInRedis;
+    private volatile long settledAtMs;
 
     public TopupService(BillingConfig config, TopupRepository repository, LedgerRepository ledger, AlertRepository alarms,
                         AlertService alerts, ObjectMapper mapper, MeterRegistry registry, Vertx vertx) {
@@ -82,7 +84,7 @@ public class TopupService {
             }
             return Uni.createFrom().nullItem();
         }
-        if (!armed || !inFlight.compareAndSet(false, true)) {
+        if (!armed || System.currentTimeMillis() < settledAtMs || !inFlight.compareAndSet(false, true)) {
             return Uni.createFrom().nullItem();
         }
         armed = false;
@@ -150,7 +152,8 @@ public class TopupService {
                 .call(() -> alerts.raise("topup_succeeded", BalanceLevel.OK, "Topped up $" + amount.toPlainString()
                         + "; provider balance now $" + figures.get("balance_usd"), figures))
                 .invoke(() -> {
-                    // a top-up that left the balance LOW may be followed by another one, within the daily limit
+                    // a top-up that left the balance LOW may be followed by another one, within the daily limit, once settled
+                    settledAtMs = System.currentTimeMillis() + config.settle().toMillis();
                     armed = true;
                     rearmedInRedis = false;
                 });

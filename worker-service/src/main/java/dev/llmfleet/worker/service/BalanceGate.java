@@ -6,6 +6,7 @@ import dev.llmfleet.worker.config.WorkerConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.mutiny.core.Vertx;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
@@ -21,6 +22,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * runs every {@code balance-pause}: its usage event tells billing the balance, so a top-up made outside the
  * fleet is noticed and the lane resumes by itself.
  */
+@Startup // its gauge and probe timer exist from the start, not from the first balance state
 @ApplicationScoped
 public class BalanceGate {
     private static final Logger LOG = Logger.getLogger(BalanceGate.class);
