@@ -225,14 +225,7 @@ public class LedgerRepository {
 
     /** The groups of the given buckets merged, optionally only one tenant's. */
     public Uni<Map<GroupKey, Counters>> groups(Resolution resolution, List<Long> buckets, String tenant) {
-        List<Uni<Map<String, String>>> reads = new ArrayList<>();
-        for (long bucket : buckets) {
-            reads.add(redis.hash(String.class).hgetall(bucketKey(resolution, bucket)));
-        }
-        if (reads.isEmpty()) {
-            return Uni.createFrom().item(Map.of());
-        }
-        return Uni.join().all(reads).andFailFast().map(maps -> {
+        return readBuckets(resolution, buckets).map(maps -> {
             Map<GroupKey, Counters> merged = new HashMap<>();
             for (Map<String, String> map : maps) {
                 merge(map, tenant, merged);
@@ -243,14 +236,7 @@ public class LedgerRepository {
 
     /** Each bucket's groups separately (in the order given). */
     public Uni<List<Map<GroupKey, Counters>>> groupsPerBucket(Resolution resolution, List<Long> buckets) {
-        List<Uni<Map<String, String>>> reads = new ArrayList<>();
-        for (long bucket : buckets) {
-            reads.add(redis.hash(String.class).hgetall(bucketKey(resolution, bucket)));
-        }
-        if (reads.isEmpty()) {
-            return Uni.createFrom().item(List.of());
-        }
-        return Uni.join().all(reads).andFailFast().map(maps -> {
+        return readBuckets(resolution, buckets).map(maps -> {
             List<Map<GroupKey, Counters>> out = new ArrayList<>();
             for (Map<String, String> map : maps) {
                 Map<GroupKey, Counters> groups = new HashMap<>();
@@ -259,6 +245,18 @@ public class LedgerRepository {
             }
             return out;
         });
+    }
+
+    /** The raw hashes of the given buckets, read in parallel, in the order given. */
+    private Uni<List<Map<String, String>>> readBuckets(Resolution resolution, List<Long> buckets) {
+        if (buckets.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        List<Uni<Map<String, String>>> reads = new ArrayList<>();
+        for (long bucket : buckets) {
+            reads.add(redis.hash(String.class).hgetall(bucketKey(resolution, bucket)));
+        }
+        return Uni.join().all(reads).andFailFast();
     }
 
     /** Nano-USD charged in the given minutes (all groups). */

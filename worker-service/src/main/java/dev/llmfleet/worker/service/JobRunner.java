@@ -150,10 +150,14 @@ public class JobRunner {
         patch.put("finished_at", now.toString());
         JobCompleted result = new JobCompleted(JobCompleted.SCHEMA_VERSION, job.jobId(), JobStatus.SUCCEEDED, job.feature(),
                 completion.modelUsed(), charged, completion.body(), null, started.attempts(), now);
-        return jobs.putResult(job.jobId(), completion.body())
-                .chain(() -> jobs.transition(job.jobId(), EnumSet.of(JobStatus.RUNNING), patch, false))
+        return jobs.putResult(job.jobId(), completion.body()).chain(() -> end(job, patch, "succeeded", result));
+    }
+
+    /** The job's end: its final state in Redis, counted, and its callback sent. */
+    private Uni<Optional<JobCompleted>> end(JobRequested job, Map<String, Object> patch, String outcome, JobCompleted result) {
+        return jobs.transition(job.jobId(), EnumSet.of(JobStatus.RUNNING), patch, false)
                 .map(change -> {
-                    registry.counter("fleet.jobs.completed", "priority", job.priority().json(), "outcome", "succeeded").increment();
+                    registry.counter("fleet.jobs.completed", "priority", job.priority().json(), "outcome", outcome).increment();
                     if (job.callbackUrl() != null) {
                         callbacks.send(job.callbackUrl(), result);
                     }
@@ -211,14 +215,7 @@ public class JobRunner {
                 null, null, null, message, started.attempts(), now);
         return publisher.deadLetter(new JobDeadLettered(JobDeadLettered.SCHEMA_VERSION, job.jobId(), original, reason, message,
                         started.attempts(), job.priority().topic(), now), job.jobId())
-                .chain(() -> jobs.transition(job.jobId(), EnumSet.of(JobStatus.RUNNING), patch, false))
-                .map(change -> {
-                    registry.counter("fleet.jobs.completed", "priority", job.priority().json(), "outcome", "dead_lettered").increment();
-                    if (job.callbackUrl() != null) {
-                        callbacks.send(job.callbackUrl(), result);
-                    }
-                    return Optional.of(result);
-                });
+                .chain(() -> end(job, patch, "dead_lettered", result));
     }
 
     /** A record that cannot be run at all: straight to the dead-letter topic, never a crash or a stall. */
