@@ -56,6 +56,8 @@ public class BalanceService {
     private final AlarmBoard board = new AlarmBoard();
     private Snapshot snapshot = new Snapshot(null, null, null, null, null, null);
     private volatile double burnUsdPerHour;
+    /** Billing's records-lag-max on llm.usage, read every tick (not per event: finding a meter scans the registry). */
+    private volatile double usageLagRecords;
     private BalanceLevel level = BalanceLevel.OK;
     private BalanceStateChanged lastPublished;
     private long lastPublishedAtMs;
@@ -151,6 +153,7 @@ public class BalanceService {
         Uni.combine().all().unis(ledger.spentInMinutes(minutes), ledger.snapshot()).asTuple()
                 .subscribe().with(t -> {
                     burnUsdPerHour = BurnRate.usdPerHour(t.getItem1(), BurnRate.spanMillis(window, now));
+                    usageLagRecords = usageLag();
                     synchronized (lock) {
                         accept(t.getItem2());
                         evaluate(now);
@@ -212,7 +215,7 @@ public class BalanceService {
         if (gap == null) {
             unattributedJudgedNanos = 0;
             gapSinceMs = -1;
-        } else if (usageLag() <= config.unattributedMaxLag()) {
+        } else if (usageLagRecords <= config.unattributedMaxLag()) {
             long open = Reconciliation.unattributedNanos(gap, toleranceNanos);
             if (open == 0) {
                 unattributedJudgedNanos = 0;
