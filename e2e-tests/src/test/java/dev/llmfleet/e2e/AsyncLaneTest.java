@@ -71,15 +71,6 @@ class AsyncLaneTest {
         return body;
     }
 
-    private static Set<String> ids(List<JsonNode> outcomes) {
-        Set<String> ids = new LinkedHashSet<>();
-        outcomes.forEach(o -> {
-            assertThat(o.has("id")).as(o.toString()).isTrue();
-            ids.add(o.get("id").asText());
-        });
-        return ids;
-    }
-
     private static BigDecimal sumCharged(Map<String, JsonNode> finished) {
         return finished.values().stream().map(Jobs::charged).reduce(BigDecimal.ZERO, BigDecimal::add);
     }
@@ -125,7 +116,7 @@ class AsyncLaneTest {
         for (int i = 0; i < 400; i++) {
             bodies.add(job("doc-summarize", i % 3 == 0 ? "high" : "bulk", "openai/gpt-4o-mini", "Summarise note " + UUID.randomUUID(), 40));
         }
-        Set<String> ids = ids(jobs.submit(bodies, 200));
+        Set<String> ids = Jobs.ids(jobs.submit(bodies, 200));
         Map<String, JsonNode> finished = jobs.awaitFinished(ids, 300_000);
         assertThat(finished.values()).allSatisfy(job -> assertThat(job.get("status").asText()).isEqualTo("succeeded"));
         long providerCalls = sim.totals().get("requests").asLong();
@@ -140,11 +131,8 @@ class AsyncLaneTest {
         for (int i = 0; i < 600; i++) {
             bodies.add(job("search-index", "normal", "openai/gpt-4o-mini", "Keywords for " + UUID.randomUUID(), 30));
         }
-        Set<String> ids = ids(jobs.submit(bodies, 300));
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (sim.calls() < 150 && System.currentTimeMillis() < deadline) {
-            Jobs.sleep(100);
-        }
+        Set<String> ids = Jobs.ids(jobs.submit(bodies, 300));
+        sim.awaitCalls(150, 60_000);
         assertThat(Worker.busy(worker)).as("jobs in flight at the kill").isPositive();
         worker.kill();
         worker.start(Duration.ofSeconds(90));
@@ -168,7 +156,7 @@ class AsyncLaneTest {
             assertThat(dead.get(key).get("original").asText()).isEqualTo("{not json at all");
             assertThat(dead.get(key + "-v9").get("reason").asText()).isEqualTo("unsupported_schema");
         }
-        Set<String> ids = ids(jobs.submit(List.of(job("default", "normal", "openai/gpt-4o-mini", "after poison " + UUID.randomUUID(), 10)), 10));
+        Set<String> ids = Jobs.ids(jobs.submit(List.of(job("default", "normal", "openai/gpt-4o-mini", "after poison " + UUID.randomUUID(), 10)), 10));
         assertThat(jobs.awaitFinished(ids, 60_000).values()).allSatisfy(job -> assertThat(job.get("status").asText()).isEqualTo("succeeded"));
     }
 
@@ -185,7 +173,7 @@ class AsyncLaneTest {
         try {
             ObjectNode body = job("default", "high", "openai/gpt-4o-mini", "callback " + UUID.randomUUID(), 10);
             body.put("callback_url", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/done");
-            String id = ids(jobs.submit(List.of(body), 10)).iterator().next();
+            String id = Jobs.ids(jobs.submit(List.of(body), 10)).iterator().next();
             JsonNode posted = Http.json(received.get(60, TimeUnit.SECONDS));
             assertThat(posted.get("job_id").asText()).isEqualTo(id);
             assertThat(posted.get("status").asText()).isEqualTo("succeeded");

@@ -9,7 +9,6 @@ import org.junit.jupiter.api.Test;
 import java.math.BigDecimal;
 import java.net.http.HttpResponse;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,35 +22,23 @@ import static org.assertj.core.api.Assertions.assertThat;
  * 402, and after a top-up made outside the fleet every queued job finishes.
  */
 class BillingFlowTest {
-    private static Fleet fleet;
-    private static Simulator sim;
-    private static Jobs jobs;
+    private static OwnFleet own;
     private static String intake;
-    private static Billing billing;
 
     @BeforeAll
     static void up() {
-        fleet = FleetHarness.startOwn("billing", Map.of(
-                Fleet.BILLING, Map.of(
-                        "FLEET_BILLING_LOW_BALANCE_USD", "0.40",
-                        "FLEET_BILLING_CRITICAL_BALANCE_USD", "0.20",
-                        // runway thresholds out of the way: this test drains by balance alone
-                        "FLEET_BILLING_LOW_RUNWAY_HOURS", "0.0002",
-                        "FLEET_BILLING_CRITICAL_RUNWAY_HOURS", "0.0001",
-                        "FLEET_BILLING_STATE_HEARTBEAT", "2s"),
-                Fleet.WORKER, Map.of(
-                        "FLEET_WORKER_BALANCE_PAUSE", "3s",
-                        "FLEET_WORKER_CONCURRENCY_MAX", "8")));
-        sim = FleetHarness.simulator(fleet);
-        jobs = new Jobs(fleet.service(Fleet.INTAKE).url());
-        intake = fleet.service(Fleet.INTAKE).url() + "/v1/chat/completions";
-        billing = new Billing(fleet.service(Fleet.BILLING).url());
+        own = new OwnFleet("billing", Map.of(
+                "FLEET_BILLING_LOW_BALANCE_USD", "0.40",
+                "FLEET_BILLING_CRITICAL_BALANCE_USD", "0.20",
+                "FLEET_BILLING_STATE_HEARTBEAT", "2s"),
+                Map.of("FLEET_WORKER_BALANCE_PAUSE", "3s", "FLEET_WORKER_CONCURRENCY_MAX", "8"));
+        intake = own.fleet.service(Fleet.INTAKE).url() + "/v1/chat/completions";
     }
 
     @AfterAll
     static void down() {
-        if (fleet != null) {
-            fleet.close();
+        if (own != null) {
+            own.close();
         }
     }
 
@@ -62,8 +49,8 @@ class BillingFlowTest {
 
     @Test
     void spendReconcilesAlertsComeBeforeAny402TheAsyncLanePausesAndResumesAfterATopUp() {
-        sim.reset();
-        sim.configure("{\"balance_usd\":0.45,\"latency_base_ms\":50}");
+        own.sim.reset();
+        own.sim.configure("{\"balance_usd\":0.45,\"latency_base_ms\":50}");
 
         // interactive spend on several features and models, reconciled with the simulator per model
         String[][] calls = {{"support-chat", "openai/gpt-4o"}, {"ticket-classify", "openai/gpt-4o"}, {"product-enrich", "google/gemini-2.0-flash"}};
@@ -75,34 +62,33 @@ class BillingFlowTest {
             requests++;
         }
         int expected = requests;
-        Billing.await("the ledger to hold every call", () -> billing.summary().path("requests").asInt() == expected, 30_000);
-        JsonNode totals = sim.totals();
-        assertThat(billing.totalUsd()).isEqualByComparingTo(sim.charged());
+        Billing.await("the ledger to hold every call", () -> own.billing.summary().path("requests").asInt() == expected, 30_000);
+        JsonNode totals = own.sim.totals();
+        assertThat(own.billing.totalUsd()).isEqualByComparingTo(own.sim.charged());
         Map<String, BigDecimal> byModel = new HashMap<>();
-        billing.summary().get("groups").forEach(g -> byModel.put(g.get("model").asText(), new BigDecimal(g.get("total_usd").asText())));
+        own.billing.summary().get("groups").forEach(g -> byModel.put(g.get("model").asText(), new BigDecimal(g.get("total_usd").asText())));
         totals.get("by_model").fields().forEachRemaining(e ->
                 assertThat(byModel.get(e.getKey())).as(e.getKey()).isEqualByComparingTo(new BigDecimal(e.getValue().get("charged_usd").asText())));
 
         // a backlog that would overdraw the balance: the lane must pause at CRITICAL, before any 402
-        Set<String> ids = new LinkedHashSet<>();
-        jobs.submit(Billing.bulkJobs(1000, "openai/gpt-4o", 150), 500).forEach(o -> ids.add(o.get("id").asText()));
-        Billing.await("billing to reach CRITICAL", () -> "CRITICAL".equals(billing.level()), 120_000);
+        Set<String> ids = Jobs.ids(own.jobs.submit(Billing.bulkJobs(1000, "openai/gpt-4o", 150), 500));
+        Billing.await("billing to reach CRITICAL", () -> "CRITICAL".equals(own.billing.level()), 120_000);
         Jobs.sleep(3_000);
-        long queued = ids.stream().filter(id -> "queued".equals(jobs.get(id).path("status").asText())).count();
+        long queued = ids.stream().filter(id -> "queued".equals(own.jobs.get(id).path("status").asText())).count();
         assertThat(queued).as("jobs waiting while the balance is critical").isPositive();
-        assertThat(sim.totals().path("errors").path("402").asLong(0)).as("402s from the provider").isZero();
-        List<String> kinds = billing.alertKinds();
+        assertThat(own.sim.totals().path("errors").path("402").asLong(0)).as("402s from the provider").isZero();
+        List<String> kinds = own.billing.alertKinds();
         assertThat(kinds.stream().filter(k -> k.equals("balance_low")).count()).as("LOW alerts: %s", kinds).isEqualTo(1);
         assertThat(kinds.stream().filter(k -> k.equals("balance_critical")).count()).as("CRITICAL alerts: %s", kinds).isEqualTo(1);
 
         // an operator tops up at the provider; the lane notices through a probe job and finishes everything
-        HttpResponse<String> topup = Http.post(fleet.service(Fleet.PROVIDER_SIM).url() + "/v1/credits/topup", "{\"amount_usd\":20}",
+        HttpResponse<String> topup = Http.post(own.fleet.service(Fleet.PROVIDER_SIM).url() + "/v1/credits/topup", "{\"amount_usd\":20}",
                 "Authorization", "Bearer " + FleetHarness.API_KEY, "Idempotency-Key", "topup-" + UUID.randomUUID());
         assertThat(topup.statusCode()).as(topup.body()).isEqualTo(200);
-        Map<String, JsonNode> finished = jobs.awaitFinished(ids, 300_000);
+        Map<String, JsonNode> finished = own.jobs.awaitFinished(ids, 300_000);
         assertThat(finished.values()).allSatisfy(job -> assertThat(job.get("status").asText()).isEqualTo("succeeded"));
-        Billing.await("the ledger to hold every job", () -> billing.summary().path("requests").asInt() >= expected + ids.size(), 60_000);
-        assertThat(billing.totalUsd()).isEqualByComparingTo(sim.charged());
-        assertThat(billing.level()).isEqualTo("OK");
+        Billing.await("the ledger to hold every job", () -> own.billing.summary().path("requests").asInt() >= expected + ids.size(), 60_000);
+        assertThat(own.billing.totalUsd()).isEqualByComparingTo(own.sim.charged());
+        assertThat(own.billing.level()).isEqualTo("OK");
     }
 }

@@ -8,6 +8,7 @@ import java.math.BigDecimal;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,6 +34,16 @@ final class Jobs {
             Http.json(response).get("jobs").forEach(outcomes::add);
         }
         return outcomes;
+    }
+
+    /** The ids of submitted jobs, in order; every one must have been accepted. */
+    static Set<String> ids(List<JsonNode> outcomes) {
+        Set<String> ids = new LinkedHashSet<>();
+        outcomes.forEach(o -> {
+            assertThat(o.has("id")).as(o.toString()).isTrue();
+            ids.add(o.get("id").asText());
+        });
+        return ids;
     }
 
     JsonNode get(String id) {

@@ -32,6 +32,14 @@ final class Simulator {
         return totals().get("calls").asLong();
     }
 
+    /** Waits until the simulator has answered at least {@code calls} calls, or {@code timeoutMillis} passed. */
+    void awaitCalls(long calls, long timeoutMillis) {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (calls() < calls && System.currentTimeMillis() < deadline) {
+            Jobs.sleep(100);
+        }
+    }
+
     BigDecimal charged() {
         return new BigDecimal(totals().get("charged_usd").asText());
     }
