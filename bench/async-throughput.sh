@@ -35,11 +35,7 @@ die() { echo "bench async-throughput: $*" >&2; exit 1; }
 prepare_load_bench
 
 # shellcheck disable=SC2086
-env ${BENCH_WORKER_ENV:-} ./fleet up --detach >"$OUT/up.log" 2>&1 || { cat "$OUT/up.log" >&2; die "./fleet up --detach failed"; }
-trap './fleet down >/dev/null 2>&1 || echo "bench async-throughput: ./fleet down failed" >&2' EXIT
-# shellcheck disable=SC1090
-. $DOT/env
-SIM=${FLEET_PROVIDER_URL%/v1}
+platform_up ${BENCH_WORKER_ENV:-}
 curl -fsS -XPOST "$SIM/admin/reset" -H 'Content-Type: application/json' \
   -d '{"balance_usd": 1000000, "restore_config": true}' >/dev/null || die "could not reset the simulator at $SIM"
 
@@ -82,12 +78,5 @@ for lat in $LATENCIES; do
   jq -r --arg lat "$lat" '"| \($lat) ms | \(.submit.accepted) / \(.enqueued // "-") | \(.submit.seconds * 10 | round / 10) (\(.submit.accepted_per_second | round)) | \(.finished) (\(.succeeded) / \(.dead_lettered)) | \(if .complete_at then ((.complete_at - .submit.started_at) * 10 | round / 10) else "not all" end) | \(.end_to_end_jobs_per_second * 10 | round / 10) | \(if .steady_jobs_per_second then (.steady_jobs_per_second * 10 | round / 10) else "-" end) | \(if .drain_jobs_per_second then (.drain_jobs_per_second * 10 | round / 10) else "-" end) | \(.max_lag // "-") | \([.series[].limit // 0] | max) | \(.verification.by_status // {} | to_entries | map("\(.key) \(.value)") | join(", ")) | \(if .verification.latency_p50_ms then "\(.verification.latency_p50_ms / 100 | round / 10) / \(.verification.latency_p99_ms / 100 | round / 10)" else "-" end) |"' "$f"
 done
 echo; echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); JSON (with the whole time series) and logs in $OUT"
-for svc in intake-service worker-service; do
-  LOG=$DOT/logs/$svc.log
-  [ -f "$LOG" ] || continue
-  echo "$LOG: $(grep -c '"level":"ERROR"' "$LOG" || true) ERROR and $(grep -c '"level":"WARN"' "$LOG" || true) WARN lines"
-  jq -rR 'fromjson? | select(.level == "WARN" or .level == "ERROR") | "\(.level) \(.loggerName): \(.message[0:100]) \(.exception.exceptionType // "")"' "$LOG" \
-    | sort | uniq -c | sort -rn | head -5
-  cp "$LOG" "$OUT/" 2>/dev/null || true
-done
+log_summary intake-service worker-service
 exit $rc

@@ -29,10 +29,7 @@ die() { echo "bench billing-ingest: $*" >&2; exit 1; }
 
 prepare_load_bench
 
-./fleet up --detach >"$OUT/up.log" 2>&1 || { cat "$OUT/up.log" >&2; die "./fleet up --detach failed"; }
-trap './fleet down >/dev/null 2>&1 || echo "bench billing-ingest: ./fleet down failed" >&2' EXIT
-# shellcheck disable=SC1090
-. $DOT/env
+platform_up
 
 LOADTEST=(java -XX:+UseSerialGC -Xmx512m -jar "$LOADTEST_JAR" usage --kafka "$KAFKA_BOOTSTRAP_SERVERS" --billing-url "$FLEET_BILLING_URL"
           --duplicates "$DUPLICATES" --interval "$INTERVAL")
@@ -70,9 +67,5 @@ for rate in $RATES; do
   jq -r --arg name "$label" '"| \($name) | \(.records) (\(.distinct) + \(.duplicates_sent)) | \(.produce_seconds * 10 | round / 10) | \(if .complete_at then (.complete_at * 10 | round / 10) else "not all" end) | \(.records_per_second | round) | \(if .steady_records_per_second then (.steady_records_per_second | round) else "-" end) | \(.max_lag // "-") | \(if .ledger_growth_usd == null then "-" elif .ledger_growth_usd == .charged_sent_usd then "yes (\(.charged_sent_usd))" else "NO: \(.ledger_growth_usd) vs \(.charged_sent_usd)" end) | \(.unattributed_usd // "-") |"' "$f"
 done
 echo; echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); JSON (with the time series) and logs in $OUT"
-LOG=$DOT/logs/billing-service.log
-if [ -f "$LOG" ]; then
-  echo "$LOG: $(grep -c '"level":"ERROR"' "$LOG" || true) ERROR and $(grep -c '"level":"WARN"' "$LOG" || true) WARN lines"
-  cp "$LOG" "$OUT/" 2>/dev/null || true
-fi
+log_summary billing-service
 exit $rc

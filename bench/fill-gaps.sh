@@ -45,11 +45,7 @@ die() { echo "bench fill-gaps: $*" >&2; exit 1; }
 prepare_load_bench
 
 export FLEET_WORKER_CONCURRENCY_PROVIDER_BUDGET=$LIMIT FLEET_WORKER_CONCURRENCY_MAX=$LIMIT
-./fleet up --detach >"$OUT/up.log" 2>&1 || { cat "$OUT/up.log" >&2; die "./fleet up --detach failed"; }
-trap './fleet down >/dev/null 2>&1 || echo "bench fill-gaps: ./fleet down failed" >&2' EXIT
-# shellcheck disable=SC1090
-. $DOT/env
-SIM=${FLEET_PROVIDER_URL%/v1}
+platform_up
 curl -fsS -XPOST "$SIM/admin/reset" -H 'Content-Type: application/json' \
   -d '{"balance_usd": 1000000, "restore_config": true}' >/dev/null || die "could not reset the simulator at $SIM"
 curl -fsS -XPOST "$SIM/admin/config" -H 'Content-Type: application/json' \
@@ -70,12 +66,5 @@ java -XX:+UseSerialGC -Xmx512m -jar "$LOADTEST_JAR" mixed --base-url "$FLEET_INT
 echo
 echo "simulator totals: $(curl -fsS "$SIM/admin/totals" | jq -c '{calls, requests, errors, in_flight, charged_usd}')"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); JSON (with the whole time series) and logs in $OUT"
-for svc in intake-service worker-service; do
-  LOG=$DOT/logs/$svc.log
-  [ -f "$LOG" ] || continue
-  echo "$LOG: $(grep -c '"level":"ERROR"' "$LOG" || true) ERROR and $(grep -c '"level":"WARN"' "$LOG" || true) WARN lines"
-  jq -rR 'fromjson? | select(.level == "WARN" or .level == "ERROR") | "\(.level) \(.loggerName): \(.message[0:100]) \(.exception.exceptionType // "")"' "$LOG" \
-    | sort | uniq -c | sort -rn | head -5
-  cp "$LOG" "$OUT/" 2>/dev/null || true
-done
+log_summary intake-service worker-service
 exit $rc

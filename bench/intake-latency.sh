@@ -42,11 +42,7 @@ elif [ -n "$(find loadtest/pom.xml loadtest/src/main -newer "$LOADTEST_JAR" -pri
   ./mvnw -B -q -ntp -pl loadtest package -DskipTests >"$OUT/build.log" 2>&1 || die "loadtest build failed; see $OUT/build.log"
 fi
 
-./fleet up --detach >"$OUT/up.log" 2>&1 || { cat "$OUT/up.log" >&2; die "./fleet up --detach failed"; }
-trap './fleet down >/dev/null 2>&1 || echo "bench intake-latency: ./fleet down failed" >&2' EXIT
-# shellcheck disable=SC1090
-. $DOT/env
-SIM=${FLEET_PROVIDER_URL%/v1}
+platform_up
 curl -fsS -XPOST "$SIM/admin/reset" -H 'Content-Type: application/json' \
   -d '{"balance_usd": 1000000, "restore_config": true}' >/dev/null || die "could not reset the simulator at $SIM"
 
@@ -80,12 +76,6 @@ if [ -n "$NOCACHE_STAGES" ]; then
   rc2=0; load --no-cache --stages "$NOCACHE_STAGES" --json "$OUT/no-cache.json" || rc2=$?
   [ $rc = 0 ] && rc=$rc2
 fi
-echo; echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); JSON results in $OUT; logs in $DOT/logs"
-LOG=$DOT/logs/intake-service.log
-if [ -f $LOG ]; then
-  echo "$LOG: $(grep -c '"level":"ERROR"' $LOG) ERROR and $(grep -c '"level":"WARN"' $LOG) WARN lines"
-  command -v jq >/dev/null && jq -rR 'fromjson? | select(.level == "WARN" or .level == "ERROR") | "\(.level) \(.loggerName): \(.message[0:100])"' $LOG \
-    | sort | uniq -c | sort -rn | head -5
-fi
-cp $DOT/logs/intake-service.log "$OUT/" 2>/dev/null || true
+echo; echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); JSON results and this run's logs in $OUT"
+log_summary intake-service
 exit $rc

@@ -66,3 +66,35 @@ cpu_report() { # before-file after-file seconds
             line = line sprintf(" %s %.0f s (%.0f%%)", k, d, 100 * d / (secs * cores)) }
           print line }' "$1" "$2"
 }
+
+# Starts the platform for this benchmark ('./fleet down' when the script exits), reads .fleet/env and sets SIM (the
+# simulator's base URL). Arguments are VAR=value settings for the platform. Remembers where each service's log ended,
+# since ./fleet appends to it, so log_summary reports this run only.
+declare -gA LOG_FROM
+platform_up() {
+  local svc
+  for svc in intake-service worker-service billing-service; do
+    LOG_FROM[$svc]=1
+    [ -f "$DOT/logs/$svc.log" ] && LOG_FROM[$svc]=$(( $(wc -l <"$DOT/logs/$svc.log") + 1 ))
+  done
+  env "$@" ./fleet up --detach >"$OUT/up.log" 2>&1 || { cat "$OUT/up.log" >&2; die "./fleet up --detach failed"; }
+  trap "./fleet down >/dev/null 2>&1 || echo 'bench $(basename "$0" .sh): ./fleet down failed' >&2" EXIT
+  # shellcheck disable=SC1090
+  . "$DOT/env"
+  SIM=${FLEET_PROVIDER_URL%/v1}
+}
+
+# This run's part of each named service's log, saved under $OUT: its ERROR and WARN lines counted, the commonest shown.
+log_summary() {
+  local svc part
+  for svc in "$@"; do
+    [ -f "$DOT/logs/$svc.log" ] || continue
+    part=$OUT/$svc.log
+    tail -n +"${LOG_FROM[$svc]:-1}" "$DOT/logs/$svc.log" >"$part"
+    echo "$DOT/logs/$svc.log (this run): $(grep -c '"level":"ERROR"' "$part" || true) ERROR and $(grep -c '"level":"WARN"' "$part" || true) WARN lines"
+    if command -v jq >/dev/null; then
+      jq -rR 'fromjson? | select(.level == "WARN" or .level == "ERROR") | "\(.level) \(.loggerName): \(.message[0:100]) \(.exception.exceptionType // "")"' "$part" \
+        | sort | uniq -c | sort -rn | head -5
+    fi
+  done
+}
