@@ -41,7 +41,7 @@ public final class UsageEvents implements AutoCloseable {
     /** A successful provider call. */
     public static UsageRecorded call(String requestId, String feature, String tenant, String model, String lane, int prompt,
                                      int completion, String charged, String balance, Instant at) {
-        return new UsageRecorded(UsageRecorded.SCHEMA_VERSION, requestId, null, lane, feature, tenant, model, model, prompt, completion,
+        return new UsageRecorded(UsageRecorded.SCHEMA_VERSION, requestId, requestId, null, lane, feature, tenant, model, model, prompt, completion,
                 new BigDecimal(charged), balance == null ? null : new BigDecimal(balance), "header", false, null, "ok", 200, 120, 1, at);
     }
 

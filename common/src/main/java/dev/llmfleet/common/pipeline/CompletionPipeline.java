@@ -134,7 +134,7 @@ public class CompletionPipeline {
      */
     private Completion reuse(StoredAnswer stored, String source, PreparedRequest prepared, CompletionContext context, long started) {
         boolean recordUsage = "cache".equals(source) || !CompletionContext.ASYNC.equals(context.lane());
-        if (recordUsage) usage.record(new UsageRecorded(UsageRecorded.SCHEMA_VERSION, context.requestId(), context.jobId(), context.lane(),
+        if (recordUsage) usage.record(new UsageRecorded(UsageRecorded.SCHEMA_VERSION, context.requestId(), context.requestId(), context.jobId(), context.lane(),
                 context.feature(), context.tenant(), prepared.modelAsked(), stored.modelUsed(), stored.promptTokens(),
                 stored.completionTokens(), BigDecimal.ZERO, null, "none", "cache".equals(source), stored.chargedUsd(),
                 "cache".equals(source) ? "ok" : "replay", 200, millisSince(started), 0, Instant.now()));
@@ -169,7 +169,7 @@ public class CompletionPipeline {
         return gateway.call(body, route.models(), cap, idempotencyKey, trace, context.gate())
                 .onFailure(ProviderException.class).transform(e -> {
                     ProviderException failure = (ProviderException) e;
-                    usage.record(new UsageRecorded(UsageRecorded.SCHEMA_VERSION, context.requestId(), context.jobId(),
+                    usage.record(new UsageRecorded(UsageRecorded.SCHEMA_VERSION, context.requestId(), context.requestId(), context.jobId(),
                             context.lane(), context.feature(), context.tenant(), prepared.modelAsked(), trace.model(),
                             prepared.promptTokens(), 0, BigDecimal.ZERO, null, "none", false, null, failure.code(),
                             failure.status(), millisSince(started), trace.calls(), Instant.now()));
@@ -200,7 +200,7 @@ public class CompletionPipeline {
         // the provider replayed an answer it charged for earlier (a call whose answer we lost in a crash):
         // nothing is charged now, and the first charge can only be priced from the price book
         BigDecimal replayed = reply.replayed() ? prices.cost(reply.model(), promptTokens, completionTokens) : null;
-        usage.record(new UsageRecorded(UsageRecorded.SCHEMA_VERSION, context.requestId(), context.jobId(), context.lane(),
+        usage.record(new UsageRecorded(UsageRecorded.SCHEMA_VERSION, context.requestId(), context.requestId(), context.jobId(), context.lane(),
                 context.feature(), context.tenant(), prepared.modelAsked(), reply.model(), promptTokens, completionTokens,
                 charged, reply.balanceHeader(), chargeSource, false, null, "ok", 200, millisSince(started), trace.calls(), Instant.now()));
         StoredAnswer answer = new StoredAnswer(json, reply.model(), promptTokens, completionTokens,

@@ -88,7 +88,7 @@ final class StreamRelay {
             charged = prices.cost(reply.model(), promptTokens, completionTokens);
             source = "estimated";
         }
-        usage.record(new UsageRecorded(UsageRecorded.SCHEMA_VERSION, context.requestId(), context.jobId(), context.lane(),
+        usage.record(new UsageRecorded(UsageRecorded.SCHEMA_VERSION, context.requestId(), context.requestId(), context.jobId(), context.lane(),
                 context.feature(), context.tenant(), prepared.modelAsked(), reply.model(), promptTokens, completionTokens,
                 charged, balance, source, false, null, status, 200, CompletionPipeline.millisSince(started), trace.calls(), Instant.now()));
         if ("ok".equals(status)) {

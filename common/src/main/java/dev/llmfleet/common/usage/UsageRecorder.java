@@ -38,10 +38,10 @@ public class UsageRecorder {
     public void record(UsageRecorded usage) {
         meter(usage);
         Message<UsageRecorded> message = Message.of(usage)
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(usage.requestId()).build())
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(usage.eventId()).build())
                 .withNack(e -> {
                     registry.counter(USAGE_UNPUBLISHED).increment();
-                    LOG.errorf("usage event %s not published: %s", usage.requestId(), e.toString());
+                    LOG.errorf("usage event %s not published: %s", usage.eventId(), e.toString());
                     return java.util.concurrent.CompletableFuture.completedFuture(null);
                 });
         emitter.sendMessageAndForget(message);
