@@ -60,12 +60,16 @@ public class UsageRecorder {
         registry.counter(REROUTED, TAG_LANE, lane, TAG_FEATURE, featureTag(feature), TAG_MODEL, model, TAG_REASON, reason).increment();
     }
 
+    /** A request's outcome as its caller saw it (once per request, however many provider calls it took). */
+    public void completed(String lane, String feature, String model, String outcome, long latencyMs) {
+        Timer.builder(COMPLETION_LATENCY).description("Latency of a completion as the caller sees it")
+                .tags(TAG_LANE, lane, TAG_FEATURE, featureTag(feature), TAG_MODEL, model == null ? "none" : model, TAG_OUTCOME, outcome)
+                .publishPercentileHistogram().register(registry).record(Duration.ofMillis(latencyMs));
+    }
+
     private void meter(UsageRecorded usage) {
         String feature = featureTag(usage.feature());
         String model = usage.modelUsed() == null ? "none" : usage.modelUsed();
-        Timer.builder(COMPLETION_LATENCY).description("Latency of a completion as the caller sees it")
-                .tags(TAG_LANE, usage.lane(), TAG_FEATURE, feature, TAG_MODEL, model, TAG_OUTCOME, usage.cacheHit() ? "cache_hit" : usage.status())
-                .publishPercentileHistogram().register(registry).record(Duration.ofMillis(usage.latencyMs()));
         if (usage.cacheHit()) {
             Counter.builder(CACHE_SAVED).baseUnit(USD).description("USD the cache saved")
                     .tags(TAG_LANE, usage.lane(), TAG_FEATURE, feature, TAG_MODEL, model).register(registry)
@@ -75,7 +79,7 @@ public class UsageRecorder {
         if (usage.attempt() == 0) {
             return;
         }
-        Counter.builder(PROVIDER_REQUESTS).description("Requests that reached the provider, by outcome")
+        Counter.builder(PROVIDER_REQUESTS).description("Provider calls made (each retry and fallback counted), by outcome")
                 .tags(TAG_LANE, usage.lane(), TAG_FEATURE, feature, TAG_MODEL, model, TAG_OUTCOME, usage.status())
                 .register(registry).increment();
         Counter.builder(CHARGED).baseUnit(USD).description("USD the provider charged")

@@ -13,6 +13,7 @@ import dev.llmfleet.common.jobs.JobStore;
 import dev.llmfleet.common.pipeline.Completion;
 import dev.llmfleet.common.pipeline.CompletionContext;
 import dev.llmfleet.common.pipeline.CompletionPipeline;
+import dev.llmfleet.common.pipeline.Spend;
 import dev.llmfleet.common.provider.Backoff;
 import dev.llmfleet.common.provider.CallGate;
 import dev.llmfleet.common.provider.ProviderException;
@@ -116,8 +117,9 @@ public class JobRunner {
         ObjectNode body = job.request().deepCopy();
         body.remove("stream");
         body.remove("stream_options");
-        CompletionContext context = new CompletionContext(job.jobId(), CompletionContext.ASYNC, job.feature(), job.tenant(),
-                job.jobId(), job.jobId(), false, limitedBy(job));
+        // each run's usage events are <job id>.<run>.<attempt>: a run never reuses an earlier run's event ids
+        CompletionContext context = new CompletionContext(job.jobId(), job.jobId() + "." + started.attempts(), CompletionContext.ASYNC,
+                job.feature(), job.tenant(), job.jobId(), job.jobId(), false, limitedBy(job), new Spend());
         return pipeline.complete(body, context)
                 .chain(completion -> succeed(job, started, completion))
                 .onFailure().recoverWithUni(failure -> fail(job, started, failure));
