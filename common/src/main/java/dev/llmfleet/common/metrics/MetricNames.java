@@ -22,6 +22,9 @@ public final class MetricNames {
     /** Requests sent to a cheaper model than asked → {@code fleet_routing_rerouted_total}. */
     public static final String REROUTED = "fleet.routing.rerouted";
 
+    /** Answer-store Redis commands that failed or timed out, by role and operation → {@code fleet_redis_unavailable_total}. */
+    public static final String REDIS_UNAVAILABLE = "fleet.redis.unavailable";
+
     /** Usage events Kafka refused (billing will miss them: alert on it) → {@code fleet_usage_unpublished_total}. */
     public static final String USAGE_UNPUBLISHED = "fleet.usage.unpublished";
 
@@ -35,6 +38,8 @@ public final class MetricNames {
     public static final String TAG_RESULT = "result";
     public static final String TAG_CODE = "code";
     public static final String TAG_REASON = "reason";
+    public static final String TAG_ROLE = "role";
+    public static final String TAG_OPERATION = "operation";
 
     private MetricNames() {
     }
