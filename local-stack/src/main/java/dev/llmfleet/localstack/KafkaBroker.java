@@ -24,11 +24,14 @@ import java.util.concurrent.TimeUnit;
  */
 public final class KafkaBroker implements AutoCloseable {
     private final int port;
-    private final Process process;
+    private final Path config;
+    private final Path log;
+    private Process process;
 
-    private KafkaBroker(int port, Process process) {
+    private KafkaBroker(int port, Path config, Path log) {
         this.port = port;
-        this.process = process;
+        this.config = config;
+        this.log = log;
     }
 
     /** Formats storage in {@code dir}, starts the broker on a free port and waits until it accepts clients. */
@@ -72,17 +75,38 @@ public final class KafkaBroker implements AutoCloseable {
             format.destroyForcibly();
             throw new IllegalStateException("Kafka storage format failed; its log ends with:\n" + tail(log, 30));
         }
-        Process broker = JavaProcess.builder(KafkaBrokerMain.class.getName(), List.of(config.toString()), "-Xmx512m")
+        KafkaBroker kafka = new KafkaBroker(port, config, log);
+        kafka.launch();
+        return kafka;
+    }
+
+    private void launch() throws IOException {
+        process = JavaProcess.builder(KafkaBrokerMain.class.getName(), List.of(config.toString()), "-Xmx512m")
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
-        KafkaBroker kafka = new KafkaBroker(port, broker);
-        if (!Ports.awaitOpen(port, 180_000, broker)) {
-            kafka.close();
+        if (!Ports.awaitOpen(port, 180_000, process)) {
+            stop();
             // the folder is deleted on failure: carry the log's end in the message
             throw new IllegalStateException("Kafka did not start within 180 s; its log ends with:\n" + tail(log, 30));
         }
-        return kafka;
+    }
+
+    /**
+     * Stops the broker (SIGTERM, a clean shutdown); clients see it unreachable until {@link #restart()}.
+     * For fault tests: an outage of the whole cluster, as a client sees it.
+     */
+    public void stop() {
+        JavaProcess.stop(process, 15);
+        process = null;
+    }
+
+    /** Starts a stopped broker again on the same ports and data directory: topics, records and offsets survive. */
+    public void restart() throws IOException {
+        if (process != null) {
+            throw new IllegalStateException("the broker on port " + port + " is running");
+        }
+        launch();
     }
 
     static String tail(Path log, int lines) {
@@ -121,7 +145,7 @@ public final class KafkaBroker implements AutoCloseable {
 
     @Override
     public void close() {
-        JavaProcess.stop(process, 15);
+        stop();
     }
 
 }
