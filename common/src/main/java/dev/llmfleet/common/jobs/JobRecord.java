@@ -15,6 +15,11 @@ import java.time.Instant;
 public record JobRecord(String id, JobStatus status, Priority priority, String feature, String tenant, int attempts,
                         String model, String chargedUsd, String error, Instant createdAt, Instant finishedAt) {
 
+    /** A job just accepted at intake, before Kafka acknowledged it. */
+    public static JobRecord pending(String id, Priority priority, String feature, String tenant, Instant now) {
+        return new JobRecord(id, JobStatus.PENDING, priority, feature, tenant, 0, null, null, null, now, null);
+    }
+
     public static JobRecord queued(String id, Priority priority, String feature, String tenant, Instant now) {
         return new JobRecord(id, JobStatus.QUEUED, priority, feature, tenant, 0, null, null, null, now, null);
     }

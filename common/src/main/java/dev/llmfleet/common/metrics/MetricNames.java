@@ -25,6 +25,9 @@ public final class MetricNames {
     /** Usage events Kafka refused (billing will miss them: alert on it) → {@code fleet_usage_unpublished_total}. */
     public static final String USAGE_UNPUBLISHED = "fleet.usage.unpublished";
 
+    /** Pending jobs intake sent to Kafka again, by reason (swept, resubmitted) → {@code fleet_jobs_republished_total}. */
+    public static final String JOBS_REPUBLISHED = "fleet.jobs.republished";
+
     public static final String USD = "usd";
 
     public static final String TAG_LANE = "lane";
