@@ -1,27 +1,54 @@
 package dev.llmfleet.intake.faults;
 
+import dev.llmfleet.localstack.KafkaBroker;
+import dev.llmfleet.localstack.RedisNode;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 
-/** Points a {@code @QuarkusTest} at an {@link OwnStack}, which its tests reach through {@link #stack()}. */
+/**
+ * A Kafka broker and a Redis of a fault test's own (stopping the shared ones would break every other test), which the
+ * test stops and restarts on the same ports, as an outage does.
+ */
 public class OwnStackResource implements QuarkusTestResourceLifecycleManager {
-    private static OwnStack stack;
+    private static KafkaBroker kafka;
+    private static RedisNode redis;
 
-    public static OwnStack stack() {
-        return stack;
+    public static KafkaBroker kafka() {
+        return kafka;
+    }
+
+    public static RedisNode redis() {
+        return redis;
     }
 
     @Override
     public Map<String, String> start() {
-        stack = OwnStack.start();
+        try {
+            Path dir = Files.createTempDirectory("llm-fleet-own-stack-");
+            redis = RedisNode.start(dir.resolve("redis"));
+            kafka = KafkaBroker.start(dir.resolve("kafka"));
+            kafka.createTopics();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
         return Map.of(
-                "kafka.bootstrap.servers", stack.kafkaBootstrapServers(),
-                "quarkus.redis.hosts", stack.redisUrl());
+                "kafka.bootstrap.servers", kafka.bootstrapServers(),
+                "quarkus.redis.hosts", redis.url(),
+                // a usage event whose forwarding failed while Kafka was down is retried soon after it is back
+                "fleet.usage.outbox.retry-after", "3s");
     }
 
     @Override
     public void stop() {
-        stack.close();
+        kafka.close();
+        redis.close();
     }
 }

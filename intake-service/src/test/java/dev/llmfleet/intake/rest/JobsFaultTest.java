@@ -1,7 +1,6 @@
 package dev.llmfleet.intake.rest;
 
 import dev.llmfleet.common.jobs.JobStore;
-import dev.llmfleet.intake.faults.OwnStack;
 import dev.llmfleet.intake.faults.OwnStackResource;
 import dev.llmfleet.intake.service.JobIds;
 import io.quarkus.test.common.WithTestResource;
@@ -52,9 +51,6 @@ class JobsFaultTest {
     @Inject
     JobStore store;
 
-    private static OwnStack stack() {
-        return OwnStackResource.stack();
-    }
 
     private static Response submit(String key, String body) {
         return given().contentType(ContentType.JSON).header("Idempotency-Key", key).body(body).when().post("/v1/jobs");
@@ -82,14 +78,14 @@ class JobsFaultTest {
     }
 
     @Test
-    void whileKafkaIsStoppedSubmissionsAre503WithRetryAfterAndNothingIsLostOnceItIsBack() {
+    void whileKafkaIsStoppedSubmissionsAre503WithRetryAfterAndNothingIsLostOnceItIsBack() throws Exception {
         String key = "kafka-down-" + UUID.randomUUID();
         String otherKey = "kafka-down-other-" + UUID.randomUUID();
         String body = JobsResourceTest.job(JobsResourceTest.unique(), "");
         String id = JobIds.forKey("default", key);
         String otherId = JobIds.forKey("default", otherKey);
         try (JobTopics topics = JobTopics.fromNow()) {
-            stack().stopKafka();
+            OwnStackResource.kafka().stop();
             try {
                 for (String k : List.of(key, otherKey, key)) {
                     submit(k, body).then().statusCode(503)
@@ -108,7 +104,7 @@ class JobsFaultTest {
                     assertThat(entry.get("error").toString()).contains("queue_unavailable");
                 });
             } finally {
-                stack().restartKafka();
+                OwnStackResource.kafka().restart();
             }
 
             // the client retries the same submission, as Retry-After told it to
@@ -125,13 +121,13 @@ class JobsFaultTest {
     }
 
     @Test
-    void whileRedisIsStoppedSubmissionsAndReadsAre503() {
+    void whileRedisIsStoppedSubmissionsAndReadsAre503() throws Exception {
         String queuedBefore = given().contentType(ContentType.JSON).body(JobsResourceTest.job(JobsResourceTest.unique(), ""))
                 .when().post("/v1/jobs").then().statusCode(202).extract().path("id");
         String body = JobsResourceTest.job(JobsResourceTest.unique(), "");
         String key = "redis-down-" + UUID.randomUUID();
         try (JobTopics topics = JobTopics.fromNow()) {
-            stack().stopRedis();
+            OwnStackResource.redis().stop();
             try {
                 submit(key, body).then().statusCode(503)
                         .header("Retry-After", "1")
@@ -143,7 +139,7 @@ class JobsFaultTest {
                 given().when().delete("/v1/jobs/" + queuedBefore).then().statusCode(503)
                         .body("error.code", equalTo("job_store_unavailable"));
             } finally {
-                stack().restartRedis();
+                OwnStackResource.redis().restart();
             }
             // nothing of the refused submission reached Kafka
             assertThat(topics.readNew()).noneMatch(r -> JobIds.forKey("default", key).equals(r.key()));
