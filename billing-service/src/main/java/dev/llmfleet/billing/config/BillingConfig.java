@@ -15,7 +15,7 @@ public interface BillingConfig {
     @WithDefault("fleet:ledger:v1:")
     String redisNamespace();
 
-    /** How long a request id is remembered to drop redeliveries (a redelivery later than this is counted again). */
+    /** How long an event id (to drop redeliveries) and a request id (counted once as a request) are remembered. */
     @WithDefault("7d")
     Duration dedupeTtl();
 

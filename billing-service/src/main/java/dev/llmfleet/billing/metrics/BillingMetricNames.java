@@ -21,7 +21,7 @@ public final class BillingMetricNames {
     public static final String ALERTS = "fleet.billing.alerts";
     /** Usage events recorded in the ledger (first delivery) → {@code fleet_billing_events_ingested_total}. */
     public static final String EVENTS_INGESTED = "fleet.billing.events.ingested";
-    /** Redelivered usage events dropped (request id already recorded) → {@code fleet_billing_events_duplicate_total}. */
+    /** Redelivered usage events dropped (event id already recorded) → {@code fleet_billing_events_duplicate_total}. */
     public static final String EVENTS_DUPLICATE = "fleet.billing.events.duplicate";
     /** Usage records refused (unparseable, unknown major version, invalid) → {@code fleet_billing_events_rejected_total}. */
     public static final String EVENTS_REJECTED = "fleet.billing.events.rejected";

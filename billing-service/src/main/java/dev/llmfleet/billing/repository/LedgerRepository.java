@@ -13,8 +13,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The ledger in Redis. One Lua script records a usage event atomically: the once-per-request-id guard
- * ({@code SET NX seen:<request_id>}), the minute/hour/day buckets by feature × model × lane × tenant, the overall
+ * The ledger in Redis. One Lua script records a usage event atomically: the once-per-event guard
+ * ({@code SET NX seen:<event_id>}), the once-per-request count ({@code SET NX req:<request_id>}: a request's first
+ * event counts it, its later attempts add only their charge), the minute/hour/day buckets by feature × model × lane × tenant, the overall
  * totals, the per-minute spend the burn rate reads, the latest balance reading by event time and the
  * reconciliation sums. A crash can therefore neither lose nor double-count an event: either all of it is in
  * Redis (and a redelivery is dropped), or none of it is (and the redelivery records it).
@@ -56,14 +57,16 @@ public class LedgerRepository {
             end
             """;
 
-    // KEYS: 1 seen, 2 agg:m, 3 agg:h, 4 agg:d, 5 totals, 6 spend:m, 7 balance, 8 recon, 9 depleted_at
+    // KEYS: 1 seen, 2 agg:m, 3 agg:h, 4 agg:d, 5 totals, 6 spend:m, 7 balance, 8 recon, 9 depleted_at, 10 req
     // ARGV: 1 seen ttl s, 2 group, 3 prompt, 4 completion, 5 charged, 6 hit, 7 saved, 8-10 ttl m/h/d s,
     //       11 occurred ms, 12 balance nanos or '', 13 request id, 14 depleted 0/1, 15 external credit threshold
     private static final LuaScript RECORD = new LuaScript(UPDATE_BALANCE + """
             if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
               return {0}
             end
-            local metrics = {{'req', '1'}, {'pt', ARGV[3]}, {'ct', ARGV[4]}, {'chg', ARGV[5]}, {'hit', ARGV[6]}, {'sav', ARGV[7]}}
+            local req = '0'
+            if redis.call('SET', KEYS[10], '1', 'NX', 'EX', ARGV[1]) then req = '1' end
+            local metrics = {{'req', req}, {'pt', ARGV[3]}, {'ct', ARGV[4]}, {'chg', ARGV[5]}, {'hit', ARGV[6]}, {'sav', ARGV[7]}}
             local buckets = {KEYS[2], KEYS[3], KEYS[4]}
             for i, key in ipairs(buckets) do
               for _, m in ipairs(metrics) do
@@ -74,7 +77,7 @@ public class LedgerRepository {
             for _, m in ipairs(metrics) do
               if m[2] ~= '0' then redis.call('HINCRBY', KEYS[5], m[1], m[2]) end
             end
-            redis.call('HINCRBY', KEYS[6], 'req', '1')
+            if req ~= '0' then redis.call('HINCRBY', KEYS[6], 'req', req) end
             if ARGV[5] ~= '0' then redis.call('HINCRBY', KEYS[6], 'chg', ARGV[5]) end
             redis.call('EXPIRE', KEYS[6], ARGV[8])
             local occurred = tonumber(ARGV[11])
@@ -130,8 +133,11 @@ public class LedgerRepository {
         }
     }
 
-    /** One usage event as the ledger records it (money in nano-USD, time in epoch ms). */
-    public record Entry(String requestId, String feature, String model, String lane, String tenant, long promptTokens,
+    /**
+     * One usage event as the ledger records it (money in nano-USD, time in epoch ms): {@code eventId} is recorded once,
+     * {@code requestId} counted once as a request.
+     */
+    public record Entry(String eventId, String requestId, String feature, String model, String lane, String tenant, long promptTokens,
                         long completionTokens, long chargedNanos, boolean cacheHit, long savedNanos, long occurredAtMs,
                         Long balanceNanos, boolean depleted) {
     }
@@ -198,11 +204,12 @@ public class LedgerRepository {
     public Uni<Recorded> record(Entry e) {
         long t = e.occurredAtMs();
         String group = part(e.feature()) + SEP + part(e.model()) + SEP + part(e.lane()) + SEP + part(e.tenant());
-        List<String> keys = List.of(ns + "seen:" + e.requestId(),
+        List<String> keys = List.of(ns + "seen:" + e.eventId(),
                 bucketKey(Resolution.MINUTE, Resolution.MINUTE.bucket(t)),
                 bucketKey(Resolution.HOUR, Resolution.HOUR.bucket(t)),
                 bucketKey(Resolution.DAY, Resolution.DAY.bucket(t)),
-                ns + "totals", spendKey(Resolution.MINUTE.bucket(t)), ns + "balance", ns + "recon", ns + "depleted_at");
+                ns + "totals", spendKey(Resolution.MINUTE.bucket(t)), ns + "balance", ns + "recon", ns + "depleted_at",
+                ns + "req:" + e.requestId());
         List<String> args = List.of(Long.toString(config.dedupeTtl().toSeconds()), group,
                 Long.toString(e.promptTokens()), Long.toString(e.completionTokens()), Long.toString(e.chargedNanos()),
                 e.cacheHit() ? "1" : "0", Long.toString(e.savedNanos()),

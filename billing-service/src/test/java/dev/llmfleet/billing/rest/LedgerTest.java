@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
+import static dev.llmfleet.billing.UsageEvents.attempt;
 import static dev.llmfleet.billing.UsageEvents.call;
 import static dev.llmfleet.billing.UsageEvents.id;
 import static dev.llmfleet.billing.UsageEvents.json;
@@ -30,7 +31,10 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
-/** The ledger over real Kafka and Redis: exact sums, once per request id, unreadable records skipped, the documented shapes. */
+/**
+ * The ledger over real Kafka and Redis: exact sums, once per event id and one request per request id, unreadable records
+ * skipped, the documented shapes.
+ */
 @QuarkusTest
 @WithTestResource(LocalStackResource.class)
 @WithTestResource(IsolatedLedger.class)
@@ -153,6 +157,54 @@ class LedgerTest {
         assertThat(s.path("requests").asLong()).isEqualTo(2);
         assertThat(s.path("total_usd").decimalValue()).isEqualByComparingTo("0.00001334");
         assertThat(metric("fleet_billing_events_duplicate_total")).isGreaterThanOrEqualTo(3);
+    }
+
+    private static JsonNode awaitTotal(String tenant, String usd) {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .until(() -> summary("15m", "feature", tenant).path("total_usd").decimalValue(), t -> t.compareTo(new BigDecimal(usd)) == 0);
+        UsageEvents.sleep(1500);
+        return summary("15m", "feature", tenant);
+    }
+
+    @Test
+    void everyAttemptOfARequestCountsItsChargeAndTheRequestOnce() {
+        String tenant = tenant();
+        String feature = "ledger-attempts";
+        Instant now = Instant.now();
+        String retried = id();
+        UsageRecorded second = attempt(retried, 2, feature, tenant, "openai/gpt-4o-mini", 200, "0.00000200", "header", null, now);
+        events.send(attempt(retried, 1, feature, tenant, "openai/gpt-4o-mini", 200, "0.00000100", "header", null, now));
+        events.send(second);
+        events.send(second);
+        events.send(call(id(), feature, tenant, "openai/gpt-4o-mini", "async", 1, 1, "0.00000600", null, now));
+        // a schema 1.0 event has no event id: its request id is its identity, so its redelivery is a duplicate
+        String old = "{\"schema_version\":\"1.0\",\"request_id\":\"" + id() + "\",\"lane\":\"interactive\",\"feature\":\"" + feature
+                + "\",\"tenant\":\"" + tenant + "\",\"model_used\":\"openai/gpt-4o-mini\",\"charged_usd\":0.00000030,\"status\":\"ok\","
+                + "\"http_status\":200,\"occurred_at\":\"" + now + "\"}";
+        events.sendRaw("old", old);
+        events.sendRaw("old", old);
+
+        JsonNode s = awaitTotal(tenant, "0.00000930");
+        assertThat(s.path("requests").asLong()).as("one request per request id").isEqualTo(3);
+        assertThat(s.path("cost_per_request_usd").decimalValue()).isEqualByComparingTo("0.0000031");
+        assertThat(s.path("prompt_tokens").asLong()).isEqualTo(201);
+        JsonNode group = group(s, "feature", feature, null, null);
+        assertThat(group.path("requests").asLong()).isEqualTo(3);
+        assertThat(group.path("total_usd").decimalValue()).isEqualByComparingTo("0.0000093");
+    }
+
+    @Test
+    void aFailedFreeAttemptDoesNotHideThePaidRetryOfTheSameRequest() {
+        String tenant = tenant();
+        String job = id();
+        Instant now = Instant.now();
+        events.send(attempt(job, 1, "ledger-retry", tenant, "openai/gpt-4o-mini", 500, "0", "none", null, now));
+        events.send(attempt(job, 2, "ledger-retry", tenant, "openai/gpt-4o-mini", 200, "0.00012345", "header", null, now.plusMillis(5)));
+
+        JsonNode s = awaitTotal(tenant, "0.00012345");
+        assertThat(s.path("requests").asLong()).isEqualTo(1);
+        assertThat(s.path("cost_per_request_usd").decimalValue()).isEqualByComparingTo("0.00012345");
+        assertThat(s.path("completion_tokens").asLong()).isEqualTo(50);
     }
 
     @Test
