@@ -189,9 +189,16 @@ public interface BillingConfig {
         @WithDefault("15s")
         Duration settle();
 
-        /** Attempts of one top-up (same Idempotency-Key each time). */
-        @WithDefault("4")
-        int maxAttempts();
+        /**
+         * Wait before retrying a top-up whose outcome is unknown (same Idempotency-Key; retried until a definite answer);
+         * doubles each time up to {@code max-backoff}.
+         */
+        @WithDefault("500ms")
+        Duration initialBackoff();
+
+        /** Longest wait between retries of a top-up whose outcome is unknown. */
+        @WithDefault("30s")
+        Duration maxBackoff();
 
         /** Timeout of one attempt. */
         @WithDefault("10s")

@@ -25,7 +25,7 @@ public final class BillingMetricNames {
     public static final String EVENTS_DUPLICATE = "fleet.billing.events.duplicate";
     /** Usage records refused (unparseable, unknown major version, invalid) → {@code fleet_billing_events_rejected_total}. */
     public static final String EVENTS_REJECTED = "fleet.billing.events.rejected";
-    /** Top-up attempts by outcome → {@code fleet_billing_topups_total}. */
+    /** Top-up outcomes (succeeded, failed, limit_reached; unknown per attempt without a definite answer) → {@code fleet_billing_topups_total}. */
     public static final String TOPUPS = "fleet.billing.topups";
     /** USD topped up by billing → {@code fleet_billing_topped_up_usd_total}. */
     public static final String TOPPED_UP = "fleet.billing.topped.up";
