@@ -15,6 +15,18 @@ public final class BillingMetricNames {
     public static final String LEVEL = "fleet.billing.level";
     /** Charged USD recorded in the ledger by lane, feature, model → {@code fleet_billing_spend_usd_total}. */
     public static final String SPEND = "fleet.billing.spend";
+    /**
+     * Charged USD recorded in the ledger by charge source (header, trailer, event, estimated; unknown, other)
+     * → {@code fleet_billing_spend_by_source_usd_total}.
+     */
+    public static final String SPEND_BY_SOURCE = "fleet.billing.spend.by.source";
+    /**
+     * Estimate drift: over every closed estimate window, how much more the provider's balance fell than the ledger's
+     * charges in it said (negative: the estimates were too high) → {@code fleet_billing_estimate_drift_usd}.
+     */
+    public static final String ESTIMATE_DRIFT = "fleet.billing.estimate.drift";
+    /** Estimated charges in the closed estimate windows (what the drift is measured against) → {@code fleet_billing_estimate_reconciled_usd}. */
+    public static final String ESTIMATE_RECONCILED = "fleet.billing.estimate.reconciled";
     /** Spend the provider's balance shows and the ledger does not → {@code fleet_billing_unattributed_usd}. */
     public static final String UNATTRIBUTED = "fleet.billing.unattributed";
     /** Alerts raised by kind and level → {@code fleet_billing_alerts_total}. */
@@ -40,6 +52,7 @@ public final class BillingMetricNames {
     public static final String TAG_LEVEL = "level";
     public static final String TAG_OUTCOME = "outcome";
     public static final String TAG_REASON = "reason";
+    public static final String TAG_SOURCE = "source";
 
     private BillingMetricNames() {
     }

@@ -32,6 +32,8 @@ import static dev.llmfleet.common.metrics.MetricNames.TAG_MODEL;
 public class LedgerService {
     private static final Logger LOG = Logger.getLogger(LedgerService.class);
     private static final Set<String> LANES = Set.of("interactive", "async");
+    /** The charge sources producers name; a missing one is {@code unknown}, anything else {@code other} (bounded). */
+    private static final Set<String> SOURCES = Set.of("header", "trailer", "event", "estimated", "none");
 
     private final ObjectMapper mapper;
     private final LedgerRepository ledger;
@@ -64,7 +66,7 @@ public class LedgerService {
                 .onFailure().retry().withBackOff(Duration.ofMillis(100), Duration.ofSeconds(10)).indefinitely()
                 .invoke(recorded -> {
                     if (recorded.isNew()) {
-                        meter(usage);
+                        meter(usage, entry.chargeSource());
                         balance.onSnapshot(recorded.snapshot());
                     } else {
                         registry.counter(EVENTS_DUPLICATE).increment();
@@ -112,8 +114,15 @@ public class LedgerService {
         boolean depleted = u.httpStatus() == 402 || "provider_balance_depleted".equals(u.status());
         String eventId = u.eventId() == null || u.eventId().isBlank() ? u.requestId() : u.eventId();
         return new LedgerRepository.Entry(eventId, u.requestId(), u.feature(), u.modelUsed(), u.lane(), u.tenant(),
-                Math.max(0, u.promptTokens()), Math.max(0, u.completionTokens()), Money.toNanos(u.chargedUsd()), u.cacheHit(),
+                Math.max(0, u.promptTokens()), Math.max(0, u.completionTokens()), Money.toNanos(u.chargedUsd()), source(u.chargeSource()), u.cacheHit(),
                 Money.toNanos(u.savedUsd()), at, u.balanceUsd() == null ? null : Money.toNanos(u.balanceUsd()), depleted);
+    }
+
+    static String source(String chargeSource) {
+        if (chargeSource == null || chargeSource.isBlank()) {
+            return "unknown";
+        }
+        return SOURCES.contains(chargeSource) ? chargeSource : "other";
     }
 
     private Uni<Void> reject(String reason, String detail, String raw) {
@@ -126,9 +135,11 @@ public class LedgerService {
                 .onFailure().recoverWithNull();
     }
 
-    private void meter(UsageRecorded u) {
+    private void meter(UsageRecorded u, String source) {
         registry.counter(EVENTS_INGESTED).increment();
         if (u.chargedUsd() != null && u.chargedUsd().signum() > 0) {
+            Counter.builder(SPEND_BY_SOURCE).baseUnit(USD).description("USD charged, as recorded in the ledger, by where the charge came from")
+                    .tag(TAG_SOURCE, source).register(registry).increment(u.chargedUsd().doubleValue());
             Counter.builder(SPEND).baseUnit(USD).description("USD charged, as recorded in the ledger")
                     .tags(TAG_LANE, LANES.contains(u.lane()) ? u.lane() : "other", TAG_FEATURE, featureTag(u.feature()),
                             TAG_MODEL, u.modelUsed() != null && fleet.models().containsKey(u.modelUsed()) ? u.modelUsed() : "other")

@@ -208,6 +208,63 @@ class LedgerTest {
     }
 
     @Test
+    void chargesAreKeptBySourceAndEstimatesAreReconciledWithTheNextReading() {
+        String tenant = tenant();
+        String feature = "ledger-estimates";
+        String model = "openai/gpt-4o-mini";
+        Instant t = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        // the first reading anchors the reconciliation (the only readings this application sees)
+        events.send(attempt(id(), 1, feature, tenant, model, 200, "0.001", "header", "100", t));
+        awaitReading("100");
+
+        // an estimate $0.0005 too low: the next reading fell $0.0035 where the ledger says $0.003
+        events.send(attempt(id(), 1, feature, tenant, model, 200, "0.002", "estimated", null, t.plusSeconds(1)));
+        awaitSource(tenant, "estimated", "0.002");
+        events.send(attempt(id(), 1, feature, tenant, model, 200, "0.001", "header", "99.9965", t.plusSeconds(2)));
+        JsonNode first = awaitDrift("0.0005");
+        assertThat(first.path("estimate_reconciled_usd").decimalValue()).isEqualByComparingTo("0.002");
+
+        // an estimate $0.001 too high (the provider took $0.002 for it, $0.0001 for the next call): the drift nets out
+        events.send(attempt(id(), 1, feature, tenant, model, 200, "0.003", "estimated", null, t.plusSeconds(3)));
+        awaitSource(tenant, "estimated", "0.005");
+        events.send(attempt(id(), 1, feature, tenant, model, 200, "0.0001", "trailer", "99.9944", t.plusSeconds(4)));
+        JsonNode second = awaitDrift("-0.0005");
+        assertThat(second.path("estimate_reconciled_usd").decimalValue()).isEqualByComparingTo("0.005");
+        assertThat(second.path("unattributed_usd").decimalValue()).isEqualByComparingTo("0");
+
+        JsonNode s = summary("15m", "feature", tenant);
+        assertThat(s.path("by_source").path("header").decimalValue()).isEqualByComparingTo("0.002");
+        assertThat(s.path("by_source").path("trailer").decimalValue()).isEqualByComparingTo("0.0001");
+        assertThat(s.path("by_source").path("estimated").decimalValue()).isEqualByComparingTo("0.005");
+        assertThat(group(s, "feature", feature, null, null).path("by_source").path("estimated").decimalValue()).isEqualByComparingTo("0.005");
+        assertThat(s.path("total_usd").decimalValue()).isEqualByComparingTo("0.0071");
+        assertThat(given().get("/q/metrics").asString()).contains("fleet_billing_spend_by_source_usd_total{application=\"billing-service\",source=\"estimated\"}");
+        assertThat(metric("fleet_billing_estimate_drift_usd")).isCloseTo(-0.0005, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(metric("fleet_billing_estimate_reconciled_usd")).isCloseTo(0.005, org.assertj.core.data.Offset.offset(1e-12));
+    }
+
+    private static JsonNode balance() {
+        return json(given().get("/v1/billing/balance").then().statusCode(200).extract().asString());
+    }
+
+    private static void awaitReading(String usd) {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(
+                () -> balance().path("balance_usd").decimalValue(), b -> b != null && b.compareTo(new BigDecimal(usd)) == 0);
+    }
+
+    private static void awaitSource(String tenant, String source, String usd) {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(
+                () -> summary("15m", "", tenant).path("by_source").path(source).decimalValue(),
+                v -> v != null && v.compareTo(new BigDecimal(usd)) == 0);
+    }
+
+    private static JsonNode awaitDrift(String usd) {
+        return await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(LedgerTest::balance,
+                b -> b.path("estimate_drift_usd").decimalValue() != null
+                        && b.path("estimate_drift_usd").decimalValue().compareTo(new BigDecimal(usd)) == 0);
+    }
+
+    @Test
     void unreadableRecordsAreSkippedAndTheStreamGoesOn() {
         String tenant = tenant();
         double rejectedBefore = metric("fleet_billing_events_rejected_total");
@@ -270,7 +327,8 @@ class LedgerTest {
     @Test
     void balanceAndAlertsAnswerTheDocumentedShapes() {
         JsonNode balance = json(given().get("/v1/billing/balance").then().statusCode(200).extract().asString());
-        for (String field : List.of("balance_usd", "burn_rate_usd_per_hour", "runway_hours", "level", "as_of", "unattributed_usd", "last_topup")) {
+        for (String field : List.of("balance_usd", "burn_rate_usd_per_hour", "runway_hours", "level", "as_of", "unattributed_usd",
+                "estimate_drift_usd", "estimate_reconciled_usd", "last_topup")) {
             assertThat(balance.has(field)).as(field).isTrue();
         }
         assertThat(balance.path("level").asText()).isIn("OK", "LOW", "CRITICAL", "DEPLETED");
@@ -278,7 +336,8 @@ class LedgerTest {
         assertThat(alerts.path("data").isArray()).isTrue();
         JsonNode summary = json(given().get("/v1/billing/summary").then().statusCode(200).extract().asString());
         assertThat(summary.path("window").asText()).isEqualTo("24h");
-        for (String field : List.of("total_usd", "requests", "cost_per_request_usd", "cache_hits", "saved_usd", "unattributed_usd", "groups")) {
+        for (String field : List.of("total_usd", "requests", "cost_per_request_usd", "cache_hits", "saved_usd", "unattributed_usd",
+                "by_source", "groups")) {
             assertThat(summary.has(field)).as(field).isTrue();
         }
         given().get("/q/openapi").then().statusCode(200).body(containsString("/v1/billing/summary"));
