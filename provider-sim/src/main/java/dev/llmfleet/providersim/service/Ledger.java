@@ -36,6 +36,7 @@ public class Ledger {
 
     private final LongAdder requests = new LongAdder();
     private final LongAdder replays = new LongAdder();
+    private final LongAdder topupRequests = new LongAdder();
     private final Map<Integer, LongAdder> errors = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
 
@@ -116,12 +117,17 @@ public class Ledger {
             byModel.clear();
             requests.reset();
             replays.reset();
+            topupRequests.reset();
             errors.clear();
         }
     }
 
     public void countRequest() {
         requests.increment();
+    }
+
+    public void countTopupRequest() {
+        topupRequests.increment();
     }
 
     public void countReplay() {
@@ -158,6 +164,7 @@ public class Ledger {
             out.put("completion_tokens", completionTokens);
             out.put("balance_usd", Money.format(balance));
             out.put("topped_up_usd", Money.format(toppedUp));
+            out.put("topup_requests", topupRequests.sum());
             Map<String, Object> models = new LinkedHashMap<>();
             byModel.forEach((id, m) -> {
                 Map<String, Object> one = new LinkedHashMap<>();
