@@ -7,7 +7,7 @@
 #        BENCH_WARMUP_EVENTS (default 20000; 0 skips), BENCH_INTERVAL (default 2s)
 #
 # One platform ('./fleet up --detach'); nothing else sends traffic. Per rate, 'loadtest usage' produces BENCH_EVENTS synthetic
-# usage events (DESIGN.md schema 1.0: both lanes, six features, four models, 20 % cache hits, a consistent falling balance)
+# usage events (docs/ARCHITECTURE.md's schema 1.1: both lanes, six features, four models, 20 % cache hits, a consistent falling balance)
 # plus BENCH_DUPLICATES of them a second time, straight to llm.usage with acks=all, and waits until billing's own counters
 # (fleet_billing_events_ingested_total + _duplicate_total) have handled every record. It reports records/s (all / time and
 # 10 %→90 % slope), billing's consumer lag over time, and checks the ledger: spend grew by exactly the charges sent, and no

@@ -164,7 +164,7 @@ public final class Fleet implements AutoCloseable {
         return providerUrl;
     }
 
-    /** The {@code .fleet/env} lines of DESIGN.md: what a script needs to reach this platform. */
+    /** The {@code .fleet/env} lines of docs/ARCHITECTURE.md: what a script needs to reach this platform. */
     public Map<String, String> envFile() {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("FLEET_INTAKE_URL", service(INTAKE).url());

@@ -122,7 +122,7 @@ public final class KafkaBroker implements AutoCloseable {
         return "127.0.0.1:" + port;
     }
 
-    /** Creates the DESIGN.md topics (idempotent: existing ones are left alone). */
+    /** Creates the topics of docs/ARCHITECTURE.md (idempotent: existing ones are left alone). */
     public void createTopics() throws InterruptedException {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
             List<NewTopic> topics = Topics.ALL.stream().map(spec -> {

@@ -20,7 +20,7 @@ public final class LocalStack implements AutoCloseable {
         this.redis = redis;
     }
 
-    /** Starts both servers (on free ports) and creates the DESIGN.md topics. */
+    /** Starts both servers (on free ports) and creates the topics of docs/ARCHITECTURE.md. */
     public static LocalStack start() {
         Path dir = null;
         RedisNode redis = null;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
 
 /**
- * Where an async job is in its life; the JSON names are DESIGN.md's. {@code PENDING}: stored, its Kafka send not yet
+ * Where an async job is in its life; the JSON names are docs/ARCHITECTURE.md's. {@code PENDING}: stored, its Kafka send not yet
  * acknowledged (intake re-publishes it until it is, see {@code JobStore.markQueued}).
  */
 public enum JobStatus {

@@ -2,7 +2,7 @@ package dev.llmfleet.common.messaging;
 
 import java.util.List;
 
-/** The Kafka topics of DESIGN.md, named once for every service, the local stack and the manifests. */
+/** The Kafka topics of docs/ARCHITECTURE.md, named once for every service, the local stack and the manifests. */
 public final class Topics {
     public static final String JOBS_HIGH = "llm.jobs.high";
     public static final String JOBS_NORMAL = "llm.jobs.normal";

@@ -25,7 +25,7 @@ import java.io.IOException;
 import java.math.BigDecimal;
 
 /**
- * The one completion pipeline both lanes use, in DESIGN.md's order: validate → normalise and trim →
+ * The one completion pipeline both lanes use, in docs/ARCHITECTURE.md's order: validate → normalise and trim →
  * idempotency → cache lookup → route → cap → call provider (retries, fallbacks) → record usage →
  * cache store → result. Everything before the call is free; a refusal there costs nothing.
  */

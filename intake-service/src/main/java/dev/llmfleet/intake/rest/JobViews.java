@@ -21,7 +21,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 
-/** The JSON answers of the job API (DESIGN.md's shapes, snake_case). */
+/** The JSON answers of the job API (docs/ARCHITECTURE.md's shapes, snake_case). */
 public final class JobViews {
     private JobViews() {
     }

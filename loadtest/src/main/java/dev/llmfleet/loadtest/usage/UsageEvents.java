@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Synthetic {@code llm.usage} events (DESIGN.md's usage event, schema 1.1) as intake and the worker send them: both
+ * Synthetic {@code llm.usage} events (docs/ARCHITECTURE.md's usage event, schema 1.1) as intake and the worker send them: both
  * lanes, several features and models, cache hits that cost nothing, and a consistent provider balance that falls by
  * exactly each charge in event-time order (events one millisecond apart), so billing has nothing unattributed to find. Each
  * event has an event id of its own ({@code <request id>.<attempt>}, attempt 0 for a cache hit), which is also its Kafka
