@@ -32,7 +32,7 @@ class PlatformTest {
             assertThat(health.statusCode()).as(name + " health: " + health.body()).isEqualTo(200);
             assertThat(health.body()).as(name).contains("\"status\": \"UP\"")
                     .contains("Kafka connection health check")
-                    .contains("Redis connection health check");
+                    .contains("\"name\": \"Redis roles\"").contains("\"state\": \"up (noeviction)\"");
             HttpResponse<String> metrics = get(service.url() + "/q/metrics");
             assertThat(metrics.statusCode()).isEqualTo(200);
             assertThat(metrics.body()).as(name).contains("jvm_memory_used_bytes").contains("application=\"" + name + "\"");
