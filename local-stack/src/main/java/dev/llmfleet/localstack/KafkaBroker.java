@@ -23,12 +23,16 @@ import java.util.concurrent.TimeUnit;
  * and a SIGKILL test of a service never takes the broker with it.
  */
 public final class KafkaBroker implements AutoCloseable {
+    private static final int START_TIMEOUT_MS = 180_000;
     private final int port;
-    private final Process process;
+    private final Path config;
+    private final Path log;
+    private Process process;
 
-    private KafkaBroker(int port, Process process) {
+    private KafkaBroker(int port, Path config, Path log) {
         this.port = port;
-        this.process = process;
+        this.config = config;
+        this.log = log;
     }
 
     /** Formats storage in {@code dir}, starts the broker on a free port and waits until it accepts clients. */
@@ -72,17 +76,35 @@ public final class KafkaBroker implements AutoCloseable {
             format.destroyForcibly();
             throw new IllegalStateException("Kafka storage format failed; its log ends with:\n" + tail(log, 30));
         }
-        Process broker = JavaProcess.builder(KafkaBrokerMain.class.getName(), List.of(config.toString()), "-Xmx512m")
+        KafkaBroker kafka = new KafkaBroker(port, config, log);
+        kafka.launch();
+        return kafka;
+    }
+
+    /** Starts the broker process on the formatted storage and waits until its port accepts clients. */
+    private void launch() throws IOException {
+        process = JavaProcess.builder(KafkaBrokerMain.class.getName(), List.of(config.toString()), "-Xmx512m")
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
-        KafkaBroker kafka = new KafkaBroker(port, broker);
-        if (!Ports.awaitOpen(port, 180_000, broker)) {
-            kafka.close();
+        if (!Ports.awaitOpen(port, START_TIMEOUT_MS, process)) {
+            close();
             // the folder is deleted on failure: carry the log's end in the message
             throw new IllegalStateException("Kafka did not start within 180 s; its log ends with:\n" + tail(log, 30));
         }
-        return kafka;
+    }
+
+    /** Stops the broker cleanly (SIGTERM), as an outage or a rolling restart does; its data stays for {@link #restart()}. */
+    public void stop() {
+        JavaProcess.stop(process, 30);
+    }
+
+    /** Starts the stopped broker again on the same port and data (topics, offsets, records kept). */
+    public void restart() throws IOException {
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException("Kafka is still running on port " + port);
+        }
+        launch();
     }
 
     static String tail(Path log, int lines) {

@@ -4,6 +4,11 @@ import redis.embedded.RedisServer;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,40 +17,48 @@ import java.util.Optional;
 /**
  * A real Redis server on a free port: the {@code redis-server} on PATH when there is one (a maintained
  * Redis), otherwise the binary that the {@code embedded-redis} artifact ships (Redis 6.2, no install needed).
+ * It can be stopped and restarted on the same port with its data, for outage tests.
  */
 public final class RedisNode implements AutoCloseable {
+    private static final long STOP_TIMEOUT_MS = 30_000;
     private final int port;
-    private final Process process;
-    private final RedisServer embedded;
+    private final Path dir;
+    /** The redis-server on PATH, or null for the embedded binary. */
+    private final Path binary;
+    private Process process;
+    private RedisServer embedded;
 
-    private RedisNode(int port, Process process, RedisServer embedded) {
+    private RedisNode(int port, Path dir, Path binary) {
         this.port = port;
-        this.process = process;
-        this.embedded = embedded;
+        this.dir = dir;
+        this.binary = binary;
     }
 
     public static RedisNode start(Path dir) throws IOException {
         Files.createDirectories(dir);
-        int port = Ports.free();
-        Optional<Path> onPath = findOnPath("redis-server");
-        if (onPath.isPresent()) {
-            Process process = new ProcessBuilder(List.of(onPath.get().toString(),
+        RedisNode node = new RedisNode(Ports.free(), dir, findOnPath("redis-server").orElse(null));
+        node.launch();
+        return node;
+    }
+
+    private void launch() throws IOException {
+        // no save points and no AOF: nothing is written unless stop() asks for a snapshot
+        if (binary != null) {
+            process = new ProcessBuilder(List.of(binary.toString(),
                     "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                     "--dir", dir.toString(), "--daemonize", "no"))
                     .redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("redis.log").toFile())
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile()))
                     .start();
-            RedisNode node = new RedisNode(port, process, null);
             if (!Ports.awaitOpen(port, 10_000, process)) {
-                node.close();
+                close();
                 throw new IllegalStateException("redis-server did not start; see " + dir.resolve("redis.log"));
             }
-            return node;
+            return;
         }
-        RedisServer server = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
-                .setting("save \"\"").setting("appendonly no").build();
-        server.start();
-        return new RedisNode(port, null, server);
+        embedded = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
+                .setting("save \"\"").setting("appendonly no").setting("dir " + dir).build();
+        embedded.start();
     }
 
     public String url() {
@@ -54,7 +67,42 @@ public final class RedisNode implements AutoCloseable {
 
     /** Which Redis runs: a path to a redis-server binary, or the embedded one. */
     public String flavour() {
-        return process != null ? "redis-server on PATH" : "embedded-redis binary";
+        return binary != null ? "redis-server on PATH" : "embedded-redis binary";
+    }
+
+    /**
+     * Stops Redis the way a restart with persistence does: {@code SHUTDOWN SAVE} writes a snapshot to this node's folder
+     * and exits, so {@link #restart()} comes back with the same keys. Clients see connections refused meanwhile.
+     */
+    public void stop() {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            OutputStream out = socket.getOutputStream();
+            out.write("*2\r\n$8\r\nSHUTDOWN\r\n$4\r\nSAVE\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            // a successful SHUTDOWN answers nothing: the server closes the connection as it exits
+            while (in.read() >= 0) {
+                // an error reply would end in the log below, as the port stays open
+            }
+        } catch (IOException e) {
+            // not running (or gone while answering): nothing to save
+        }
+        long deadline = System.currentTimeMillis() + STOP_TIMEOUT_MS;
+        while (Ports.busy(port)) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("Redis on port " + port + " did not shut down within 30 s");
+            }
+            Ports.sleep(50);
+        }
+        close();
+    }
+
+    /** Starts the stopped Redis again on the same port, loading the snapshot {@link #stop()} wrote. */
+    public void restart() throws IOException {
+        if (Ports.busy(port)) {
+            throw new IllegalStateException("Redis is still running on port " + port);
+        }
+        launch();
     }
 
     private static Optional<Path> findOnPath(String binary) {
