@@ -87,6 +87,9 @@ class InteractiveLaneTest {
 
         String missId = miss.headers().firstValue("X-Fleet-Request-Id").orElseThrow();
         String hitId = hit.headers().firstValue("X-Fleet-Request-Id").orElseThrow();
+        // a usage event's key is <request id>.<provider call number>; a cache hit made no call: .0
+        missId = missId + ".1";
+        hitId = hitId + ".0";
         Map<String, JsonNode> events = usage.await(Set.of(missId, hitId));
         assertThat(events.get(missId).get("cache_hit").asBoolean()).isFalse();
         assertThat(new BigDecimal(events.get(missId).get("charged_usd").asText())).isEqualByComparingTo(charged(miss));
@@ -191,11 +194,48 @@ class InteractiveLaneTest {
             assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
             assertThat(data).noneMatch(d -> d.contains("mdb.charge"));
             assertThat(data).anyMatch(d -> d.contains("\"usage\""));
-            String id = stream.headers().firstValue("X-Fleet-Request-Id").orElseThrow();
+            String id = stream.headers().firstValue("X-Fleet-Request-Id").orElseThrow() + ".1";
             JsonNode event = usage.await(Set.of(id)).get(id);
             assertThat(event.get("charge_source").asText()).as(mode).isEqualTo(mode);
             assertThat(new BigDecimal(event.get("charged_usd").asText())).as(mode).isPositive().isEqualByComparingTo(sim.charged());
         }
+    }
+
+    @Test
+    void everyProviderCallIsAUsageEventOfItsOwnSoAPaidRetryIsNeverHiddenBehindAFailedAttempt() {
+        sim.configure("{\"error_500_rate\":0.5}");
+        Map<String, BigDecimal> answered = new java.util.HashMap<>();
+        for (int i = 0; i < 24; i++) {
+            HttpResponse<String> response = complete(body("openai/gpt-4o-mini", "flaky " + i + " " + UUID.randomUUID(), 20, ""), "support-chat");
+            String id = response.headers().firstValue("X-Fleet-Request-Id").orElseThrow();
+            answered.put(id, response.statusCode() == 200 ? charged(response) : BigDecimal.ZERO);
+        }
+        BigDecimal simCharged = sim.charged();
+        assertThat(simCharged).isPositive();
+        long deadline = System.currentTimeMillis() + 30_000;
+        Map<String, JsonNode> events = Map.of();
+        while (System.currentTimeMillis() < deadline) {
+            events = usage.withKeyPrefix(answered.keySet().stream().map(id -> id + ".").toList());
+            if (sum(events.values()).compareTo(simCharged) == 0) {
+                break;
+            }
+        }
+        // the ledger's input holds every paid call, whichever attempt it was: exactly what the provider charged
+        assertThat(sum(events.values())).isEqualByComparingTo(simCharged);
+        assertThat(events.values()).anyMatch(e -> e.get("attempt").asInt() > 1 && new BigDecimal(e.get("charged_usd").asText()).signum() > 0);
+        assertThat(events.values()).anyMatch(e -> !e.get("status").asText().equals("ok") && e.get("http_status").asInt() == 500);
+        for (Map.Entry<String, BigDecimal> request : answered.entrySet()) {
+            List<JsonNode> mine = events.entrySet().stream().filter(e -> e.getKey().startsWith(request.getKey() + "."))
+                    .map(Map.Entry::getValue).toList();
+            assertThat(mine).as(request.getKey()).isNotEmpty().allMatch(e -> e.get("request_id").asText().equals(request.getKey()));
+            assertThat(mine.stream().map(e -> e.get("event_id").asText()))
+                    .containsExactlyInAnyOrderElementsOf(mine.stream().map(e -> request.getKey() + "." + e.get("attempt").asInt()).toList());
+            assertThat(sum(mine)).as("what %s was charged in all", request.getKey()).isEqualByComparingTo(request.getValue());
+        }
+    }
+
+    private static BigDecimal sum(java.util.Collection<JsonNode> events) {
+        return events.stream().map(e -> new BigDecimal(e.get("charged_usd").asText())).reduce(BigDecimal.ZERO, BigDecimal::add);
     }
 
     @Test

@@ -7,13 +7,14 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
-/** Reads a topic of the real broker from its start and finds the latest record of given keys. */
+/** Reads a topic of the real broker from its start and finds the latest record of given keys (or key prefixes). */
 final class TopicReader implements AutoCloseable {
     private final KafkaConsumer<String, String> consumer;
     private final Map<String, String> seen = new HashMap<>();
@@ -52,8 +53,28 @@ final class TopicReader implements AutoCloseable {
         return await(keys, Duration.ofSeconds(30));
     }
 
-    private void poll() {
-        consumer.poll(Duration.ofMillis(200)).forEach(record -> seen.put(record.key(), record.value()));
+    /** The records read so far whose key starts with one of {@code prefixes}, after reading what the topic holds now. */
+    Map<String, JsonNode> withKeyPrefix(Collection<String> prefixes) {
+        while (poll() > 0) {
+            // drain what is there
+        }
+        Map<String, JsonNode> found = new HashMap<>();
+        seen.forEach((key, value) -> {
+            if (key != null && prefixes.stream().anyMatch(key::startsWith)) {
+                try {
+                    found.put(key, Http.JSON.readTree(value));
+                } catch (IOException e) {
+                    found.put(key, Http.JSON.getNodeFactory().textNode(value));
+                }
+            }
+        });
+        return found;
+    }
+
+    private int poll() {
+        var records = consumer.poll(Duration.ofMillis(200));
+        records.forEach(record -> seen.put(record.key(), record.value()));
+        return records.count();
     }
 
     @Override

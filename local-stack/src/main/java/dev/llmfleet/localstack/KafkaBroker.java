@@ -23,7 +23,6 @@ import java.util.concurrent.TimeUnit;
  * and a SIGKILL test of a service never takes the broker with it.
  */
 public final class KafkaBroker implements AutoCloseable {
-    private static final int START_TIMEOUT_MS = 180_000;
     private final int port;
     private final Path config;
     private final Path log;
@@ -87,22 +86,26 @@ public final class KafkaBroker implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
-        if (!Ports.awaitOpen(port, START_TIMEOUT_MS, process)) {
-            close();
+        if (!Ports.awaitOpen(port, 180_000, process)) {
+            stop();
             // the folder is deleted on failure: carry the log's end in the message
             throw new IllegalStateException("Kafka did not start within 180 s; its log ends with:\n" + tail(log, 30));
         }
     }
 
-    /** Stops the broker cleanly (SIGTERM), as an outage or a rolling restart does; its data stays for {@link #restart()}. */
+    /**
+     * Stops the broker (SIGTERM, a clean shutdown); clients see it unreachable until {@link #restart()}.
+     * For fault tests: an outage of the whole cluster, as a client sees it.
+     */
     public void stop() {
-        JavaProcess.stop(process, 30);
+        JavaProcess.stop(process, 15);
+        process = null;
     }
 
-    /** Starts the stopped broker again on the same port and data (topics, offsets, records kept). */
+    /** Starts a stopped broker again on the same ports and data directory: topics, records and offsets survive. */
     public void restart() throws IOException {
-        if (process != null && process.isAlive()) {
-            throw new IllegalStateException("Kafka is still running on port " + port);
+        if (process != null) {
+            throw new IllegalStateException("the broker on port " + port + " is running");
         }
         launch();
     }
@@ -143,7 +146,7 @@ public final class KafkaBroker implements AutoCloseable {
 
     @Override
     public void close() {
-        JavaProcess.stop(process, 15);
+        stop();
     }
 
 }

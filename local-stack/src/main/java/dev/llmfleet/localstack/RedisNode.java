@@ -17,6 +17,8 @@ import java.util.Optional;
 /**
  * A real Redis server on a free port: the {@code redis-server} on PATH when there is one (a maintained
  * Redis), otherwise the binary that the {@code embedded-redis} artifact ships (Redis 6.2, no install needed).
+ * It never evicts ({@code maxmemory-policy noeviction}): one local Redis serves the fleet's state role,
+ * whose job records, ledger and idempotency replays must not vanish, as well as its answer cache.
  * It can be stopped and restarted on the same port with its data, for outage tests.
  */
 public final class RedisNode implements AutoCloseable {
@@ -46,7 +48,7 @@ public final class RedisNode implements AutoCloseable {
         if (binary != null) {
             process = new ProcessBuilder(List.of(binary.toString(),
                     "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                    "--dir", dir.toString(), "--daemonize", "no"))
+                    "--maxmemory-policy", "noeviction", "--dir", dir.toString(), "--daemonize", "no"))
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile()))
                     .start();
@@ -57,7 +59,8 @@ public final class RedisNode implements AutoCloseable {
             return;
         }
         embedded = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
-                .setting("save \"\"").setting("appendonly no").setting("dir " + dir).build();
+                .setting("save \"\"").setting("appendonly no").setting("maxmemory-policy noeviction")
+                .setting("dir " + dir).build();
         embedded.start();
     }
 
@@ -79,6 +82,8 @@ public final class RedisNode implements AutoCloseable {
             OutputStream out = socket.getOutputStream();
             out.write("*2\r\n$8\r\nSHUTDOWN\r\n$4\r\nSAVE\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
+            // an error reply leaves the connection open: do not wait on it longer than on the shutdown itself
+            socket.setSoTimeout((int) STOP_TIMEOUT_MS);
             InputStream in = socket.getInputStream();
             // a successful SHUTDOWN answers nothing: the server closes the connection as it exits
             while (in.read() >= 0) {
@@ -120,12 +125,15 @@ public final class RedisNode implements AutoCloseable {
     public void close() {
         if (process != null) {
             JavaProcess.stop(process, 5);
+            process = null;
         }
         if (embedded != null) {
             try {
                 embedded.stop();
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException("could not stop embedded Redis", e);
+            } finally {
+                embedded = null;
             }
         }
     }

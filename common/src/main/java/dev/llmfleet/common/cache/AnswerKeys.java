@@ -38,6 +38,11 @@ public final class AnswerKeys {
         return IDEMPOTENCY + sha256(tenant + '\u0000' + key);
     }
 
+    /** True for a replay key: replays belong on the state Redis (never evicted), cached answers on the cache Redis. */
+    public static boolean isReplay(String key) {
+        return key.startsWith(IDEMPOTENCY);
+    }
+
     static String sha256(String text) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));

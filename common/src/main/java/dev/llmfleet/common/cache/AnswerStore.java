@@ -2,6 +2,12 @@ package dev.llmfleet.common.cache;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmfleet.common.api.FleetException;
+import dev.llmfleet.common.config.FleetConfig;
+import dev.llmfleet.common.redis.RedisRoles;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.redis.client.RedisClientName;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.value.ReactiveValueCommands;
 import io.quarkus.redis.datasource.value.SetArgs;
@@ -10,34 +16,55 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static dev.llmfleet.common.metrics.MetricNames.REDIS_UNAVAILABLE;
+import static dev.llmfleet.common.metrics.MetricNames.TAG_OPERATION;
+import static dev.llmfleet.common.metrics.MetricNames.TAG_ROLE;
 
 /**
- * Finished answers in the shared Redis: the answer cache and the idempotency replays. Redis trouble
- * degrades to a miss (the request still gets an answer, it only costs money), never to an error.
+ * Finished answers in Redis; which Redis follows from the key ({@link AnswerKeys#isReplay}).
+ * <ul>
+ * <li>Cached answers live on the cache role, which may evict. Trouble there (down, or slower than
+ * {@code fleet.cache.timeout}) is a miss and a skipped store, counted, never an error: the request still
+ * gets an answer, it only costs money.</li>
+ * <li>Idempotency replays live on the state role, which never evicts. A replay that cannot be read fails the
+ * request with a 503 and {@code Retry-After}: answering without it could charge the same key twice. A replay
+ * that cannot be written is counted and skipped: the caller has the answer it paid for.</li>
+ * </ul>
  */
 @ApplicationScoped
 public class AnswerStore {
     private static final Logger LOG = Logger.getLogger(AnswerStore.class);
+    /** A state Redis comes back (or fails over) within seconds; the caller's retry should not come sooner. */
+    static final long REPLAY_RETRY_AFTER_SECONDS = 5;
 
-    private final ReactiveValueCommands<String, String> values;
+    private final Role state;
+    private final Role cache;
     private final ObjectMapper mapper;
 
-    public AnswerStore(ReactiveRedisDataSource redis, ObjectMapper mapper) {
-        this.values = redis.value(String.class, String.class);
+    public AnswerStore(ReactiveRedisDataSource state, @RedisClientName(RedisRoles.CACHE) ReactiveRedisDataSource cache,
+                       ObjectMapper mapper, FleetConfig config, MeterRegistry registry) {
+        this.state = new Role("state", state, config.idempotency().timeout(), registry);
+        this.cache = new Role("cache", cache, config.cache().timeout(), registry);
         this.mapper = mapper;
     }
 
-    /** The stored answer, or null when there is none (or Redis could not tell). */
+    /**
+     * The stored answer, or null when there is none. A cached answer Redis cannot give is null too; a replay
+     * Redis cannot give fails with a 503 {@link FleetException}.
+     */
     public Uni<StoredAnswer> get(String key) {
-        return values.get(key)
-                .map(this::decode)
-                .onFailure().recoverWithItem(e -> {
-                    LOG.warnf("answer store read failed (%s); treating as a miss", e.toString());
-                    return null;
-                });
+        if (!AnswerKeys.isReplay(key)) {
+            return cache.get(key).map(this::decode).onFailure().recoverWithItem(e -> null);
+        }
+        return state.get(key).map(this::decode).onFailure().transform(e -> new FleetException(503, "api_error",
+                "idempotency_unavailable", "The Idempotency-Key cannot be honoured right now: the fleet's state store is"
+                + " unreachable, so an earlier answer to this key cannot be ruled out. Retry later with the same key.",
+                REPLAY_RETRY_AFTER_SECONDS));
     }
 
-    /** Stores {@code answer} for {@code ttl}; failures are logged, not raised. */
+    /** Stores {@code answer} for {@code ttl}; a Redis failure is counted and logged, never raised. */
     public Uni<Void> put(String key, StoredAnswer answer, Duration ttl) {
         String json;
         try {
@@ -45,11 +72,7 @@ public class AnswerStore {
         } catch (JsonProcessingException e) {
             return Uni.createFrom().failure(e);
         }
-        return values.set(key, json, new SetArgs().px(ttl))
-                .onFailure().recoverWithItem(e -> {
-                    LOG.warnf("answer store write failed (%s)", e.toString());
-                    return null;
-                });
+        return (AnswerKeys.isReplay(key) ? state : cache).set(key, json, ttl).onFailure().recoverWithNull();
     }
 
     private StoredAnswer decode(String json) {
@@ -61,6 +84,57 @@ public class AnswerStore {
         } catch (JsonProcessingException e) {
             LOG.warnf("unreadable stored answer ignored (%s)", e.getOriginalMessage());
             return null;
+        }
+    }
+
+    /**
+     * One Redis role's commands, each bounded by the role's timeout; a failure is counted, and logged once
+     * when the role goes from working to failing (not once per request during an outage).
+     */
+    private static final class Role {
+        private final String name;
+        private final ReactiveValueCommands<String, String> values;
+        private final Duration timeout;
+        private final Counter getFailures;
+        private final Counter setFailures;
+        private final AtomicBoolean failing = new AtomicBoolean();
+
+        Role(String name, ReactiveRedisDataSource redis, Duration timeout, MeterRegistry registry) {
+            this.name = name;
+            this.values = redis.value(String.class, String.class);
+            this.timeout = timeout;
+            this.getFailures = counter(registry, name, "get");
+            this.setFailures = counter(registry, name, "set");
+        }
+
+        private static Counter counter(MeterRegistry registry, String role, String operation) {
+            return Counter.builder(REDIS_UNAVAILABLE).description("Answer-store Redis commands that failed or timed out")
+                    .tags(TAG_ROLE, role, TAG_OPERATION, operation).register(registry);
+        }
+
+        Uni<String> get(String key) {
+            return watched(values.get(key), getFailures);
+        }
+
+        Uni<Void> set(String key, String json, Duration ttl) {
+            return watched(values.set(key, json, new SetArgs().px(ttl)), setFailures);
+        }
+
+        private <T> Uni<T> watched(Uni<T> command, Counter failures) {
+            return command.ifNoItem().after(timeout).fail()
+                    .onItem().invoke(() -> {
+                        if (failing.compareAndSet(true, false)) {
+                            LOG.infof("the %s Redis answers again", name);
+                        }
+                    })
+                    .onFailure().invoke(e -> {
+                        failures.increment();
+                        if (failing.compareAndSet(false, true)) {
+                            LOG.warnf("the %s Redis is failing (%s): %s", name, e.toString(), "cache".equals(name)
+                                    ? "answers are served as cache misses and not cached"
+                                    : "requests with an Idempotency-Key are refused with 503");
+                        }
+                    });
         }
     }
 }

@@ -20,7 +20,13 @@ public record JobRequested(String schemaVersion, String jobId, String tenant, St
                            JsonNode request, String callbackUrl, int attempt, Instant notBefore, Instant submittedAt) {
     public static final String SCHEMA_VERSION = "1.0";
 
+    /** The job again after a failed run, not before {@code at}. */
     public JobRequested retry(Instant at) {
         return new JobRequested(schemaVersion, jobId, tenant, feature, priority, request, callbackUrl, attempt + 1, at, submittedAt);
+    }
+
+    /** The same job put aside unrun (busy elsewhere, balance paused, not due yet), not before {@code at}. */
+    public JobRequested parked(Instant at) {
+        return new JobRequested(schemaVersion, jobId, tenant, feature, priority, request, callbackUrl, attempt, at, submittedAt);
     }
 }

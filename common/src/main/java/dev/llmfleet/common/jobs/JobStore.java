@@ -5,18 +5,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
  * Jobs in the shared Redis. Every status change is one atomic compare-and-set (a Lua script), so a
- * cancel racing a start, or two workers racing over a redelivered job, always leave one winner.
- * The result lives under its own key, written before the status says {@code succeeded}.
+ * cancel racing a start, or two workers racing over a redelivered job, always leave one winner. A run
+ * holds the job under a lease (owner, run number, expiry on Redis's clock) that its worker renews; no
+ * other worker starts it while the lease lives, and a run ends it only while it still holds it.
+ * The result lives under its own key, written in the same step that says {@code succeeded}.
  */
 @ApplicationScoped
 public class JobStore {
@@ -46,6 +51,77 @@ public class JobStore {
             local updated = cjson.encode(job)
             redis.call('SET', KEYS[1], updated, 'PX', ARGV[4])
             return {1, updated}
+            """;
+
+    /** Redis's own clock in epoch milliseconds, so every worker judges a lease by the same clock. */
+    private static final String NOW = """
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            """;
+
+    /**
+     * Starts a run: from a status of ARGV[1] (comma list), or from {@code running} when its lease (lease_until) has
+     * expired or, with ARGV[5] = '1', when ARGV[2] already owns it (the caller knows it no longer runs it). Sets the
+     * owner ARGV[2], a lease of ARGV[3] ms and run + 1; answers {1, new}, {0, current} when refused, nil when missing.
+     */
+    private static final String START = NOW + """
+            local current = redis.call('GET', KEYS[1])
+            if not current then return false end
+            local job = cjson.decode(current)
+            if job.status == 'running' then
+                local live = (tonumber(job.lease_until) or 0) > now
+                if live and not (ARGV[5] == '1' and job.owner == ARGV[2]) then return {0, current} end
+            elseif not string.find(',' .. ARGV[1] .. ',', ',' .. job.status .. ',', 1, true) then
+                return {0, current}
+            end
+            job.status = 'running'
+            job.owner = ARGV[2]
+            job.lease_until = now + tonumber(ARGV[3])
+            job.run = (tonumber(job.run) or 0) + 1
+            local updated = cjson.encode(job)
+            redis.call('SET', KEYS[1], updated, 'PX', ARGV[4])
+            return {1, updated}
+            """;
+
+    /**
+     * Ends run ARGV[2] of owner ARGV[1]: applies the JSON patch ARGV[3] and adds ARGV[4] to attempts only while the job
+     * is still {@code running} under that owner and run; with a non-empty ARGV[6], stores it as the result (KEYS[2]) in
+     * the same step. Answers like TRANSITION.
+     */
+    private static final String FINISH = """
+            local current = redis.call('GET', KEYS[1])
+            if not current then return false end
+            local job = cjson.decode(current)
+            if job.status ~= 'running' or job.owner ~= ARGV[1] or tonumber(job.run) ~= tonumber(ARGV[2]) then
+                return {0, current}
+            end
+            for k, v in pairs(cjson.decode(ARGV[3])) do job[k] = v end
+            job.attempts = (tonumber(job.attempts) or 0) + tonumber(ARGV[4])
+            job.lease_until = cjson.null
+            local updated = cjson.encode(job)
+            redis.call('SET', KEYS[1], updated, 'PX', ARGV[5])
+            if ARGV[6] ~= '' then redis.call('SET', KEYS[2], ARGV[6], 'PX', ARGV[5]) end
+            return {1, updated}
+            """;
+
+    /**
+     * Sets the lease of each job KEYS[i] to ARGV[2] ms from now while it is {@code running} under owner ARGV[1] and
+     * run ARGV[2 + i] (0 ms hands it back at once); answers how many it renewed.
+     */
+    private static final String RENEW = NOW + """
+            local renewed = 0
+            for i, key in ipairs(KEYS) do
+                local current = redis.call('GET', key)
+                if current then
+                    local job = cjson.decode(current)
+                    if job.status == 'running' and job.owner == ARGV[1] and tonumber(job.run) == tonumber(ARGV[2 + i]) then
+                        job.lease_until = now + tonumber(ARGV[2])
+                        redis.call('SET', key, cjson.encode(job), 'KEEPTTL')
+                        renewed = renewed + 1
+                    end
+                end
+            end
+            return renewed
             """;
 
     private final ReactiveRedisDataSource redis;
@@ -78,17 +154,51 @@ public class JobStore {
         String allowed = from.stream().map(JobStatus::json).collect(Collectors.joining(","));
         return redis.execute("EVAL", TRANSITION, "1", key(id), allowed, encodePatch(patch), countAttempt ? "1" : "0",
                         Long.toString(TTL.toMillis()))
-                .map(response -> response == null ? new Change(false, null)
-                        : new Change(response.get(0).toInteger() == 1, decode(response.get(1).toString())));
+                .map(this::change);
     }
 
-    /** Keeps a finished job's answer (the OpenAI completion). */
-    public Uni<Void> putResult(String id, JsonNode result) {
-        return redis.execute("SET", key(id) + ":result", result.toString(), "PX", Long.toString(TTL.toMillis())).replaceWithVoid();
+    private Change change(Response response) {
+        return response == null ? new Change(false, null)
+                : new Change(response.get(0).toInteger() == 1, decode(response.get(1).toString()));
+    }
+
+    /**
+     * Starts a run of job {@code id} for {@code owner} with a lease of {@code lease}: from a runnable status, or from
+     * {@code running} once the lease has expired (or at once when {@code reclaim} and {@code owner} holds it). When
+     * applied, the record carries the new run number and the lease's expiry.
+     */
+    public Uni<Change> start(String id, String owner, Duration lease, boolean reclaim) {
+        String allowed = runnable().stream().filter(status -> status != JobStatus.RUNNING).map(JobStatus::json)
+                .collect(Collectors.joining(","));
+        return redis.execute("EVAL", START, "1", key(id), allowed, owner, Long.toString(lease.toMillis()),
+                Long.toString(TTL.toMillis()), reclaim ? "1" : "0").map(this::change);
+    }
+
+    /**
+     * Ends run {@code run} of {@code owner} with {@code patch}, adding {@code calls} to the job's attempts and, when
+     * {@code result} is not null, storing it; applies only while that run still holds the job.
+     */
+    public Uni<Change> finish(String id, String owner, int run, Map<String, Object> patch, int calls, JsonNode result) {
+        return redis.execute("EVAL", FINISH, "2", key(id), resultKey(id), owner, Integer.toString(run), encodePatch(patch),
+                Integer.toString(calls), Long.toString(TTL.toMillis()), result == null ? "" : result.toString()).map(this::change);
+    }
+
+    /** Extends the leases of {@code runs} (job id → run number) held by {@code owner} to {@code lease} from now; answers how many. */
+    public Uni<Integer> renew(String owner, Duration lease, Map<String, Integer> runs) {
+        List<String> args = new ArrayList<>(List.of(RENEW, Integer.toString(runs.size())));
+        List<String> runNumbers = new ArrayList<>();
+        runs.forEach((id, run) -> {
+            args.add(key(id));
+            runNumbers.add(Integer.toString(run));
+        });
+        args.add(owner);
+        args.add(Long.toString(lease.toMillis()));
+        args.addAll(runNumbers);
+        return redis.execute("EVAL", args.toArray(String[]::new)).map(Response::toInteger);
     }
 
     public Uni<JsonNode> getResult(String id) {
-        return redis.execute("GET", key(id) + ":result").map(response -> {
+        return redis.execute("GET", resultKey(id)).map(response -> {
             if (response == null) {
                 return null;
             }
@@ -107,6 +217,10 @@ public class JobStore {
 
     private static String key(String id) {
         return PREFIX + id;
+    }
+
+    private static String resultKey(String id) {
+        return key(id) + ":result";
     }
 
     private String encode(JobRecord record) {

@@ -22,8 +22,17 @@ public final class MetricNames {
     /** Requests sent to a cheaper model than asked → {@code fleet_routing_rerouted_total}. */
     public static final String REROUTED = "fleet.routing.rerouted";
 
-    /** Usage events Kafka refused (billing will miss them: alert on it) → {@code fleet_usage_unpublished_total}. */
-    public static final String USAGE_UNPUBLISHED = "fleet.usage.unpublished";
+    /** Answer-store Redis commands that failed or timed out, by role and operation → {@code fleet_redis_unavailable_total}. */
+    public static final String REDIS_UNAVAILABLE = "fleet.redis.unavailable";
+
+    /** Usage events not yet acknowledged by Kafka, by stage (in_flight, outbox) → {@code fleet_usage_undelivered}. */
+    public static final String USAGE_UNDELIVERED = "fleet.usage.undelivered";
+    /** Usage events written to the state Redis outbox instead of Kafka, by reason → {@code fleet_usage_outboxed_total}. */
+    public static final String USAGE_OUTBOXED = "fleet.usage.outboxed";
+    /** Usage events moved from the outbox to Kafka → {@code fleet_usage_forwarded_total}. */
+    public static final String USAGE_FORWARDED = "fleet.usage.forwarded";
+    /** Usage events neither Kafka nor the outbox took (logged in full at ERROR; alert on any) → {@code fleet_usage_lost_total}. */
+    public static final String USAGE_LOST = "fleet.usage.lost";
 
     public static final String USD = "usd";
 
@@ -35,6 +44,9 @@ public final class MetricNames {
     public static final String TAG_RESULT = "result";
     public static final String TAG_CODE = "code";
     public static final String TAG_REASON = "reason";
+    public static final String TAG_ROLE = "role";
+    public static final String TAG_OPERATION = "operation";
+    public static final String TAG_STAGE = "stage";
 
     private MetricNames() {
     }

@@ -5,7 +5,9 @@ import dev.llmfleet.common.provider.CallGate;
 /**
  * Who asks and how: everything about a completion that is not in the OpenAI body.
  *
- * @param requestId      unique per request; the usage event's key
+ * @param requestId      unique per request (the job id for a job); billing counts it once as a request
+ * @param runId          unique per run of the pipeline for this request (the request id on the interactive lane,
+ *                       {@code <job id>.<run>} for a job); its usage events are {@code <run id>.<attempt>}
  * @param lane           {@code interactive} or {@code async}
  * @param feature        the caller's feature tag (rules and metering)
  * @param tenant         who pays (a later issue brings API keys; {@code default} until then)
@@ -13,9 +15,10 @@ import dev.llmfleet.common.provider.CallGate;
  * @param idempotencyKey the caller's key (or the job's): a repeat replays the first answer, never a second call
  * @param bypassCache    the caller asked for a fresh answer ({@code Cache-Control: no-cache})
  * @param gate           wraps each provider call ({@link CallGate#OPEN}, or the async lane's concurrency limiter)
+ * @param spend          filled in with what this run's provider calls were charged, whatever the outcome
  */
-public record CompletionContext(String requestId, String lane, String feature, String tenant, String jobId,
-                                String idempotencyKey, boolean bypassCache, CallGate gate) {
+public record CompletionContext(String requestId, String runId, String lane, String feature, String tenant, String jobId,
+                                String idempotencyKey, boolean bypassCache, CallGate gate, Spend spend) {
     public static final String INTERACTIVE = "interactive";
     public static final String ASYNC = "async";
 }

@@ -9,7 +9,6 @@ import dev.llmfleet.common.cache.AnswerKeys;
 import dev.llmfleet.common.cache.AnswerStore;
 import dev.llmfleet.common.cache.StoredAnswer;
 import dev.llmfleet.common.config.FleetConfig;
-import dev.llmfleet.common.messaging.UsageRecorded;
 import dev.llmfleet.common.pricing.PriceBook;
 import dev.llmfleet.common.pricing.TokenCounter;
 import dev.llmfleet.common.prompt.PromptNormaliser;
@@ -24,8 +23,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.time.Duration;
-import java.time.Instant;
 
 /**
  * The one completion pipeline both lanes use, in DESIGN.md's order: validate → normalise and trim →
@@ -59,7 +56,7 @@ public class CompletionPipeline {
         this.gateway = gateway;
         this.usage = usage;
         this.mapper = mapper;
-        this.relay = new StreamRelay(mapper, tokens, prices, answers, usage);
+        this.relay = new StreamRelay(mapper, tokens, prices, answers);
     }
 
     /**
@@ -104,40 +101,42 @@ public class CompletionPipeline {
     }
 
     Uni<Completion> complete(PreparedRequest prepared, CompletionContext context, long started) {
+        RunUsage run = new RunUsage(usage, context, prepared, started);
         if (context.idempotencyKey() == null) {
-            return lookupCache(prepared, context, started);
+            return lookupCache(run);
         }
         String replayKey = AnswerKeys.idempotency(context.tenant(), context.idempotencyKey());
         return answers.get(replayKey).chain(stored -> stored != null
-                ? Uni.createFrom().item(reuse(stored, "replay", prepared, context, started))
-                : lookupCache(prepared, context, started));
+                ? Uni.createFrom().item(reuse(stored, "replay", run))
+                : lookupCache(run));
     }
 
-    private Uni<Completion> lookupCache(PreparedRequest prepared, CompletionContext context, long started) {
+    private Uni<Completion> lookupCache(RunUsage run) {
+        PreparedRequest prepared = run.prepared();
+        CompletionContext context = run.context();
         boolean cacheable = prepared.rules().cacheEnabled() && prepared.request().temperature() <= config.cache().maxTemperature();
         String cacheKey = cacheable ? AnswerKeys.cache(prepared.request()) : null;
         if (!cacheable || context.bypassCache()) {
             usage.cacheLookup(context.lane(), context.feature(), "bypass");
-            return call(prepared, context, started, cacheKey);
+            return call(run, cacheKey);
         }
         return answers.get(cacheKey).chain(stored -> {
             usage.cacheLookup(context.lane(), context.feature(), stored != null ? "hit" : "miss");
             return stored != null
-                    ? Uni.createFrom().item(reuse(stored, "cache", prepared, context, started))
-                    : call(prepared, context, started, cacheKey);
+                    ? Uni.createFrom().item(reuse(stored, "cache", run))
+                    : call(run, cacheKey);
         });
     }
 
     /**
      * Serves a stored answer (cache hit or idempotent replay): no provider call, charged 0. An async job's
-     * replay records no usage: the job's first run already did, under the same request id.
+     * replay records no usage: the job's first run already recorded its calls.
      */
-    private Completion reuse(StoredAnswer stored, String source, PreparedRequest prepared, CompletionContext context, long started) {
-        boolean recordUsage = "cache".equals(source) || !CompletionContext.ASYNC.equals(context.lane());
-        if (recordUsage) usage.record(new UsageRecorded(UsageRecorded.SCHEMA_VERSION, context.requestId(), context.requestId(), context.jobId(), context.lane(),
-                context.feature(), context.tenant(), prepared.modelAsked(), stored.modelUsed(), stored.promptTokens(),
-                stored.completionTokens(), BigDecimal.ZERO, null, "none", "cache".equals(source), stored.chargedUsd(),
-                "cache".equals(source) ? "ok" : "replay", 200, millisSince(started), 0, Instant.now()));
+    private Completion reuse(StoredAnswer stored, String source, RunUsage run) {
+        PreparedRequest prepared = run.prepared();
+        CompletionContext context = run.context();
+        run.reused(source, stored.modelUsed(), stored.promptTokens(), stored.completionTokens(), stored.chargedUsd(),
+                "cache".equals(source) || !CompletionContext.ASYNC.equals(context.lane()));
         BigDecimal replayed = "replay".equals(source) ? stored.chargedUsd() : null;
         if (prepared.request().stream()) {
             return new Completion(context.requestId(), stored.modelUsed(), source, BigDecimal.ZERO, null, null,
@@ -147,7 +146,9 @@ public class CompletionPipeline {
         return new Completion(context.requestId(), stored.modelUsed(), source, BigDecimal.ZERO, null, stored.completion(), null, null, replayed);
     }
 
-    private Uni<Completion> call(PreparedRequest prepared, CompletionContext context, long started, String cacheKey) {
+    private Uni<Completion> call(RunUsage run, String cacheKey) {
+        PreparedRequest prepared = run.prepared();
+        CompletionContext context = run.context();
         RoutingPolicy.Route route = routing.route(prepared.request(), prepared.rules(), prepared.promptTokens());
         if (!route.first().equals(prepared.request().model())) {
             usage.rerouted(context.lane(), context.feature(), route.first(), route.reason());
@@ -163,51 +164,50 @@ public class CompletionPipeline {
         int maxTokens = (int) Math.min(prepared.request().maxTokens(), affordable);
         ObjectNode body = providerBody(prepared.request(), maxTokens);
         String idempotencyKey = context.idempotencyKey() != null ? context.tenant() + ":" + context.idempotencyKey() : context.requestId();
-        ProviderGateway.Trace trace = new ProviderGateway.Trace();
         AnswerTargets store = new AnswerTargets(cacheKey, prepared.rules().cacheTtl(),
                 context.idempotencyKey() == null ? null : AnswerKeys.idempotency(context.tenant(), context.idempotencyKey()));
-        return gateway.call(body, route.models(), cap, idempotencyKey, trace, context.gate())
+        return gateway.call(body, route.models(), cap, idempotencyKey, run.calls(), context.gate())
                 .onFailure(ProviderException.class).transform(e -> {
                     ProviderException failure = (ProviderException) e;
-                    usage.record(new UsageRecorded(UsageRecorded.SCHEMA_VERSION, context.requestId(), context.requestId(), context.jobId(),
-                            context.lane(), context.feature(), context.tenant(), prepared.modelAsked(), trace.model(),
-                            prepared.promptTokens(), 0, BigDecimal.ZERO, null, "none", false, null, failure.code(),
-                            failure.status(), millisSince(started), trace.calls(), Instant.now()));
+                    run.failed(failure.code());
                     return ProviderErrors.toFleetException(failure);
                 })
                 .chain(reply -> prepared.request().stream()
-                        ? Uni.createFrom().item(relay.relay(reply, prepared, context, started, trace, store))
-                        : finish(reply, prepared, context, started, trace, store));
+                        ? Uni.createFrom().item(relay.relay(reply, run, store))
+                        : finish(reply, run, store));
     }
 
-    private Uni<Completion> finish(ProviderReply reply, PreparedRequest prepared, CompletionContext context, long started,
-                                   ProviderGateway.Trace trace, AnswerTargets store) {
+    private Uni<Completion> finish(ProviderReply reply, RunUsage run, AnswerTargets store) {
+        PreparedRequest prepared = run.prepared();
         JsonNode json;
         try {
             json = mapper.readTree(reply.body().getBytes());
         } catch (IOException e) {
+            // the provider answered 200 and charged for it: the charge is recorded even though the body is unusable
+            run.answered(reply.model(), prepared.promptTokens(), 0, chargeOf(reply, prepared.promptTokens(), 0), reply.balanceHeader(),
+                    reply.chargedHeader() == null ? "estimated" : "header", "provider_bad_response");
             return Uni.createFrom().failure(new FleetException(502, "api_error", "provider_bad_response",
                     "The provider's answer was not valid JSON."));
         }
         int promptTokens = json.path("usage").path("prompt_tokens").asInt(prepared.promptTokens());
         int completionTokens = json.path("usage").path("completion_tokens").asInt(0);
-        BigDecimal charged = reply.chargedHeader();
-        String chargeSource = "header";
-        if (charged == null) {
-            charged = prices.cost(reply.model(), promptTokens, completionTokens);
-            chargeSource = "estimated";
-        }
+        BigDecimal charged = chargeOf(reply, promptTokens, completionTokens);
         // the provider replayed an answer it charged for earlier (a call whose answer we lost in a crash):
         // nothing is charged now, and the first charge can only be priced from the price book
         BigDecimal replayed = reply.replayed() ? prices.cost(reply.model(), promptTokens, completionTokens) : null;
-        usage.record(new UsageRecorded(UsageRecorded.SCHEMA_VERSION, context.requestId(), context.requestId(), context.jobId(), context.lane(),
-                context.feature(), context.tenant(), prepared.modelAsked(), reply.model(), promptTokens, completionTokens,
-                charged, reply.balanceHeader(), chargeSource, false, null, "ok", 200, millisSince(started), trace.calls(), Instant.now()));
+        run.answered(reply.model(), promptTokens, completionTokens, charged, reply.balanceHeader(),
+                reply.chargedHeader() == null ? "estimated" : "header", "ok");
         StoredAnswer answer = new StoredAnswer(json, reply.model(), promptTokens, completionTokens,
                 replayed == null ? charged : replayed);
-        Completion completion = new Completion(context.requestId(), reply.model(), "provider", charged, reply.balanceHeader(),
-                json, null, null, replayed);
+        Completion completion = new Completion(run.context().requestId(), reply.model(), "provider", run.context().spend().total(),
+                reply.balanceHeader(), json, null, null, replayed);
         return store.keep(answers, answer).replaceWith(completion);
+    }
+
+    /** The charge header, or the price book's figure when the provider sent none. */
+    private BigDecimal chargeOf(ProviderReply reply, int promptTokens, int completionTokens) {
+        BigDecimal charged = reply.chargedHeader();
+        return charged != null ? charged : prices.cost(reply.model(), promptTokens, completionTokens);
     }
 
     /** The body sent to the provider: the normalised request, capped, always asking for a stream's usage. */
@@ -223,9 +223,5 @@ public class CompletionPipeline {
             body.putObject("stream_options").put("include_usage", true);
         }
         return body;
-    }
-
-    static long millisSince(long started) {
-        return (System.nanoTime() - started) / 1_000_000;
     }
 }

@@ -21,8 +21,8 @@ final class ProviderErrors {
                     "The provider refused the fleet's credentials; check MDB_API_KEY.");
             case ProviderException.NO_ANSWER -> new FleetException(504, "api_error", "provider_timeout",
                     "The provider did not answer: " + e.getMessage());
-            default -> "fleet_overloaded".equals(e.code())
-                    ? new FleetException(503, "api_error", "fleet_overloaded", e.getMessage(), retryAfterSeconds(e))
+            default -> ProviderException.OVERLOADED.equals(e.code())
+                    ? new FleetException(503, "api_error", ProviderException.OVERLOADED, e.getMessage(), retryAfterSeconds(e))
                     : new FleetException(502, "api_error", "provider_unavailable",
                     "The provider failed (" + e.status() + " " + e.code() + ") after retries and fallbacks: " + e.getMessage());
         };

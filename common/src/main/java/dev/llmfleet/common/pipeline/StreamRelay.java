@@ -5,10 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmfleet.common.cache.AnswerStore;
 import dev.llmfleet.common.cache.StoredAnswer;
-import dev.llmfleet.common.messaging.UsageRecorded;
 import dev.llmfleet.common.pricing.PriceBook;
 import dev.llmfleet.common.pricing.TokenCounter;
-import dev.llmfleet.common.provider.ProviderGateway;
 import dev.llmfleet.common.provider.ProviderReply;
 import dev.llmfleet.common.provider.SseParser;
 import io.smallrye.mutiny.Multi;
@@ -34,37 +32,34 @@ final class StreamRelay {
     private final TokenCounter tokens;
     private final PriceBook prices;
     private final AnswerStore answers;
-    private final dev.llmfleet.common.usage.UsageRecorder usage;
 
-    StreamRelay(ObjectMapper mapper, TokenCounter tokens, PriceBook prices, AnswerStore answers,
-                dev.llmfleet.common.usage.UsageRecorder usage) {
+    StreamRelay(ObjectMapper mapper, TokenCounter tokens, PriceBook prices, AnswerStore answers) {
         this.mapper = mapper;
         this.tokens = tokens;
         this.prices = prices;
         this.answers = answers;
-        this.usage = usage;
     }
 
-    Completion relay(ProviderReply reply, PreparedRequest prepared, CompletionContext context, long started,
-                     ProviderGateway.Trace trace, AnswerTargets targets) {
+    Completion relay(ProviderReply reply, RunUsage run, AnswerTargets targets) {
+        PreparedRequest prepared = run.prepared();
         StreamState state = new StreamState(reply.model());
         CompletableFuture<Completion.Charge> settled = new CompletableFuture<>();
         AtomicBoolean done = new AtomicBoolean();
-        Runnable ok = () -> settle("ok", reply, prepared, context, started, trace, targets, state, done, settled);
         Multi<String> events = reply.stream()
                 .onItem().transformToIterable(buffer -> state.parser.feed(buffer.getBytes()))
                 .select().where(payload -> state.accept(payload, prepared.includeUsage()))
-                .onCompletion().invoke(ok)
-                .onFailure().invoke(e -> settle("stream_dropped", reply, prepared, context, started, trace, targets, state, done, settled))
-                .onCancellation().invoke(() -> settle("cancelled", reply, prepared, context, started, trace, targets, state, done, settled));
+                .onCompletion().invoke(() -> settle("ok", reply, run, targets, state, done, settled))
+                .onFailure().invoke(e -> settle("stream_dropped", reply, run, targets, state, done, settled))
+                .onCancellation().invoke(() -> settle("cancelled", reply, run, targets, state, done, settled));
         BigDecimal upFront = reply.chargedHeader();
-        return new Completion(context.requestId(), reply.model(), "provider", upFront, upFront == null ? null : reply.balanceHeader(),
-                null, events, Uni.createFrom().completionStage(settled), null);
+        BigDecimal earlier = run.context().spend().total();
+        return new Completion(run.context().requestId(), reply.model(), "provider", upFront == null ? null : upFront.add(earlier),
+                upFront == null ? null : reply.balanceHeader(), null, events, Uni.createFrom().completionStage(settled), null);
     }
 
-    private void settle(String status, ProviderReply reply, PreparedRequest prepared, CompletionContext context, long started,
-                        ProviderGateway.Trace trace, AnswerTargets targets, StreamState state, AtomicBoolean done,
+    private void settle(String status, ProviderReply reply, RunUsage run, AnswerTargets targets, StreamState state, AtomicBoolean done,
                         CompletableFuture<Completion.Charge> settled) {
+        PreparedRequest prepared = run.prepared();
         if (!done.compareAndSet(false, true)) {
             return;
         }
@@ -88,15 +83,13 @@ final class StreamRelay {
             charged = prices.cost(reply.model(), promptTokens, completionTokens);
             source = "estimated";
         }
-        usage.record(new UsageRecorded(UsageRecorded.SCHEMA_VERSION, context.requestId(), context.requestId(), context.jobId(), context.lane(),
-                context.feature(), context.tenant(), prepared.modelAsked(), reply.model(), promptTokens, completionTokens,
-                charged, balance, source, false, null, status, 200, CompletionPipeline.millisSince(started), trace.calls(), Instant.now()));
+        run.answered(reply.model(), promptTokens, completionTokens, charged, balance, source, status);
         if ("ok".equals(status)) {
             StoredAnswer answer = new StoredAnswer(state.completion(mapper, promptTokens, completionTokens), reply.model(),
                     promptTokens, completionTokens, charged);
             targets.keep(answers, answer).subscribe().with(ignored -> { }, failure -> { });
         }
-        settled.complete(new Completion.Charge(charged, balance));
+        settled.complete(new Completion.Charge(run.context().spend().total(), balance));
     }
 
     /** What one stream has shown so far. Touched only by the stream's own (serialised) callbacks. */

@@ -118,7 +118,9 @@ public class ProviderClient {
         } catch (java.io.IOException | RuntimeException e) {
             // not JSON: keep the status line as the message
         }
-        return new ProviderException(response.statusCode(), code, message, retryAfter(response.getHeader("Retry-After")));
+        return new ProviderException(response.statusCode(), code, message, retryAfter(response.getHeader("Retry-After")),
+                ProviderReply.decimal(response.getHeader(ProviderReply.CHARGED_HEADER)),
+                ProviderReply.decimal(response.getHeader(ProviderReply.BALANCE_HEADER)));
     }
 
     /** Retry-After as delta-seconds or an HTTP date; null when absent or unreadable. */

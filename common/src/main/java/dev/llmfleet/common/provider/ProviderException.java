@@ -1,5 +1,6 @@
 package dev.llmfleet.common.provider;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 
 /**
@@ -9,20 +10,45 @@ import java.time.Duration;
 public class ProviderException extends RuntimeException {
     /** Status used for failures without an HTTP answer (timeouts, refused or dropped connections). */
     public static final int NO_ANSWER = 0;
+    /** The code of a call the fleet's own bulkhead refused before it left (no provider call was made). */
+    public static final String OVERLOADED = "fleet_overloaded";
 
     private final int status;
     private final String code;
     private final Duration retryAfter;
+    private final BigDecimal chargedUsd;
+    private final BigDecimal balanceUsd;
 
     public ProviderException(int status, String code, String message, Duration retryAfter) {
+        this(status, code, message, retryAfter, null, null);
+    }
+
+    /** A failed answer that still carried the provider's charge and balance headers. */
+    public ProviderException(int status, String code, String message, Duration retryAfter, BigDecimal chargedUsd, BigDecimal balanceUsd) {
         super(message, null, false, false);
         this.status = status;
         this.code = code;
         this.retryAfter = retryAfter;
+        this.chargedUsd = chargedUsd;
+        this.balanceUsd = balanceUsd;
     }
 
     public static ProviderException noAnswer(String message) {
         return new ProviderException(NO_ANSWER, "provider_unreachable", message, null);
+    }
+
+    public static ProviderException overloaded() {
+        return new ProviderException(503, OVERLOADED, "too many provider calls in flight; try again shortly", Duration.ofSeconds(1));
+    }
+
+    /** What the provider says this failed call cost (its charge header); null when it did not say. */
+    public BigDecimal chargedUsd() {
+        return chargedUsd;
+    }
+
+    /** The balance the provider reported with the failure (a 402 says how empty); null when it did not say. */
+    public BigDecimal balanceUsd() {
+        return balanceUsd;
     }
 
     public int status() {

@@ -27,60 +27,52 @@ public class ProviderGateway {
         this.backoff = new Backoff(retry.initialBackoff(), retry.maxBackoff());
     }
 
-    /** What happened on the way to an answer: the provider calls made, for usage events and metrics. */
-    public static final class Trace {
-        private int calls;
-        private String model;
-
-        public int calls() {
-            return calls;
-        }
-
-        /** The model of the last call made. */
-        public String model() {
-            return model;
-        }
-    }
-
     /**
      * Calls {@code models} in order until one answers. {@code body}'s model is set per call; the
      * idempotency key is suffixed with the model, so a provider that honours keys never charges twice
-     * for one model and never replays one model's answer for another. Each single call passes {@code gate}.
+     * for one model and never replays one model's answer for another. Each single call passes {@code gate};
+     * {@code calls} counts them and hears of each failed one.
      */
-    public Uni<ProviderReply> call(ObjectNode body, List<String> models, BigDecimal costCap, String idempotencyKey, Trace trace,
+    public Uni<ProviderReply> call(ObjectNode body, List<String> models, BigDecimal costCap, String idempotencyKey, ProviderCalls calls,
                                    CallGate gate) {
-        return callModel(body, models, 0, costCap, idempotencyKey, trace, gate);
+        return callModel(body, models, 0, costCap, idempotencyKey, calls, gate);
     }
 
-    private Uni<ProviderReply> callModel(ObjectNode body, List<String> models, int index, BigDecimal costCap, String key, Trace trace,
+    private Uni<ProviderReply> callModel(ObjectNode body, List<String> models, int index, BigDecimal costCap, String key, ProviderCalls calls,
                                          CallGate gate) {
         String model = models.get(index);
         ObjectNode request = body.deepCopy().put("model", model);
         boolean hasFallback = index + 1 < models.size();
-        return attempt(request, 1, costCap, key + ":" + model, trace, gate)
+        return attempt(request, 1, costCap, key + ":" + model, calls, gate)
                 .onFailure(e -> hasFallback && e instanceof ProviderException failure
                         && (failure.modelUnavailable() || failure.status() >= 500 || failure.status() == ProviderException.NO_ANSWER))
-                .recoverWithUni(e -> callModel(body, models, index + 1, costCap, key, trace, gate));
+                .recoverWithUni(e -> callModel(body, models, index + 1, costCap, key, calls, gate));
     }
 
-    private Uni<ProviderReply> attempt(ObjectNode request, int number, BigDecimal costCap, String key, Trace trace, CallGate gate) {
+    private Uni<ProviderReply> attempt(ObjectNode request, int number, BigDecimal costCap, String key, ProviderCalls calls, CallGate gate) {
         return gate.around(() -> Uni.createFrom().deferred(() -> {
-                    trace.calls++;
-                    trace.model = request.get("model").asText();
+                    calls.started(request.get("model").asText());
                     return client.chat(request, costCap, key);
                 })
                 .onFailure(TimeoutException.class).transform(e -> ProviderException.noAnswer("provider did not answer in time"))
-                .onFailure(BulkheadException.class).transform(e -> new ProviderException(503, "fleet_overloaded",
-                        "too many provider calls in flight; try again shortly", Duration.ofSeconds(1))))
+                .onFailure(BulkheadException.class).transform(e -> {
+                    calls.refused();
+                    return ProviderException.overloaded();
+                })
+                .onFailure(ProviderException.class).invoke(e -> {
+                    if (!ProviderException.OVERLOADED.equals(((ProviderException) e).code())) {
+                        calls.failed((ProviderException) e);
+                    }
+                }))
                 .onFailure(e -> retryable(e, number)).recoverWithUni(e -> {
                     Duration wait = backoff.delay(number, ((ProviderException) e).retryAfter());
-                    return Backoff.sleep(wait).onItem().transformToUni(ignored -> attempt(request, number + 1, costCap, key, trace, gate));
+                    return Backoff.sleep(wait).onItem().transformToUni(ignored -> attempt(request, number + 1, costCap, key, calls, gate));
                 });
     }
 
     private boolean retryable(Throwable e, int number) {
         if (!(e instanceof ProviderException failure) || !failure.retryable() || failure.modelUnavailable()
-                || "fleet_overloaded".equals(failure.code()) || number >= retry.maxAttempts()) {
+                || ProviderException.OVERLOADED.equals(failure.code()) || number >= retry.maxAttempts()) {
             return false;
         }
         // a long Retry-After is the caller's to wait out (or the async lane's retry topic), not a held request's

@@ -3,48 +3,77 @@ package dev.llmfleet.common.usage;
 import dev.llmfleet.common.config.FleetConfig;
 import dev.llmfleet.common.messaging.UsageRecorded;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
-import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.llmfleet.common.metrics.MetricNames.*;
 
 /**
- * Publishes every usage event to {@code llm.usage} and meters it. Sending is fire-and-forget: the
- * caller's answer never waits for Kafka; a failed send is logged and counted, never thrown at them.
+ * Publishes every usage event to {@code llm.usage} and meters it; no event is ever dropped silently. The
+ * caller never waits: the event goes to Kafka in the background, and an event Kafka does not acknowledge (a failed
+ * or timed-out send, or more than {@link #IN_FLIGHT_LIMIT} sends already waiting) goes to the outbox on the
+ * state Redis instead, from where {@link UsageForwarder} delivers it once Kafka is back (at least once; billing
+ * counts an event id once). {@code fleet.usage.undelivered} shows what is not delivered yet.
  */
 @ApplicationScoped
 public class UsageRecorder {
-    private static final Logger LOG = Logger.getLogger(UsageRecorder.class);
+    /** Sends awaiting Kafka's ack at most; past it events go straight to the outbox (the emitter's buffer is never full). */
+    static final int IN_FLIGHT_LIMIT = 10_000;
 
     private final MutinyEmitter<UsageRecorded> emitter;
+    private final UsageOutbox outbox;
     private final MeterRegistry registry;
     private final FleetConfig config;
+    private final Duration sendTimeout;
+    private final AtomicInteger inFlight = new AtomicInteger();
 
-    public UsageRecorder(@Channel("llm-usage") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 20_000) MutinyEmitter<UsageRecorded> emitter, MeterRegistry registry, FleetConfig config) {
+    public UsageRecorder(@Channel("llm-usage") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = IN_FLIGHT_LIMIT) MutinyEmitter<UsageRecorded> emitter,
+                         UsageOutbox outbox, MeterRegistry registry, FleetConfig config, UsageConfig usageConfig) {
         this.emitter = emitter;
+        this.outbox = outbox;
         this.registry = registry;
         this.config = config;
+        this.sendTimeout = usageConfig.sendTimeout();
+        Gauge.builder(USAGE_UNDELIVERED, this, r -> r.inFlight.get() + r.outbox.writing()).tag(TAG_STAGE, "in_flight")
+                .description("Usage events not yet acknowledged by Kafka: this instance's sends and outbox writes (in_flight), the fleet's outbox (outbox)")
+                .register(registry);
+        Gauge.builder(USAGE_UNDELIVERED, outbox, UsageOutbox::length).tag(TAG_STAGE, "outbox")
+                .description("Usage events not yet acknowledged by Kafka: this instance's sends and outbox writes (in_flight), the fleet's outbox (outbox)")
+                .register(registry);
     }
 
+    /** Meters {@code usage} and sends it; returns at once, never fails. */
     public void record(UsageRecorded usage) {
         meter(usage);
-        Message<UsageRecorded> message = Message.of(usage)
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(usage.eventId()).build())
-                .withNack(e -> {
-                    registry.counter(USAGE_UNPUBLISHED).increment();
-                    LOG.errorf("usage event %s not published: %s", usage.eventId(), e.toString());
-                    return java.util.concurrent.CompletableFuture.completedFuture(null);
+        if (inFlight.incrementAndGet() > IN_FLIGHT_LIMIT) {
+            inFlight.decrementAndGet();
+            outbox.keep(usage, "in_flight_limit");
+            return;
+        }
+        deliver(usage).subscribe().with(
+                acked -> inFlight.decrementAndGet(),
+                failure -> {
+                    inFlight.decrementAndGet();
+                    outbox.keep(usage, "send_failed");
                 });
-        emitter.sendMessageAndForget(message);
+    }
+
+    /** Sends {@code usage} to Kafka; completes once Kafka acknowledged it, fails when it did not within the send timeout. */
+    Uni<Void> deliver(UsageRecorded usage) {
+        Message<UsageRecorded> message = Message.of(usage)
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(usage.eventId()).build());
+        return Uni.createFrom().deferred(() -> emitter.sendMessage(message)).ifNoItem().after(sendTimeout).fail();
     }
 
     /** A feature name as a metric tag: configured features by name, anything else as {@code other} (tags stay bounded). */
@@ -60,12 +89,16 @@ public class UsageRecorder {
         registry.counter(REROUTED, TAG_LANE, lane, TAG_FEATURE, featureTag(feature), TAG_MODEL, model, TAG_REASON, reason).increment();
     }
 
+    /** A request's outcome as its caller saw it (once per request, however many provider calls it took). */
+    public void completed(String lane, String feature, String model, String outcome, long latencyMs) {
+        Timer.builder(COMPLETION_LATENCY).description("Latency of a completion as the caller sees it")
+                .tags(TAG_LANE, lane, TAG_FEATURE, featureTag(feature), TAG_MODEL, model == null ? "none" : model, TAG_OUTCOME, outcome)
+                .publishPercentileHistogram().register(registry).record(Duration.ofMillis(latencyMs));
+    }
+
     private void meter(UsageRecorded usage) {
         String feature = featureTag(usage.feature());
         String model = usage.modelUsed() == null ? "none" : usage.modelUsed();
-        Timer.builder(COMPLETION_LATENCY).description("Latency of a completion as the caller sees it")
-                .tags(TAG_LANE, usage.lane(), TAG_FEATURE, feature, TAG_MODEL, model, TAG_OUTCOME, usage.cacheHit() ? "cache_hit" : usage.status())
-                .publishPercentileHistogram().register(registry).record(Duration.ofMillis(usage.latencyMs()));
         if (usage.cacheHit()) {
             Counter.builder(CACHE_SAVED).baseUnit(USD).description("USD the cache saved")
                     .tags(TAG_LANE, usage.lane(), TAG_FEATURE, feature, TAG_MODEL, model).register(registry)
@@ -75,7 +108,7 @@ public class UsageRecorder {
         if (usage.attempt() == 0) {
             return;
         }
-        Counter.builder(PROVIDER_REQUESTS).description("Requests that reached the provider, by outcome")
+        Counter.builder(PROVIDER_REQUESTS).description("Provider calls made (each retry and fallback counted), by outcome")
                 .tags(TAG_LANE, usage.lane(), TAG_FEATURE, feature, TAG_MODEL, model, TAG_OUTCOME, usage.status())
                 .register(registry).increment();
         Counter.builder(CHARGED).baseUnit(USD).description("USD the provider charged")

@@ -7,6 +7,7 @@ import dev.llmfleet.common.config.FleetConfig;
 import dev.llmfleet.common.pipeline.Completion;
 import dev.llmfleet.common.pipeline.CompletionContext;
 import dev.llmfleet.common.pipeline.CompletionPipeline;
+import dev.llmfleet.common.pipeline.Spend;
 import dev.llmfleet.common.provider.CallGate;
 import dev.llmfleet.common.validation.RequestTags;
 import dev.llmfleet.intake.service.InteractiveLoadReporter;
@@ -92,8 +93,8 @@ public class ChatCompletionsRoute {
         RequestTags.checkIdempotencyKey(idempotencyKey);
         String cacheControl = request.getHeader("Cache-Control");
         boolean bypass = cacheControl != null && (cacheControl.contains("no-cache") || cacheControl.contains("no-store"));
-        return new CompletionContext(requestId, CompletionContext.INTERACTIVE, feature, "default", null, idempotencyKey, bypass,
-                CallGate.OPEN);
+        return new CompletionContext(requestId, requestId, CompletionContext.INTERACTIVE, feature, "default", null, idempotencyKey, bypass,
+                CallGate.OPEN, new Spend());
     }
 
     private JsonNode parse(Buffer body) {

@@ -22,9 +22,30 @@ public interface WorkerConfig {
     /** Share of free slots each priority gets when all three wait: high, normal, bulk (lower is never starved to zero). */
     Weights weights();
 
-    /** Deliveries of one job before it is dead-lettered (each delivery already retries in-line). */
-    @WithDefault("6")
+    /**
+     * Provider calls of one job, over all its runs, before a transient failure dead-letters it (each run already retries
+     * in-line); calls refused for a depleted balance (402) do not count.
+     */
+    @WithDefault("24")
     int maxAttempts();
+
+    /**
+     * How long a run holds its job against other workers without renewing (it renews every third of it while the job
+     * is in hand); a worker that died mid-run lets another take the job over after at most this.
+     */
+    @WithDefault("30s")
+    Duration lease();
+
+    /**
+     * Longest a consumed record waits for its not-before time unacknowledged; one due later is put back on the retry
+     * topic after this, so no wait trips the commit strategy's {@code unprocessed-record-max-age}.
+     */
+    @WithDefault("60s")
+    Duration maxHold();
+
+    /** On shutdown, how long in-flight jobs may take to finish before their leases are handed back for another worker. */
+    @WithDefault("20s")
+    Duration drainTimeout();
 
     /** Backoff of a job sent to the retry topic: full jitter between 0 and min(max, initial * 2^attempt). */
     @WithDefault("2s")

@@ -12,6 +12,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.Outgoing;
+import org.jboss.logging.Logger;
 
 import java.util.Optional;
 
@@ -23,6 +24,7 @@ import java.util.Optional;
  */
 @ApplicationScoped
 public class JobConsumer {
+    private static final Logger LOG = Logger.getLogger(JobConsumer.class);
     private final JobRunner runner;
     private final int prefetch;
 
@@ -55,15 +57,27 @@ public class JobConsumer {
         return run(records, Topics.JOBS_RETRY);
     }
 
+    /**
+     * One record's run never fails the stream: whatever fails in it (Redis, Kafka, a bug) ends as an acknowledgement
+     * (the runner put the job somewhere durable) or, when even that failed, a nack for the channel's failure strategy.
+     */
     private Multi<Message<JobCompleted>> run(Multi<Message<String>> records, String topic) {
         return records
                 .onItem().transformToUni(record -> runner.run(record.getPayload(), key(record), topic)
                         .chain(result -> result.isPresent()
                                 ? Uni.createFrom().item(Optional.of(resultMessage(record, result.get())))
-                                : Uni.createFrom().completionStage(record::ack).replaceWith(Optional.<Message<JobCompleted>>empty())))
+                                : Uni.createFrom().completionStage(record::ack).replaceWith(Optional.<Message<JobCompleted>>empty()))
+                        .onFailure().recoverWithUni(failure -> nack(record, failure)))
                 .merge(prefetch)
                 .select().where(Optional::isPresent)
                 .map(Optional::get);
+    }
+
+    private static Uni<Optional<Message<JobCompleted>>> nack(Message<String> record, Throwable failure) {
+        LOG.warnf("job record %s could not be brought to an outcome, nacked: %s", key(record), failure.toString());
+        return Uni.createFrom().completionStage(() -> record.nack(failure))
+                .onFailure().invoke(e -> LOG.errorf("job record %s could not be nacked either: %s", key(record), e.toString()))
+                .onItemOrFailure().transform((ignored, e) -> Optional.<Message<JobCompleted>>empty());
     }
 
     /** The result message acknowledges the consumed record once the broker has the result. */

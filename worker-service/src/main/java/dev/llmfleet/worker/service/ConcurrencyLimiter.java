@@ -33,7 +33,7 @@ public class ConcurrencyLimiter {
 
     private final WorkerConfig.Concurrency settings;
     private final Map<Priority, Integer> weights = new EnumMap<>(Priority.class);
-    private final Map<Priority, ArrayDeque<UniEmitter<? super Permit>>> waiting = new EnumMap<>(Priority.class);
+    private final Map<Priority, ArrayDeque<Waiter>> waiting = new EnumMap<>(Priority.class);
     private final Map<Priority, Integer> current = new EnumMap<>(Priority.class);
     private final LongSupplier clock;
     private final Scheduler scheduler;
@@ -42,6 +42,7 @@ public class ConcurrencyLimiter {
     private double tokens;
     private long refilledAt;
     private boolean wakeUpPending;
+    private boolean probeDue;
     private double limit;
     private int ceiling;
     private double share = 1.0;
@@ -91,15 +92,59 @@ public class ConcurrencyLimiter {
         private boolean released;
     }
 
+    /** The async lane is paused (balance) and this call's turn as the probe has not come: the call was not made. */
+    public static final class Paused extends RuntimeException {
+        Paused() {
+            super("the async lane is paused by the balance", null, false, false);
+        }
+    }
+
+    /**
+     * A slot, when one is free; fails with {@link Paused} at once while the lane is paused (unless it is the probe), so no
+     * job waits out a pause holding its Kafka record. A waiter cancelled before its slot reached it leaves the queue or
+     * gives the slot back.
+     */
     public Uni<Permit> acquire(Priority priority) {
-        return Uni.createFrom().emitter(emitter -> {
+        Waiter waiter = new Waiter(priority);
+        return Uni.createFrom().<Permit>emitter(emitter -> {
             List<Runnable> grants;
             synchronized (this) {
-                waiting.get(priority).add(emitter);
+                waiter.emitter = emitter;
+                waiting.get(priority).add(waiter);
                 grants = dispatch();
             }
             grants.forEach(Runnable::run);
-        });
+        }).onCancellation().invoke(() -> abandon(waiter));
+    }
+
+    /** A job waiting for a slot; {@code permit} is set (under the lock) once a slot is granted to it. */
+    private static final class Waiter {
+        final Priority priority;
+        UniEmitter<? super Permit> emitter;
+        Permit permit;
+
+        Waiter(Priority priority) {
+            this.priority = priority;
+        }
+    }
+
+    /** The waiter was cancelled before its permit reached it: out of the queue, or the slot it was granted back. */
+    private void abandon(Waiter waiter) {
+        Permit granted;
+        synchronized (this) {
+            if (waiting.get(waiter.priority).remove(waiter)) {
+                return;
+            }
+            granted = waiter.permit;
+        }
+        if (granted != null) {
+            release(granted, Signal.OTHER);
+        }
+    }
+
+    /** True while a job would be refused a slot: paused, and no probe due. */
+    public synchronized boolean paused() {
+        return share <= 0.0 && !probeDue;
     }
 
     public void release(Permit permit, Signal signal) {
@@ -118,7 +163,7 @@ public class ConcurrencyLimiter {
 
     /**
      * The share of its limit the async lane may use (billing's balance state): 1 runs freely, less slows it
-     * down, 0 pauses it — jobs then wait unstarted, their records uncommitted in Kafka.
+     * down, 0 pauses it — waiting jobs are then refused with {@link Paused} and put aside (see JobRunner).
      */
     public void share(double value) {
         List<Runnable> grants;
@@ -130,23 +175,18 @@ public class ConcurrencyLimiter {
     }
 
     /**
-     * While paused, lets one waiting job run if none is running: a probe whose usage event carries a fresh
+     * While paused, lets the next job that asks run if none is running: a probe whose usage event carries a fresh
      * balance reading, so billing notices a top-up made outside the fleet and the lane can resume.
      */
     public void probe() {
-        UniEmitter<? super Permit> emitter = null;
+        List<Runnable> grants;
         synchronized (this) {
             if (effectiveLimit() == 0 && inFlight == 0) {
-                Priority next = pick();
-                if (next != null) {
-                    emitter = waiting.get(next).poll();
-                    inFlight++;
-                }
+                probeDue = true;
             }
+            grants = dispatch();
         }
-        if (emitter != null) {
-            emitter.complete(new Permit());
-        }
+        grants.forEach(Runnable::run);
     }
 
     /** Caps the limit at what the provider has left after the interactive lane (called as that changes). */
@@ -171,20 +211,40 @@ public class ConcurrencyLimiter {
         }
     }
 
-    /** Grants free slots (and tokens, when paced) to waiters, weighted by priority; the grants run outside the lock. */
+    /**
+     * Grants free slots (and tokens, when paced) to waiters, weighted by priority, and refuses every waiter while paused
+     * with no probe due; the grants and refusals run outside the lock.
+     */
     private List<Runnable> dispatch() {
         List<Runnable> grants = new ArrayList<>();
-        while (inFlight < effectiveLimit() && hasWaiters() && takeToken()) {
-            Priority next = pick();
-            UniEmitter<? super Permit> emitter = waiting.get(next).poll();
+        while (hasWaiters() && (inFlight < effectiveLimit() || takeProbe()) && takeToken()) {
+            Waiter waiter = waiting.get(pick()).poll();
             inFlight++;
-            grants.add(() -> emitter.complete(new Permit()));
+            Permit permit = new Permit();
+            waiter.permit = permit;
+            grants.add(() -> waiter.emitter.complete(permit));
+        }
+        if (paused()) {
+            for (ArrayDeque<Waiter> queue : waiting.values()) {
+                for (Waiter waiter = queue.poll(); waiter != null; waiter = queue.poll()) {
+                    UniEmitter<? super Permit> refused = waiter.emitter;
+                    grants.add(() -> refused.fail(new Paused()));
+                }
+            }
         }
         return grants;
     }
 
+    private boolean takeProbe() {
+        if (probeDue && inFlight == 0) {
+            probeDue = false;
+            return true;
+        }
+        return false;
+    }
+
     private boolean hasWaiters() {
-        for (ArrayDeque<UniEmitter<? super Permit>> queue : waiting.values()) {
+        for (ArrayDeque<Waiter> queue : waiting.values()) {
             if (!queue.isEmpty()) {
                 return true;
             }

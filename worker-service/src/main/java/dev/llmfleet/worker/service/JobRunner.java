@@ -1,6 +1,7 @@
 package dev.llmfleet.worker.service;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmfleet.common.api.FleetException;
@@ -13,6 +14,7 @@ import dev.llmfleet.common.jobs.JobStore;
 import dev.llmfleet.common.pipeline.Completion;
 import dev.llmfleet.common.pipeline.CompletionContext;
 import dev.llmfleet.common.pipeline.CompletionPipeline;
+import dev.llmfleet.common.pipeline.Spend;
 import dev.llmfleet.common.provider.Backoff;
 import dev.llmfleet.common.provider.CallGate;
 import dev.llmfleet.common.provider.ProviderException;
@@ -23,19 +25,23 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Runs one consumed job record to an outcome, and never fails: a success stores the result and
- * answers it for {@code llm.results}; a transient failure goes to the retry topic with a not-before
- * time; a bad request, a poison record or exhausted attempts go to the dead-letter topic. A job that
- * already finished (a redelivery after a crash or a rebalance) is skipped without a provider call.
+ * Runs one consumed job record to an outcome: a success stores the result and answers it for {@code llm.results}; a
+ * transient failure goes to the retry topic with a not-before time; a bad request or exhausted attempts go to the
+ * dead-letter topic. A run holds the job under a lease ({@link JobLeases}): a job another worker is running is put
+ * aside until that lease expires, never dropped, and a run's end (result, counters, callback) happens only if the run
+ * still held the job. Work that cannot go on now — the balance pauses the lane, the record is due much later, Redis or
+ * Kafka failed on the way — is put back on the retry topic instead of being held with its offset uncommitted. A job's
+ * attempts are the provider calls made for it, and its charge is the sum over all its runs. The answer fails only when
+ * even the retry topic cannot take the record (then the consumer nacks it).
  */
 @ApplicationScoped
 public class JobRunner {
@@ -44,6 +50,7 @@ public class JobRunner {
 
     private final CompletionPipeline pipeline;
     private final JobStore jobs;
+    private final JobLeases leases;
     private final ConcurrencyLimiter limiter;
     private final JobPublisher publisher;
     private final CallbackSender callbacks;
@@ -54,10 +61,11 @@ public class JobRunner {
     private final Backoff retryBackoff;
     private final AtomicInteger inProgress = new AtomicInteger();
 
-    public JobRunner(CompletionPipeline pipeline, JobStore jobs, ConcurrencyLimiter limiter, JobPublisher publisher,
+    public JobRunner(CompletionPipeline pipeline, JobStore jobs, JobLeases leases, ConcurrencyLimiter limiter, JobPublisher publisher,
                      CallbackSender callbacks, BalanceGate balance, WorkerConfig config, ObjectMapper mapper, MeterRegistry registry) {
         this.pipeline = pipeline;
         this.jobs = jobs;
+        this.leases = leases;
         this.limiter = limiter;
         this.publisher = publisher;
         this.callbacks = callbacks;
@@ -71,6 +79,10 @@ public class JobRunner {
 
     /** Runs the record {@code raw} consumed from {@code topic}; answers the result to publish, if the job ended. */
     public Uni<Optional<JobCompleted>> run(String raw, String key, String topic) {
+        if (leases.draining()) {
+            // shutting down: neither run nor acknowledge it; the partition's next owner gets the record again
+            return Uni.createFrom().nothing();
+        }
         return Uni.createFrom().deferred(() -> {
             inProgress.incrementAndGet();
             return runRecord(raw, key, topic);
@@ -89,59 +101,111 @@ public class JobRunner {
             return poison(raw, key, topic, "unsupported_schema", "schema version " + job.schemaVersion() + " or required fields missing");
         }
         Duration wait = job.notBefore() == null ? Duration.ZERO : Duration.between(Instant.now(), job.notBefore());
-        Uni<Void> due = Backoff.sleep(wait);
-        return due.chain(() -> start(job)).chain(started -> started == null
-                ? Uni.createFrom().item(Optional.<JobCompleted>empty())
-                : execute(job, started));
+        if (wait.compareTo(config.maxHold()) > 0) {
+            return Backoff.sleep(config.maxHold()).chain(() -> park(job, job.notBefore(), "not_due"));
+        }
+        return Backoff.sleep(wait).chain(() -> admit(job));
     }
 
-    /** Marks the job running (counting the attempt); null when it must not run (finished, cancelled). */
-    private Uni<JobRecord> start(JobRequested job) {
-        Map<String, Object> patch = Map.of("status", JobStatus.RUNNING.json());
-        return jobs.transition(job.jobId(), JobStore.runnable(), patch, true).chain(change -> {
-            if (change.record() == null) {
-                // the Redis record expired or was lost: the Kafka record is the truth, so re-create it
-                return jobs.create(JobRecord.queued(job.jobId(), job.priority(), job.feature(), job.tenant(), job.submittedAt()))
-                        .chain(ignored -> jobs.transition(job.jobId(), JobStore.runnable(), patch, true))
-                        .map(retried -> retried.applied() ? retried.record() : null);
+    /** Starts a run of the job unless the lane is paused or this instance already runs it. */
+    private Uni<Optional<JobCompleted>> admit(JobRequested job) {
+        if (limiter.paused()) {
+            return park(job, Instant.now().plus(config.balancePause()), "paused");
+        }
+        if (!leases.claim(job.jobId())) {
+            return park(job, Instant.now().plus(leases.lease()), "busy");
+        }
+        return start(job).onItemOrFailure().transformToUni((change, failure) -> {
+            if (failure != null) {
+                return unrecorded(job, "start", failure);
             }
-            if (!change.applied()) {
-                registry.counter("fleet.jobs.skipped", "status", change.record().status().json()).increment();
+            JobRecord current = change.record();
+            if (change.applied()) {
+                leases.started(job.jobId(), current.run());
+                return execute(job, current);
             }
-            return Uni.createFrom().item(change.applied() ? change.record() : null);
-        });
+            if (current.status() == JobStatus.RUNNING) {
+                // another worker's run holds it: look again when its lease expires (this record may be the job's only one)
+                return park(job, current.leaseUntil() == null ? Instant.now().plus(leases.lease())
+                        : Instant.ofEpochMilli(current.leaseUntil()), "busy");
+            }
+            registry.counter("fleet.jobs.skipped", "status", current.status().json()).increment();
+            return Uni.createFrom().item(Optional.<JobCompleted>empty());
+        }).onTermination().invoke(() -> leases.release(job.jobId()));
+    }
+
+    /** The start transition under this instance's lease (the Redis record re-created when it expired or was lost). */
+    private Uni<JobStore.Change> start(JobRequested job) {
+        return jobs.start(job.jobId(), leases.owner(), leases.lease(), true).chain(change -> change.record() != null
+                ? Uni.createFrom().item(change)
+                // the Kafka record is the truth: re-create the job as queued and start that
+                : jobs.create(JobRecord.queued(job.jobId(), job.priority(), job.feature(), job.tenant(), job.submittedAt()))
+                        .chain(ignored -> jobs.start(job.jobId(), leases.owner(), leases.lease(), true)));
     }
 
     private Uni<Optional<JobCompleted>> execute(JobRequested job, JobRecord started) {
         ObjectNode body = job.request().deepCopy();
         body.remove("stream");
         body.remove("stream_options");
-        CompletionContext context = new CompletionContext(job.jobId(), CompletionContext.ASYNC, job.feature(), job.tenant(),
-                job.jobId(), job.jobId(), false, limitedBy(job));
+        Run run = new Run(started);
+        // each run's usage events are <job id>.<run>.<call>: a run never reuses an earlier run's event ids
+        CompletionContext context = new CompletionContext(job.jobId(), job.jobId() + "." + started.run(), CompletionContext.ASYNC,
+                job.feature(), job.tenant(), job.jobId(), job.jobId(), false, limitedBy(job, run), run.spend);
         return pipeline.complete(body, context)
-                .chain(completion -> succeed(job, started, completion))
-                .onFailure().recoverWithUni(failure -> fail(job, started, failure));
+                .onItemOrFailure().transformToUni((completion, failure) -> failure == null
+                        ? succeed(job, run, completion)
+                        : fail(job, run, failure))
+                .onFailure().recoverWithUni(failure -> unrecorded(job, "end", failure));
     }
 
-    /** Each provider call of the job takes a slot of the limiter at the job's priority, and gives it back when answered. */
-    private CallGate limitedBy(JobRequested job) {
+    /** One run of a job: the record as it started, the provider calls it has made and what they were charged. */
+    private static final class Run {
+        final JobRecord started;
+        final AtomicInteger calls = new AtomicInteger();
+        final Spend spend = new Spend();
+
+        Run(JobRecord started) {
+            this.started = started;
+        }
+
+        /** Provider calls of the job over all its runs, this one's so far included. */
+        int attempts() {
+            return started.attempts() + calls.get();
+        }
+
+        /** What the job has cost over all its runs, with {@code paid} for this one. */
+        BigDecimal charged(BigDecimal paid) {
+            return (started.chargedUsd() == null ? BigDecimal.ZERO : new BigDecimal(started.chargedUsd())).add(paid);
+        }
+    }
+
+    /**
+     * Each provider call of the job takes a slot of the limiter at the job's priority, and gives it back when answered.
+     * A call counts as an attempt once made, unless the provider refused it for a depleted balance (a pause costs none).
+     */
+    private CallGate limitedBy(JobRequested job, Run run) {
         return call -> limiter.acquire(job.priority()).chain(permit -> call.get()
-                .onTermination().invoke((reply, failure, cancelled) -> limiter.release(permit, signal(failure))));
+                .onTermination().invoke((reply, failure, cancelled) -> {
+                    limiter.release(permit, signal(failure));
+                    if (!(failure instanceof ProviderException e && (e.status() == 402 || ProviderException.OVERLOADED.equals(e.code())))) {
+                        run.calls.incrementAndGet();
+                    }
+                }));
     }
 
     private static ConcurrencyLimiter.Signal signal(Throwable failure) {
         if (failure == null) {
             return ConcurrencyLimiter.Signal.OK;
         }
-        if (failure instanceof ProviderException e && (e.status() == 429 || "fleet_overloaded".equals(e.code()))) {
+        if (failure instanceof ProviderException e && (e.status() == 429 || ProviderException.OVERLOADED.equals(e.code()))) {
             return ConcurrencyLimiter.Signal.THROTTLED;
         }
         return ConcurrencyLimiter.Signal.OTHER;
     }
 
-    private Uni<Optional<JobCompleted>> succeed(JobRequested job, JobRecord started, Completion completion) {
+    private Uni<Optional<JobCompleted>> succeed(JobRequested job, Run run, Completion completion) {
         Instant now = Instant.now();
-        String charged = completion.totalCostUsd().toPlainString();
+        String charged = run.charged(completion.totalCostUsd()).toPlainString();
         Map<String, Object> patch = new HashMap<>();
         patch.put("status", JobStatus.SUCCEEDED.json());
         patch.put("model", completion.modelUsed());
@@ -149,58 +213,85 @@ public class JobRunner {
         patch.put("error", null);
         patch.put("finished_at", now.toString());
         JobCompleted result = new JobCompleted(JobCompleted.SCHEMA_VERSION, job.jobId(), JobStatus.SUCCEEDED, job.feature(),
-                completion.modelUsed(), charged, completion.body(), null, started.attempts(), now);
-        return jobs.putResult(job.jobId(), completion.body()).chain(() -> end(job, patch, "succeeded", result));
+                completion.modelUsed(), charged, completion.body(), null, run.attempts(), now);
+        return finish(job, run, patch, completion.body()).map(applied -> ended(job, applied, "succeeded", result));
     }
 
-    /** The job's end: its final state in Redis, counted, and its callback sent. */
-    private Uni<Optional<JobCompleted>> end(JobRequested job, Map<String, Object> patch, String outcome, JobCompleted result) {
-        return jobs.transition(job.jobId(), EnumSet.of(JobStatus.RUNNING), patch, false)
-                .map(change -> {
-                    registry.counter("fleet.jobs.completed", "priority", job.priority().json(), "outcome", outcome).increment();
-                    if (job.callbackUrl() != null) {
-                        callbacks.send(job.callbackUrl(), result);
-                    }
-                    return Optional.of(result);
-                });
+    /** The run's end in Redis (with the result, if any): whether this run still held the job. */
+    private Uni<Boolean> finish(JobRequested job, Run run, Map<String, Object> patch, JsonNode result) {
+        return jobs.finish(job.jobId(), leases.owner(), run.started.run(), patch, run.calls.get(), result).map(change -> {
+            if (!change.applied()) {
+                LOG.warnf("job %s run %d ended after another run took it over (now %s): its end is dropped", job.jobId(),
+                        run.started.run(), change.record() == null ? "gone" : change.record().status().json());
+                registry.counter("fleet.jobs.superseded").increment();
+            }
+            return change.applied();
+        });
     }
 
-    private Uni<Optional<JobCompleted>> fail(JobRequested job, JobRecord started, Throwable failure) {
+    /** A job's end that applied is counted, called back and published; one that did not is another run's to report. */
+    private Optional<JobCompleted> ended(JobRequested job, boolean applied, String outcome, JobCompleted result) {
+        if (!applied) {
+            return Optional.empty();
+        }
+        registry.counter("fleet.jobs.completed", "priority", job.priority().json(), "outcome", outcome).increment();
+        if (job.callbackUrl() != null) {
+            callbacks.send(job.callbackUrl(), result);
+        }
+        return Optional.of(result);
+    }
+
+    private Uni<Optional<JobCompleted>> fail(JobRequested job, Run run, Throwable failure) {
+        // whatever this run's calls were charged before it failed (a paid attempt is never lost from the job's cost)
+        BigDecimal paid = run.spend.total();
+        if (failure instanceof ConcurrencyLimiter.Paused) {
+            // the balance paused the lane before this run's call: put the job back unrun, costing no attempt
+            return requeue(job, run, paid, job.parked(Instant.now().plus(config.balancePause())), "paused: " + failure.getMessage(), "paused");
+        }
         FleetException error = failure instanceof FleetException e ? e
                 : new FleetException(500, "api_error", "internal_error", String.valueOf(failure.getMessage()));
         if (!(failure instanceof FleetException)) {
             LOG.errorf(failure, "job %s failed unexpectedly", job.jobId());
         }
+        String message = error.code() + ": " + error.getMessage();
         if (error.status() == 402) {
             // a spent balance is not the job's fault: pause the lane, wait for a top-up without using up its attempts
             balance.onDepleted();
-            return requeue(job, job.retry(Instant.now().plus(config.balancePause())), error, "paused");
+            return requeue(job, run, paid, job.parked(Instant.now().plus(config.balancePause())), message, "paused");
         }
         boolean transient_ = error.status() == 429 || error.status() >= 500;
-        if (transient_ && started.attempts() < config.maxAttempts()) {
-            Duration backoff = retryBackoff.delay(started.attempts(), error.retryAfterSeconds() == null ? null
+        if (transient_ && run.attempts() < config.maxAttempts()) {
+            Duration backoff = retryBackoff.delay(Math.max(1, run.attempts()), error.retryAfterSeconds() == null ? null
                     : Duration.ofSeconds(error.retryAfterSeconds()));
-            return requeue(job, job.retry(Instant.now().plus(backoff)), error, "retried");
+            return requeue(job, run, paid, job.retry(Instant.now().plus(backoff)), message, "retried");
         }
-        String reason = transient_ ? "attempts_exhausted" : error.code();
-        return deadLetter(job, started, error, reason);
+        return deadLetter(job, run, paid, message, transient_ ? "attempts_exhausted" : error.code());
     }
 
-    private Uni<Optional<JobCompleted>> requeue(JobRequested job, JobRequested retry, FleetException error, String outcome) {
+    /**
+     * Puts the job on the retry topic, then back to queued in Redis. Once the broker has the record the consumed one may
+     * be acknowledged: if Redis fails now, the job stays running under this instance, which reclaims it when it returns.
+     */
+    private Uni<Optional<JobCompleted>> requeue(JobRequested job, Run run, BigDecimal paid, JobRequested next, String error,
+                                                String outcome) {
         Map<String, Object> patch = new HashMap<>();
         patch.put("status", JobStatus.QUEUED.json());
-        patch.put("error", error.code() + ": " + error.getMessage());
-        return publisher.retry(retry)
-                .chain(() -> jobs.transition(job.jobId(), EnumSet.of(JobStatus.RUNNING), patch, false))
-                .map(change -> {
-                    registry.counter("fleet.jobs.completed", "priority", job.priority().json(), "outcome", outcome).increment();
+        patch.put("error", error);
+        patch.put("charged_usd", run.charged(paid).toPlainString());
+        return publisher.retry(next)
+                .chain(() -> finish(job, run, patch, null)
+                        .onFailure().invoke(e -> LOG.warnf("job %s is on the retry topic; its record stays running: %s", job.jobId(), e.toString()))
+                        .onFailure().recoverWithItem(false))
+                .map(applied -> {
+                    if (applied) {
+                        registry.counter("fleet.jobs.completed", "priority", job.priority().json(), "outcome", outcome).increment();
+                    }
                     return Optional.empty();
                 });
     }
 
-    private Uni<Optional<JobCompleted>> deadLetter(JobRequested job, JobRecord started, FleetException error, String reason) {
+    private Uni<Optional<JobCompleted>> deadLetter(JobRequested job, Run run, BigDecimal paid, String message, String reason) {
         Instant now = Instant.now();
-        String message = error.code() + ": " + error.getMessage();
         String original;
         try {
             original = mapper.writeValueAsString(job);
@@ -210,12 +301,35 @@ public class JobRunner {
         Map<String, Object> patch = new HashMap<>();
         patch.put("status", JobStatus.DEAD_LETTERED.json());
         patch.put("error", message);
+        patch.put("charged_usd", run.charged(paid).toPlainString());
         patch.put("finished_at", now.toString());
         JobCompleted result = new JobCompleted(JobCompleted.SCHEMA_VERSION, job.jobId(), JobStatus.DEAD_LETTERED, job.feature(),
-                null, null, null, message, started.attempts(), now);
+                null, null, null, message, run.attempts(), now);
         return publisher.deadLetter(new JobDeadLettered(JobDeadLettered.SCHEMA_VERSION, job.jobId(), original, reason, message,
-                        started.attempts(), job.priority().topic(), now), job.jobId())
-                .chain(() -> end(job, patch, "dead_lettered", result));
+                        run.attempts(), job.priority().topic(), now), job.jobId())
+                .chain(() -> finish(job, run, patch, null))
+                .map(applied -> ended(job, applied, "dead_lettered", result));
+    }
+
+    /** Puts the job aside unrun until {@code at}: the record is acknowledged once the retry topic has it again. */
+    private Uni<Optional<JobCompleted>> park(JobRequested job, Instant at, String reason) {
+        return publisher.retry(job.parked(at)).map(ignored -> {
+            registry.counter("fleet.jobs.parked", "reason", reason).increment();
+            return Optional.empty();
+        });
+    }
+
+    /**
+     * Redis (or Kafka) failed while a run started or ended: the job goes back on the retry topic with a backoff, costing
+     * no attempt; a repeated call is free (the same idempotency key), and a stale lease of this instance is reclaimed.
+     */
+    private Uni<Optional<JobCompleted>> unrecorded(JobRequested job, String step, Throwable failure) {
+        LOG.warnf("job %s: its %s could not be recorded, retrying later: %s", job.jobId(), step, failure.toString());
+        Instant at = Instant.now().plus(retryBackoff.delay(job.attempt() + 1, null));
+        return publisher.retry(job.retry(at)).map(ignored -> {
+            registry.counter("fleet.jobs.parked", "reason", "unrecorded").increment();
+            return Optional.empty();
+        });
     }
 
     /** A record that cannot be run at all: straight to the dead-letter topic, never a crash or a stall. */

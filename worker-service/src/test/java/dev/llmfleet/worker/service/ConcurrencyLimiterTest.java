@@ -4,6 +4,7 @@ import dev.llmfleet.common.jobs.Priority;
 import dev.llmfleet.worker.config.WorkerConfig;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.mutiny.subscription.Cancellable;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import org.junit.jupiter.api.Test;
 
@@ -137,20 +138,55 @@ class ConcurrencyLimiterTest {
     }
 
     @Test
-    void aZeroShareHoldsEveryJobExceptOneProbeAtATime() {
+    void aZeroShareRefusesEveryJobAtOnceExceptOneProbeAtATime() {
         ConcurrencyLimiter limiter = limiter(Map.of("fleet.worker.concurrency.initial", "10"));
-        limiter.share(0);
         List<ConcurrencyLimiter.Permit> granted = new ArrayList<>();
+        List<Throwable> refused = new ArrayList<>();
+        limiter.share(0.1);
         for (int i = 0; i < 3; i++) {
-            limiter.acquire(Priority.NORMAL).subscribe().with(granted::add);
+            limiter.acquire(Priority.NORMAL).subscribe().with(granted::add, refused::add);
         }
-        assertThat(granted).isEmpty();
+        assertThat(granted).hasSize(1);
+        assertThat(limiter.waiting(Priority.NORMAL)).isEqualTo(2);
+
+        limiter.share(0);
+        assertThat(refused).as("waiters are refused when the pause begins, not held").hasSize(2)
+                .allMatch(e -> e instanceof ConcurrencyLimiter.Paused);
+        assertThat(limiter.paused()).isTrue();
+        limiter.acquire(Priority.HIGH).subscribe().with(granted::add, refused::add);
+        assertThat(refused).as("and so is every job asking during it").hasSize(3);
+
+        limiter.release(granted.remove(0), ConcurrencyLimiter.Signal.OK);
         limiter.probe();
         limiter.probe();
-        assertThat(granted).hasSize(1);
-        limiter.release(granted.get(0), ConcurrencyLimiter.Signal.OK);
-        assertThat(granted).hasSize(1);
+        assertThat(limiter.paused()).as("a probe is due").isFalse();
+        limiter.acquire(Priority.BULK).subscribe().with(granted::add, refused::add);
+        limiter.acquire(Priority.BULK).subscribe().with(granted::add, refused::add);
+        assertThat(granted).as("the next job is the probe, the one after is refused").hasSize(1);
+        assertThat(refused).hasSize(4);
+        limiter.release(granted.remove(0), ConcurrencyLimiter.Signal.OK);
+
         limiter.share(0.5);
-        assertThat(granted).hasSize(3);
+        limiter.acquire(Priority.BULK).subscribe().with(granted::add, refused::add);
+        assertThat(granted).hasSize(1);
+        assertThat(refused).hasSize(4);
+    }
+
+    @Test
+    void aCancelledWaiterLeavesTheQueueAndItsSlotGoesToTheNext() {
+        ConcurrencyLimiter limiter = limiter(Map.of("fleet.worker.concurrency.initial", "1", "fleet.worker.concurrency.min", "1"));
+        List<ConcurrencyLimiter.Permit> granted = new ArrayList<>();
+        limiter.acquire(Priority.NORMAL).subscribe().with(granted::add);
+        Cancellable cancelled = limiter.acquire(Priority.NORMAL).subscribe().with(granted::add);
+        limiter.acquire(Priority.NORMAL).subscribe().with(granted::add);
+        assertThat(limiter.waiting(Priority.NORMAL)).isEqualTo(2);
+
+        cancelled.cancel();
+        assertThat(limiter.waiting(Priority.NORMAL)).isEqualTo(1);
+        limiter.release(granted.get(0), ConcurrencyLimiter.Signal.OTHER);
+        assertThat(granted).as("the slot went to the waiter still there").hasSize(2);
+        assertThat(limiter.inFlight()).isEqualTo(1);
+        limiter.release(granted.get(1), ConcurrencyLimiter.Signal.OTHER);
+        assertThat(limiter.inFlight()).isZero();
     }
 }

@@ -1,0 +1,43 @@
+package dev.llmfleet.intake.usage;
+
+import dev.llmfleet.localstack.KafkaBroker;
+import dev.llmfleet.localstack.RedisNode;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** A Kafka broker and a Redis of this test's own, so that stopping the broker disturbs no other test. */
+public class OwnStackResource implements QuarkusTestResourceLifecycleManager {
+    static KafkaBroker kafka;
+    static RedisNode redis;
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            Path dir = Files.createTempDirectory("llm-fleet-own-stack-");
+            redis = RedisNode.start(dir.resolve("redis"));
+            kafka = KafkaBroker.start(dir.resolve("kafka"));
+            kafka.createTopics();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        return Map.of(
+                "kafka.bootstrap.servers", kafka.bootstrapServers(),
+                "quarkus.redis.hosts", redis.url(),
+                // an entry whose forwarding failed while Kafka was down is retried soon after it is back
+                "fleet.usage.outbox.retry-after", "3s");
+    }
+
+    @Override
+    public void stop() {
+        kafka.close();
+        redis.close();
+    }
+}

@@ -1,0 +1,223 @@
+package dev.llmfleet.worker.service;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmfleet.common.billing.BalanceLevel;
+import dev.llmfleet.common.billing.BalanceStateChanged;
+import dev.llmfleet.common.jobs.JobCompleted;
+import dev.llmfleet.common.jobs.JobRecord;
+import dev.llmfleet.common.jobs.JobRequested;
+import dev.llmfleet.common.jobs.JobStatus;
+import dev.llmfleet.common.jobs.JobStore;
+import dev.llmfleet.common.jobs.Priority;
+import dev.llmfleet.localstack.testing.SharedStack;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The async lane under routine failure, on real Kafka and Redis ({@link WorkerStack}): leases keep a job from running
+ * twice at once, a run that lost its job reports nothing, a Redis outage mid-run does not stop the consumer, and a
+ * balance pause longer than the commit strategy's max age costs no attempt and leaves no channel failed.
+ */
+@QuarkusTest
+@WithTestResource(WorkerStack.class)
+class JobLeaseAndFaultTest {
+    private static final String KEY_PREFIX = "fleet:job:v1:";
+    private static final Duration WAIT = Duration.ofSeconds(90);
+    private static KafkaProducer<String, String> producer;
+
+    @Inject
+    JobStore jobs;
+    @Inject
+    JobRunner runner;
+    @Inject
+    JobLeases leases;
+    @Inject
+    ConcurrencyLimiter limiter;
+    @Inject
+    MeterRegistry registry;
+    @Inject
+    RedisDataSource redis;
+    @Inject
+    ObjectMapper mapper;
+
+    @AfterAll
+    static void closeProducer() {
+        if (producer != null) {
+            producer.close();
+        }
+    }
+
+    @Test
+    void anotherWorkersLiveLeaseIsRespectedAndTheJobTakenOverOnlyOnceItExpired() throws Exception {
+        String id = newJob();
+        JobStore.Change other = jobs.start(id, "another-worker", Duration.ofSeconds(20), false).await().atMost(WAIT);
+        assertThat(other.applied()).isTrue();
+        double parked = counter("fleet.jobs.parked", "reason", "busy");
+
+        publish(WorkerStack.JOBS_NORMAL, id, requested(id));
+        await().atMost(WAIT).until(() -> counter("fleet.jobs.parked", "reason", "busy") > parked);
+        JobRecord during = record(id);
+        assertThat(during.status()).isEqualTo(JobStatus.RUNNING);
+        assertThat(during.owner()).as("the live lease is respected: put aside, not run").isEqualTo("another-worker");
+        assertThat(during.run()).isEqualTo(1);
+        assertThat(during.attempts()).isZero();
+
+        await().atMost(WAIT).until(() -> record(id).status() == JobStatus.DEAD_LETTERED);
+        JobRecord after = record(id);
+        assertThat(after.owner()).as("taken over once the lease expired").isEqualTo(leases.owner());
+        assertThat(after.run()).isEqualTo(2);
+        assertThat(after.attempts()).as("one provider call made").isEqualTo(1);
+    }
+
+    @Test
+    void aRunWhoseJobWasTakenOverPublishesNoResultAndCountsNothing() throws Exception {
+        String id = newJob();
+        ConcurrencyLimiter.Permit slot = limiter.acquire(Priority.HIGH).await().atMost(WAIT);
+        CompletableFuture<Optional<JobCompleted>> answer = runner.run(requested(id), id, "test").subscribeAsCompletionStage();
+        await().atMost(WAIT).until(() -> limiter.waiting(Priority.NORMAL) == 1);
+        JobRecord started = record(id);
+        assertThat(started.owner()).isEqualTo(leases.owner());
+
+        // another worker takes the job over, as it may once this run's lease has expired
+        ObjectNode taken = (ObjectNode) mapper.readTree(redis.value(String.class).get(KEY_PREFIX + id));
+        taken.put("owner", "another-worker").put("run", started.run() + 1);
+        redis.value(String.class).set(KEY_PREFIX + id, taken.toString());
+        double deadLettered = counter("fleet.jobs.completed", "priority", "normal", "outcome", "dead_lettered");
+
+        limiter.release(slot, ConcurrencyLimiter.Signal.OTHER);
+        assertThat(answer.get(WAIT.toSeconds(), TimeUnit.SECONDS)).as("no result for llm.results").isEmpty();
+        assertThat(counter("fleet.jobs.completed", "priority", "normal", "outcome", "dead_lettered")).isEqualTo(deadLettered);
+        JobRecord after = record(id);
+        assertThat(after.status()).isEqualTo(JobStatus.RUNNING);
+        assertThat(after.owner()).isEqualTo("another-worker");
+        assertThat(after.attempts()).isZero();
+    }
+
+    @Test
+    void redisStoppedMidRunDoesNotStopTheConsumerAndTheJobFinishesOnceItIsBack() throws Exception {
+        String first = newJob();
+        ConcurrencyLimiter.Permit slot = limiter.acquire(Priority.HIGH).await().atMost(WAIT);
+        double unrecorded = counter("fleet.jobs.parked", "reason", "unrecorded");
+        publish(WorkerStack.JOBS_NORMAL, first, requested(first));
+        await().atMost(WAIT).until(() -> limiter.waiting(Priority.NORMAL) == 1);
+        assertThat(record(first).status()).isEqualTo(JobStatus.RUNNING);
+
+        WorkerStack.stopRedis();
+        try {
+            limiter.release(slot, ConcurrencyLimiter.Signal.OTHER);
+            await().atMost(WAIT).until(() -> counter("fleet.jobs.parked", "reason", "unrecorded") > unrecorded);
+        } finally {
+            WorkerStack.startRedis();
+        }
+        String second = UUID.randomUUID().toString();
+        publish(WorkerStack.JOBS_NORMAL, second, requested(second));
+
+        await().atMost(WAIT).until(() -> finished(first) && finished(second));
+        assertLive();
+    }
+
+    @Test
+    void aBalancePauseLongerThanTheCommitMaxAgeCostsNoAttemptAndFailsNoChannel() throws Exception {
+        balance(BalanceLevel.CRITICAL, 0.0);
+        await().atMost(WAIT).until(() -> asyncShare() == 0.0);
+        List<String> ids = new ArrayList<>();
+        try {
+            for (int i = 0; i < 12; i++) {
+                String id = UUID.randomUUID().toString();
+                ids.add(id);
+                publish(WorkerStack.JOBS_NORMAL, id, requested(id));
+            }
+            // the pause outlasts the max age a record may stay unacknowledged; that is not a timing assertion
+            Thread.sleep(WorkerStack.MAX_AGE_MS * 3);
+            assertLive();
+        } finally {
+            balance(BalanceLevel.OK, 1.0);
+        }
+        await().atMost(WAIT).until(() -> ids.stream().allMatch(this::finished));
+        for (String id : ids) {
+            assertThat(record(id).attempts()).as("only the provider call made counts, not the waits of the pause").isEqualTo(1);
+        }
+        assertLive();
+    }
+
+    private String newJob() {
+        String id = UUID.randomUUID().toString();
+        jobs.create(JobRecord.queued(id, Priority.NORMAL, "default", "default", Instant.now())).await().atMost(WAIT);
+        return id;
+    }
+
+    private String requested(String id) throws Exception {
+        ObjectNode body = mapper.createObjectNode().put("model", "google/gemini-2.0-flash").put("max_tokens", 8);
+        body.putArray("messages").addObject().put("role", "user").put("content", "lease test " + id);
+        return mapper.writeValueAsString(new JobRequested(JobRequested.SCHEMA_VERSION, id, "default", "default", Priority.NORMAL,
+                body, null, 0, null, Instant.now()));
+    }
+
+    private JobRecord record(String id) {
+        return jobs.get(id).await().atMost(WAIT);
+    }
+
+    /** The job reached its final state here: dead-lettered after its one failing provider call. */
+    private boolean finished(String id) {
+        try {
+            JobRecord record = record(id);
+            return record != null && record.status() == JobStatus.DEAD_LETTERED;
+        } catch (RuntimeException e) {
+            return false; // Redis still coming back
+        }
+    }
+
+    private void balance(BalanceLevel level, double share) throws Exception {
+        publish(WorkerStack.BILLING_STATE, BalanceStateChanged.KEY, mapper.writeValueAsString(new BalanceStateChanged(
+                BalanceStateChanged.SCHEMA_VERSION, "1.00", 1.0, 1.0, level, share, Instant.now(), Instant.now())));
+    }
+
+    private double asyncShare() {
+        Gauge gauge = registry.find("fleet.worker.async.share").gauge();
+        return gauge == null ? -1 : gauge.value();
+    }
+
+    private double counter(String name, String... tags) {
+        Counter counter = registry.find(name).tags(tags).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    /** No channel failed (a record held past the max age, or a failed stream, turns liveness DOWN). */
+    private static void assertLive() {
+        RestAssured.when().get("/q/health/live").then().statusCode(200);
+    }
+
+    private static synchronized void publish(String topic, String key, String value) throws Exception {
+        if (producer == null) {
+            producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedStack.get().kafkaBootstrapServers(),
+                    ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer());
+        }
+        producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
+    }
+}
