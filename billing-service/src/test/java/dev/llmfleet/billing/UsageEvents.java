@@ -21,7 +21,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** Produces usage events to {@code llm.usage} as intake and worker do (JSON, key = request id), with a plain producer. */
+/** Produces usage events to {@code llm.usage} as intake and worker do (JSON, key = event id), with a plain producer. */
 public final class UsageEvents implements AutoCloseable {
     /** Reads answers with exact decimals. */
     public static final ObjectMapper EXACT = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
@@ -38,11 +38,20 @@ public final class UsageEvents implements AutoCloseable {
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName()));
     }
 
-    /** A successful provider call. */
+    /** A successful provider call, the request's only one (event id = request id). */
     public static UsageRecorded call(String requestId, String feature, String tenant, String model, String lane, int prompt,
                                      int completion, String charged, String balance, Instant at) {
         return new UsageRecorded(UsageRecorded.SCHEMA_VERSION, requestId, requestId, null, lane, feature, tenant, model, model, prompt, completion,
                 new BigDecimal(charged), balance == null ? null : new BigDecimal(balance), "header", false, null, "ok", 200, 120, 1, at);
+    }
+
+    /** Provider call attempt {@code n} of a request (event id {@code <request id>.<n>}), ending with {@code httpStatus}. */
+    public static UsageRecorded attempt(String requestId, int n, String feature, String tenant, String model, int httpStatus,
+                                        String charged, String chargeSource, String balance, Instant at) {
+        boolean ok = httpStatus == 200;
+        return new UsageRecorded(UsageRecorded.SCHEMA_VERSION, requestId + "." + n, requestId, null, "async", feature, tenant, model, model,
+                ok ? 100 : 0, ok ? 50 : 0, new BigDecimal(charged), balance == null ? null : new BigDecimal(balance), chargeSource, false, null,
+                ok ? "ok" : "provider_error", httpStatus, 120, n, at);
     }
 
     public static String id() {
@@ -51,7 +60,7 @@ public final class UsageEvents implements AutoCloseable {
 
     public void send(UsageRecorded usage) {
         try {
-            sendRaw(usage.requestId(), mapper.writeValueAsString(usage));
+            sendRaw(usage.eventId() == null ? usage.requestId() : usage.eventId(), mapper.writeValueAsString(usage));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

@@ -15,7 +15,7 @@ public interface BillingConfig {
     @WithDefault("fleet:ledger:v1:")
     String redisNamespace();
 
-    /** How long a request id is remembered to drop redeliveries (a redelivery later than this is counted again). */
+    /** How long an event id (to drop redeliveries) and a request id (counted once as a request) are remembered. */
     @WithDefault("7d")
     Duration dedupeTtl();
 
@@ -189,9 +189,16 @@ public interface BillingConfig {
         @WithDefault("15s")
         Duration settle();
 
-        /** Attempts of one top-up (same Idempotency-Key each time). */
-        @WithDefault("4")
-        int maxAttempts();
+        /**
+         * Wait before retrying a top-up whose outcome is unknown (same Idempotency-Key; retried until a definite answer);
+         * doubles each time up to {@code max-backoff}.
+         */
+        @WithDefault("500ms")
+        Duration initialBackoff();
+
+        /** Longest wait between retries of a top-up whose outcome is unknown. */
+        @WithDefault("30s")
+        Duration maxBackoff();
 
         /** Timeout of one attempt. */
         @WithDefault("10s")

@@ -15,17 +15,29 @@ public final class BillingMetricNames {
     public static final String LEVEL = "fleet.billing.level";
     /** Charged USD recorded in the ledger by lane, feature, model → {@code fleet_billing_spend_usd_total}. */
     public static final String SPEND = "fleet.billing.spend";
+    /**
+     * Charged USD recorded in the ledger by charge source (header, trailer, event, estimated; unknown, other)
+     * → {@code fleet_billing_spend_by_source_usd_total}.
+     */
+    public static final String SPEND_BY_SOURCE = "fleet.billing.spend.by.source";
+    /**
+     * Estimate drift: over every closed estimate window, how much more the provider's balance fell than the ledger's
+     * charges in it said (negative: the estimates were too high) → {@code fleet_billing_estimate_drift_usd}.
+     */
+    public static final String ESTIMATE_DRIFT = "fleet.billing.estimate.drift";
+    /** Estimated charges in the closed estimate windows (what the drift is measured against) → {@code fleet_billing_estimate_reconciled_usd}. */
+    public static final String ESTIMATE_RECONCILED = "fleet.billing.estimate.reconciled";
     /** Spend the provider's balance shows and the ledger does not → {@code fleet_billing_unattributed_usd}. */
     public static final String UNATTRIBUTED = "fleet.billing.unattributed";
     /** Alerts raised by kind and level → {@code fleet_billing_alerts_total}. */
     public static final String ALERTS = "fleet.billing.alerts";
     /** Usage events recorded in the ledger (first delivery) → {@code fleet_billing_events_ingested_total}. */
     public static final String EVENTS_INGESTED = "fleet.billing.events.ingested";
-    /** Redelivered usage events dropped (request id already recorded) → {@code fleet_billing_events_duplicate_total}. */
+    /** Redelivered usage events dropped (event id already recorded) → {@code fleet_billing_events_duplicate_total}. */
     public static final String EVENTS_DUPLICATE = "fleet.billing.events.duplicate";
     /** Usage records refused (unparseable, unknown major version, invalid) → {@code fleet_billing_events_rejected_total}. */
     public static final String EVENTS_REJECTED = "fleet.billing.events.rejected";
-    /** Top-up attempts by outcome → {@code fleet_billing_topups_total}. */
+    /** Top-up outcomes (succeeded, failed, limit_reached; unknown per attempt without a definite answer) → {@code fleet_billing_topups_total}. */
     public static final String TOPUPS = "fleet.billing.topups";
     /** USD topped up by billing → {@code fleet_billing_topped_up_usd_total}. */
     public static final String TOPPED_UP = "fleet.billing.topped.up";
@@ -40,6 +52,7 @@ public final class BillingMetricNames {
     public static final String TAG_LEVEL = "level";
     public static final String TAG_OUTCOME = "outcome";
     public static final String TAG_REASON = "reason";
+    public static final String TAG_SOURCE = "source";
 
     private BillingMetricNames() {
     }

@@ -11,10 +11,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * The ledger in Redis. One Lua script records a usage event atomically: the once-per-request-id guard
- * ({@code SET NX seen:<request_id>}), the minute/hour/day buckets by feature × model × lane × tenant, the overall
+ * The ledger in Redis. One Lua script records a usage event atomically: the once-per-event guard
+ * ({@code SET NX seen:<event_id>}), the once-per-request count ({@code SET NX req:<request_id>}: a request's first
+ * event counts it, its later attempts add only their charge), the minute/hour/day buckets by feature × model × lane × tenant, the overall
  * totals, the per-minute spend the burn rate reads, the latest balance reading by event time and the
  * reconciliation sums. A crash can therefore neither lose nor double-count an event: either all of it is in
  * Redis (and a redelivery is dropped), or none of it is (and the redelivery records it).
@@ -24,6 +26,8 @@ import java.util.Map;
 public class LedgerRepository {
     /** Separates the parts of a bucket field: feature, model, lane, tenant, metric. */
     public static final char SEP = '\u001f';
+    /** Bucket metric of the charges of one source: {@code s:<charge source>}. */
+    static final String SOURCE_PREFIX = "s:";
 
     /** Balance update shared by the scripts: newest reading by event time wins (on a tie, the lower one). */
     private static final String UPDATE_BALANCE = """
@@ -46,24 +50,39 @@ public class LedgerRepository {
                   end
                 end
                 redis.call('HSET', bal, 'nanos', reading_s, 'at', at_s, 'rid', rid)
+                local w = redis.call('HMGET', recon, 'est_at', 'est_mark', 'est_nanos')
+                if w[1] and occurred > tonumber(w[1]) then
+                  local r = redis.call('HMGET', recon, 'anchor', 'charges', 'credits')
+                  local gap = tonumber(r[1]) - tonumber(r[2]) + tonumber(r[3]) - reading
+                  redis.call('HINCRBY', recon, 'drift', string.format('%d', gap - tonumber(w[2])))
+                  redis.call('HINCRBY', recon, 'drift_est', w[3])
+                  redis.call('HDEL', recon, 'est_at', 'est_mark', 'est_nanos')
+                end
               end
             end
             local function snapshot(bal, recon, depleted)
               local b = redis.call('HMGET', bal, 'nanos', 'at')
-              local c = redis.call('HMGET', recon, 'anchor', 'charges', 'credits')
+              local c = redis.call('HMGET', recon, 'anchor', 'charges', 'credits', 'drift', 'drift_est')
               local d = redis.call('GET', depleted)
-              return {1, b[1] or '', b[2] or '', c[1] or '', c[2] or '', c[3] or '', d or ''}
+              return {1, b[1] or '', b[2] or '', c[1] or '', c[2] or '', c[3] or '', d or '', c[4] or '', c[5] or ''}
             end
             """;
 
-    // KEYS: 1 seen, 2 agg:m, 3 agg:h, 4 agg:d, 5 totals, 6 spend:m, 7 balance, 8 recon, 9 depleted_at
+    // KEYS: 1 seen, 2 agg:m, 3 agg:h, 4 agg:d, 5 totals, 6 spend:m, 7 balance, 8 recon, 9 depleted_at, 10 req
     // ARGV: 1 seen ttl s, 2 group, 3 prompt, 4 completion, 5 charged, 6 hit, 7 saved, 8-10 ttl m/h/d s,
-    //       11 occurred ms, 12 balance nanos or '', 13 request id, 14 depleted 0/1, 15 external credit threshold
+    //       11 occurred ms, 12 balance nanos or '', 13 request id, 14 depleted 0/1, 15 external credit threshold,
+    //       16 charge source
+    // An estimated charge after the anchor opens an estimate window (unless one is open): est_mark is the gap before
+    // it, est_at the newest estimated event time, est_nanos the estimates in it. The first newer reading closes it:
+    // drift += gap now - est_mark (how much more the balance fell than the ledger said), drift_est += est_nanos.
     private static final LuaScript RECORD = new LuaScript(UPDATE_BALANCE + """
             if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
               return {0}
             end
-            local metrics = {{'req', '1'}, {'pt', ARGV[3]}, {'ct', ARGV[4]}, {'chg', ARGV[5]}, {'hit', ARGV[6]}, {'sav', ARGV[7]}}
+            local req = '0'
+            if redis.call('SET', KEYS[10], '1', 'NX', 'EX', ARGV[1]) then req = '1' end
+            local metrics = {{'req', req}, {'pt', ARGV[3]}, {'ct', ARGV[4]}, {'chg', ARGV[5]}, {'hit', ARGV[6]}, {'sav', ARGV[7]},
+                             {'s:' .. ARGV[16], ARGV[5]}}
             local buckets = {KEYS[2], KEYS[3], KEYS[4]}
             for i, key in ipairs(buckets) do
               for _, m in ipairs(metrics) do
@@ -74,12 +93,23 @@ public class LedgerRepository {
             for _, m in ipairs(metrics) do
               if m[2] ~= '0' then redis.call('HINCRBY', KEYS[5], m[1], m[2]) end
             end
-            redis.call('HINCRBY', KEYS[6], 'req', '1')
+            if req ~= '0' then redis.call('HINCRBY', KEYS[6], 'req', req) end
             if ARGV[5] ~= '0' then redis.call('HINCRBY', KEYS[6], 'chg', ARGV[5]) end
             redis.call('EXPIRE', KEYS[6], ARGV[8])
             local occurred = tonumber(ARGV[11])
             local anchor_at = redis.call('HGET', KEYS[8], 'anchor_at')
             if anchor_at and occurred > tonumber(anchor_at) and ARGV[5] ~= '0' then
+              if ARGV[16] == 'estimated' then
+                local w = redis.call('HMGET', KEYS[8], 'est_at', 'anchor', 'charges', 'credits')
+                if not w[1] then
+                  local latest = tonumber(redis.call('HGET', KEYS[7], 'nanos'))
+                  local mark = tonumber(w[2]) - tonumber(w[3]) + tonumber(w[4]) - latest
+                  redis.call('HSET', KEYS[8], 'est_at', ARGV[11], 'est_mark', string.format('%d', mark), 'est_nanos', '0')
+                elseif occurred > tonumber(w[1]) then
+                  redis.call('HSET', KEYS[8], 'est_at', ARGV[11])
+                end
+                redis.call('HINCRBY', KEYS[8], 'est_nanos', ARGV[5])
+              end
               redis.call('HINCRBY', KEYS[8], 'charges', ARGV[5])
             end
             if ARGV[12] ~= '' then
@@ -130,16 +160,22 @@ public class LedgerRepository {
         }
     }
 
-    /** One usage event as the ledger records it (money in nano-USD, time in epoch ms). */
-    public record Entry(String requestId, String feature, String model, String lane, String tenant, long promptTokens,
-                        long completionTokens, long chargedNanos, boolean cacheHit, long savedNanos, long occurredAtMs,
-                        Long balanceNanos, boolean depleted) {
+    /**
+     * One usage event as the ledger records it (money in nano-USD, time in epoch ms): {@code eventId} is recorded once,
+     * {@code requestId} counted once as a request.
+     */
+    public record Entry(String eventId, String requestId, String feature, String model, String lane, String tenant, long promptTokens,
+                        long completionTokens, long chargedNanos, String chargeSource, boolean cacheHit, long savedNanos,
+                        long occurredAtMs, Long balanceNanos, boolean depleted) {
     }
 
-    /** The balance and reconciliation state after an operation; null fields are unknown yet. */
+    /**
+     * The balance and reconciliation state after an operation; null fields are unknown yet. {@code driftNanos} is the
+     * estimate drift summed over closed estimate windows, {@code driftEstimatedNanos} the estimated charges in them.
+     */
     public record Snapshot(Long balanceNanos, Long balanceAtMs, Long anchorNanos, Long chargesNanos, Long creditsNanos,
-                           Long depletedAtMs) {
-        static final Snapshot EMPTY = new Snapshot(null, null, null, null, null, null);
+                           Long depletedAtMs, Long driftNanos, Long driftEstimatedNanos) {
+        public static final Snapshot EMPTY = new Snapshot(null, null, null, null, null, null, null, null);
 
         /** Signed gap (see Reconciliation), or null before the first reading. */
         public Long gapNanos() {
@@ -170,6 +206,8 @@ public class LedgerRepository {
         public long chargedNanos;
         public long cacheHits;
         public long savedNanos;
+        /** Charged nano-USD by charge source (header, trailer, event, estimated, ...), only sources with a charge. */
+        public final Map<String, Long> chargedBySource = new TreeMap<>();
 
         public void add(String metric, long value) {
             switch (metric) {
@@ -180,7 +218,10 @@ public class LedgerRepository {
                 case "hit" -> cacheHits += value;
                 case "sav" -> savedNanos += value;
                 default -> {
-                    // a metric a newer version added: ignored by this one
+                    if (metric.startsWith(SOURCE_PREFIX)) {
+                        chargedBySource.merge(metric.substring(SOURCE_PREFIX.length()), value, Long::sum);
+                    }
+                    // any other metric a newer version added is ignored by this one
                 }
             }
         }
@@ -192,24 +233,26 @@ public class LedgerRepository {
             chargedNanos += other.chargedNanos;
             cacheHits += other.cacheHits;
             savedNanos += other.savedNanos;
+            other.chargedBySource.forEach((source, nanos) -> chargedBySource.merge(source, nanos, Long::sum));
         }
     }
 
     public Uni<Recorded> record(Entry e) {
         long t = e.occurredAtMs();
         String group = part(e.feature()) + SEP + part(e.model()) + SEP + part(e.lane()) + SEP + part(e.tenant());
-        List<String> keys = List.of(ns + "seen:" + e.requestId(),
+        List<String> keys = List.of(ns + "seen:" + e.eventId(),
                 bucketKey(Resolution.MINUTE, Resolution.MINUTE.bucket(t)),
                 bucketKey(Resolution.HOUR, Resolution.HOUR.bucket(t)),
                 bucketKey(Resolution.DAY, Resolution.DAY.bucket(t)),
-                ns + "totals", spendKey(Resolution.MINUTE.bucket(t)), ns + "balance", ns + "recon", ns + "depleted_at");
+                ns + "totals", spendKey(Resolution.MINUTE.bucket(t)), ns + "balance", ns + "recon", ns + "depleted_at",
+                ns + "req:" + e.requestId());
         List<String> args = List.of(Long.toString(config.dedupeTtl().toSeconds()), group,
                 Long.toString(e.promptTokens()), Long.toString(e.completionTokens()), Long.toString(e.chargedNanos()),
                 e.cacheHit() ? "1" : "0", Long.toString(e.savedNanos()),
                 Long.toString(config.retention().minutes().toSeconds()), Long.toString(config.retention().hours().toSeconds()),
                 Long.toString(config.retention().days().toSeconds()), Long.toString(t),
                 e.balanceNanos() == null ? "" : Long.toString(e.balanceNanos()), e.requestId(), e.depleted() ? "1" : "0",
-                Long.toString(Money.toNanos(config.externalCreditThresholdUsd())));
+                Long.toString(Money.toNanos(config.externalCreditThresholdUsd())), e.chargeSource());
         return RECORD.run(redis, keys, args).map(r -> r.get(0).toLong() == 1 ? new Recorded(true, snapshot(r)) : new Recorded(false, null));
     }
 
@@ -311,10 +354,11 @@ public class LedgerRepository {
     }
 
     private static Snapshot snapshot(Response r) {
-        if (r == null || r.size() < 7) {
+        if (r == null || r.size() < 9) {
             return Snapshot.EMPTY;
         }
-        return new Snapshot(num(r.get(1)), num(r.get(2)), num(r.get(3)), num(r.get(4)), num(r.get(5)), num(r.get(6)));
+        return new Snapshot(num(r.get(1)), num(r.get(2)), num(r.get(3)), num(r.get(4)), num(r.get(5)), num(r.get(6)), num(r.get(7)),
+                num(r.get(8)));
     }
 
     private static Long num(Response r) {

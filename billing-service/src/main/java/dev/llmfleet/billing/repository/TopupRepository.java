@@ -5,22 +5,32 @@ import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
- * Top-up bookkeeping in Redis: the amount reserved per UTC day against the daily limit, a per-day sequence
- * that names each top-up ({@code Idempotency-Key = fleet-topup-<day>-<seq>}), the top-up in progress (so a
- * restart resumes it with the same key instead of starting another) and the last result.
+ * Top-up bookkeeping in Redis, shared by every billing instance: the amount reserved per UTC day against the daily
+ * limit, a per-day sequence that names each top-up ({@code Idempotency-Key = fleet-topup-<day>-<seq>}), the top-up in
+ * progress (kept until the provider gave a definite answer, so a retry or a restart resumes it with the same key
+ * instead of starting another), the settle time after a success (no other top-up before it ends), the hold after a
+ * refusal or the limit (no other top-up until the level is OK again) and the last result.
  */
 @ApplicationScoped
 public class TopupRepository {
-    // KEYS: 1 pending, 2 day; ARGV: 1 amount nanos, 2 limit nanos, 3 day, 4 day ttl s.
-    // Returns {1, key, amount} for a new reservation, {2, key, amount} for one still pending, {0} over the limit.
+    // KEYS: 1 pending, 2 day, 3 settling, 4 held; ARGV: 1 amount nanos, 2 limit nanos, 3 day, 4 day ttl s.
+    // Returns {1, key, amount} for a new reservation, {2, key, amount} for one still pending, {3, ms left} while
+    // settling, {4} while held, {0} over the limit (which holds).
     private static final LuaScript RESERVE = new LuaScript("""
             local pending = redis.call('HMGET', KEYS[1], 'key', 'amount')
             if pending[1] then return {2, pending[1], pending[2]} end
+            if redis.call('EXISTS', KEYS[4]) == 1 then return {4} end
+            local settling = redis.call('PTTL', KEYS[3])
+            if settling > 0 then return {3, settling} end
             local spent = tonumber(redis.call('HGET', KEYS[2], 'spent') or '0')
-            if spent + tonumber(ARGV[1]) > tonumber(ARGV[2]) then return {0} end
+            if spent + tonumber(ARGV[1]) > tonumber(ARGV[2]) then
+              redis.call('SET', KEYS[4], 'limit')
+              return {0}
+            end
             redis.call('HINCRBY', KEYS[2], 'spent', ARGV[1])
             local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
             redis.call('EXPIRE', KEYS[2], ARGV[4])
@@ -29,11 +39,17 @@ public class TopupRepository {
             return {1, key, ARGV[1]}
             """);
 
-    // KEYS: 1 pending, 2 day of the reservation; ARGV: 1 key, 2 refund nanos ('0' on success)
+    // KEYS: 1 pending, 2 day of the reservation, 3 settling, 4 held; ARGV: 1 key, 2 refund nanos ('0' on success),
+    // 3 settle ms. Returns 1 when this caller ended it (0: another instance did, or it was not pending).
     private static final LuaScript COMPLETE = new LuaScript("""
             if redis.call('HGET', KEYS[1], 'key') ~= ARGV[1] then return 0 end
             redis.call('DEL', KEYS[1])
-            if ARGV[2] ~= '0' then redis.call('HINCRBY', KEYS[2], 'spent', '-' .. ARGV[2]) end
+            if ARGV[2] == '0' then
+              redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[3])
+            else
+              redis.call('HINCRBY', KEYS[2], 'spent', '-' .. ARGV[2])
+              redis.call('SET', KEYS[4], 'refused')
+            end
             return 1
             """);
 
@@ -49,24 +65,39 @@ public class TopupRepository {
     public record Reservation(String idempotencyKey, long amountNanos, String day, boolean resumed) {
     }
 
-    /** Reserves a top-up within the day's limit, or resumes the pending one; null when the limit is reached. */
-    public Uni<Reservation> reserve(String day, long amountNanos, long limitNanos) {
-        return RESERVE.run(redis, List.of(ns + "topup:pending", dayKey(day)),
+    /** What {@link #reserve} found: a reservation, or why none (then {@code settlingMs} is the settle time left). */
+    public record Decision(Reservation reservation, boolean limitReached, boolean held, long settlingMs) {
+    }
+
+    /** Reserves a top-up within the day's limit, or resumes the pending one, unless settling or held. */
+    public Uni<Decision> reserve(String day, long amountNanos, long limitNanos) {
+        return RESERVE.run(redis, List.of(ns + "topup:pending", dayKey(day), ns + "topup:settling", ns + "topup:held"),
                         List.of(Long.toString(amountNanos), Long.toString(limitNanos), day, Long.toString(3 * 86_400)))
-                .map(r -> {
-                    long code = r.get(0).toLong();
-                    if (code == 0) {
-                        return null;
+                .map(r -> switch (r.get(0).toInteger()) {
+                    case 0 -> new Decision(null, true, true, 0);
+                    case 3 -> new Decision(null, false, false, r.get(1).toLong());
+                    case 4 -> new Decision(null, false, true, 0);
+                    default -> {
+                        String key = r.get(1).toString();
+                        yield new Decision(new Reservation(key, Long.parseLong(r.get(2).toString()), dayOf(key, day), r.get(0).toLong() == 2),
+                                false, false, 0);
                     }
-                    String key = r.get(1).toString();
-                    return new Reservation(key, Long.parseLong(r.get(2).toString()), dayOf(key, day), code == 2);
                 });
     }
 
-    /** Ends the pending top-up; a failed one gives its amount back to the day's limit. */
-    public Uni<Void> complete(Reservation reservation, boolean succeeded) {
-        return COMPLETE.run(redis, List.of(ns + "topup:pending", dayKey(reservation.day())),
-                List.of(reservation.idempotencyKey(), succeeded ? "0" : Long.toString(reservation.amountNanos()))).replaceWithVoid();
+    /**
+     * Ends the pending top-up on a definite answer: a success starts the settle time, a refusal gives its amount back to
+     * the day's limit and holds further top-ups until {@link #release}. True when this caller ended it.
+     */
+    public Uni<Boolean> complete(Reservation reservation, boolean succeeded, Duration settle) {
+        return COMPLETE.run(redis, List.of(ns + "topup:pending", dayKey(reservation.day()), ns + "topup:settling", ns + "topup:held"),
+                List.of(reservation.idempotencyKey(), succeeded ? "0" : Long.toString(reservation.amountNanos()),
+                        Long.toString(Math.max(1, settle.toMillis())))).map(r -> r.toLong() == 1);
+    }
+
+    /** The level is OK again: a hold (refusal, limit) ends, so the next crossing may top up. */
+    public Uni<Void> release() {
+        return redis.key(String.class).del(ns + "topup:held").replaceWithVoid();
     }
 
     /** Nano-USD reserved today. */

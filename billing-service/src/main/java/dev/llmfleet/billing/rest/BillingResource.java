@@ -51,7 +51,8 @@ public class BillingResource {
 
     /** {@code GET /v1/billing/balance}. */
     public record BalanceView(BigDecimal balance_usd, double burn_rate_usd_per_hour, Double runway_hours, BalanceLevel level,
-                              Instant as_of, BigDecimal unattributed_usd, double async_share, JsonNode last_topup) {
+                              Instant as_of, BigDecimal unattributed_usd, double async_share, BigDecimal estimate_drift_usd,
+                              BigDecimal estimate_reconciled_usd, JsonNode last_topup) {
     }
 
     /** {@code GET /v1/billing/alerts}: newest first. */
@@ -61,7 +62,7 @@ public class BillingResource {
     @GET
     @Path("/summary")
     @Operation(summary = "Spend over a window, grouped",
-            description = "{window, total_usd, requests, cost_per_request_usd, cache_hits, saved_usd, unattributed_usd, groups:[...]}; money as exact decimals")
+            description = "{window, total_usd, requests, cost_per_request_usd, cache_hits, saved_usd, unattributed_usd, by_source, groups:[...]}; money as exact decimals")
     @APIResponse(responseCode = "200", description = "The summary")
     @APIResponse(responseCode = "400", description = "Unknown window or group-by key",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
@@ -80,7 +81,7 @@ public class BillingResource {
     public Uni<BalanceView> balance() {
         BalanceService.View v = balance.view();
         return topups.last().map(last -> new BalanceView(v.balanceUsd(), v.burnRateUsdPerHour(), v.runwayHours(), v.level(), v.asOf(),
-                v.unattributedUsd(), v.asyncShare(), last));
+                v.unattributedUsd(), v.asyncShare(), v.estimateDriftUsd(), v.estimateReconciledUsd(), last));
     }
 
     @GET

@@ -54,7 +54,7 @@ public class BalanceService {
 
     private final Object lock = new Object();
     private final AlarmBoard board = new AlarmBoard();
-    private Snapshot snapshot = new Snapshot(null, null, null, null, null, null);
+    private Snapshot snapshot = Snapshot.EMPTY;
     private volatile double burnUsdPerHour;
     /** Billing's records-lag-max on llm.usage, read every tick (not per event: finding a meter scans the registry). */
     private volatile double usageLagRecords;
@@ -64,12 +64,12 @@ public class BalanceService {
     private long unattributedAlertedNanos = -1;
     private long unattributedJudgedNanos;
     private long gapSinceMs = -1;
-    private volatile View view = new View(null, 0, null, BalanceLevel.OK, null, BigDecimal.ZERO, 1.0);
+    private volatile View view = new View(null, 0, null, BalanceLevel.OK, null, BigDecimal.ZERO, 1.0, BigDecimal.ZERO, BigDecimal.ZERO);
     private Long timer;
 
     /** What the gauge shows now. */
     public record View(BigDecimal balanceUsd, double burnRateUsdPerHour, Double runwayHours, BalanceLevel level, Instant asOf,
-                       BigDecimal unattributedUsd, double asyncShare) {
+                       BigDecimal unattributedUsd, double asyncShare, BigDecimal estimateDriftUsd, BigDecimal estimateReconciledUsd) {
     }
 
     public BalanceService(BillingConfig config, LedgerRepository ledger, AlertRepository alarms, AlertService alerts,
@@ -94,6 +94,11 @@ public class BalanceService {
                 .description("Balance level: 0 OK, 1 LOW, 2 CRITICAL, 3 DEPLETED").register(registry);
         Gauge.builder(UNATTRIBUTED, this, s -> s.view.unattributedUsd().doubleValue()).baseUnit(USD)
                 .description("Spend the provider's balance shows and the ledger cannot explain").register(registry);
+        Gauge.builder(ESTIMATE_DRIFT, this, s -> s.view.estimateDriftUsd().doubleValue()).baseUnit(USD)
+                .description("How much more the balance fell than the ledger said over the closed estimate windows (negative: estimates too high)")
+                .register(registry);
+        Gauge.builder(ESTIMATE_RECONCILED, this, s -> s.view.estimateReconciledUsd().doubleValue()).baseUnit(USD)
+                .description("Estimated charges in the closed estimate windows").register(registry);
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -169,14 +174,14 @@ public class BalanceService {
         if (snapshot.balanceAtMs() != null && fresh.balanceAtMs() != null && fresh.balanceAtMs() < snapshot.balanceAtMs()) {
             Long depleted = max(snapshot.depletedAtMs(), fresh.depletedAtMs());
             snapshot = new Snapshot(snapshot.balanceNanos(), snapshot.balanceAtMs(), snapshot.anchorNanos(), snapshot.chargesNanos(),
-                    snapshot.creditsNanos(), depleted);
+                    snapshot.creditsNanos(), depleted, snapshot.driftNanos(), snapshot.driftEstimatedNanos());
             return;
         }
         if (snapshot.balanceAtMs() != null && fresh.balanceAtMs() == null) {
             return;
         }
         snapshot = new Snapshot(fresh.balanceNanos(), fresh.balanceAtMs(), fresh.anchorNanos(), fresh.chargesNanos(),
-                fresh.creditsNanos(), max(snapshot.depletedAtMs(), fresh.depletedAtMs()));
+                fresh.creditsNanos(), max(snapshot.depletedAtMs(), fresh.depletedAtMs()), fresh.driftNanos(), fresh.driftEstimatedNanos());
     }
 
     /** Decides the level, alarms, unattributed alert, top-up and state publication. Called under the lock. */
@@ -232,7 +237,8 @@ public class BalanceService {
         double share = LevelPolicy.asyncShare(level, runway, thresholds);
         Instant asOf = snapshot.balanceAtMs() != null ? Instant.ofEpochMilli(snapshot.balanceAtMs())
                 : Instant.ofEpochMilli(depletedAt);
-        view = new View(balance, burn, runway, level, asOf, Money.toUsd(unattributed), share);
+        view = new View(balance, burn, runway, level, asOf, Money.toUsd(unattributed), share, Money.toUsd(nz(snapshot.driftNanos())),
+                Money.toUsd(nz(snapshot.driftEstimatedNanos())));
         topup.onLevel(level, balance).subscribe().with(fresh -> {
             if (fresh != null) {
                 onSnapshot(fresh);
@@ -313,6 +319,10 @@ public class BalanceService {
         figures.put("runway_hours", runway == null ? "unbounded" : String.format(java.util.Locale.ROOT, "%.2f", runway));
         figures.put("level", level.name());
         return figures;
+    }
+
+    private static long nz(Long v) {
+        return v == null ? 0 : v;
     }
 
     private static Long max(Long a, Long b) {

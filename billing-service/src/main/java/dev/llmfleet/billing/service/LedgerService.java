@@ -21,7 +21,9 @@ import static dev.llmfleet.common.metrics.MetricNames.TAG_LANE;
 import static dev.llmfleet.common.metrics.MetricNames.TAG_MODEL;
 
 /**
- * Turns one {@code llm.usage} record into the ledger, once per request id. A record billing cannot read
+ * Turns one {@code llm.usage} record into the ledger, once per event id (a schema 1.0 event without one: its request
+ * id), counting each request id once as a request: every provider call attempt is its own event, so every paid
+ * attempt's charge is in the ledger and a redelivery of one is not. A record billing cannot read
  * (not JSON, unknown major version, no request id) is counted, logged and kept in a capped Redis list, then
  * skipped: it never stops the stream. Redis being down is different: the record is retried with backoff until
  * Redis answers, so nothing is lost (the consumer's health shows the stall).
@@ -30,6 +32,8 @@ import static dev.llmfleet.common.metrics.MetricNames.TAG_MODEL;
 public class LedgerService {
     private static final Logger LOG = Logger.getLogger(LedgerService.class);
     private static final Set<String> LANES = Set.of("interactive", "async");
+    /** The charge sources producers name; a missing one is {@code unknown}, anything else {@code other} (bounded). */
+    private static final Set<String> SOURCES = Set.of("header", "trailer", "event", "estimated", "none");
 
     private final ObjectMapper mapper;
     private final LedgerRepository ledger;
@@ -58,15 +62,15 @@ public class LedgerService {
         }
         LedgerRepository.Entry entry = entry(usage);
         return ledger.record(entry)
-                .onFailure().invoke(e -> LOG.warnf("ledger write of %s failed, retrying: %s", usage.requestId(), e.getMessage()))
+                .onFailure().invoke(e -> LOG.warnf("ledger write of %s failed, retrying: %s", entry.eventId(), e.getMessage()))
                 .onFailure().retry().withBackOff(Duration.ofMillis(100), Duration.ofSeconds(10)).indefinitely()
                 .invoke(recorded -> {
                     if (recorded.isNew()) {
-                        meter(usage);
+                        meter(usage, entry.chargeSource());
                         balance.onSnapshot(recorded.snapshot());
                     } else {
                         registry.counter(EVENTS_DUPLICATE).increment();
-                        LOG.debugf("usage %s already recorded: redelivery dropped", usage.requestId());
+                        LOG.debugf("usage event %s already recorded: redelivery dropped", entry.eventId());
                     }
                 })
                 .replaceWithVoid();
@@ -108,9 +112,17 @@ public class LedgerService {
     static LedgerRepository.Entry entry(UsageRecorded u) {
         long at = u.occurredAt() == null ? System.currentTimeMillis() : u.occurredAt().toEpochMilli();
         boolean depleted = u.httpStatus() == 402 || "provider_balance_depleted".equals(u.status());
-        return new LedgerRepository.Entry(u.requestId(), u.feature(), u.modelUsed(), u.lane(), u.tenant(),
-                Math.max(0, u.promptTokens()), Math.max(0, u.completionTokens()), Money.toNanos(u.chargedUsd()), u.cacheHit(),
+        String eventId = u.eventId() == null || u.eventId().isBlank() ? u.requestId() : u.eventId();
+        return new LedgerRepository.Entry(eventId, u.requestId(), u.feature(), u.modelUsed(), u.lane(), u.tenant(),
+                Math.max(0, u.promptTokens()), Math.max(0, u.completionTokens()), Money.toNanos(u.chargedUsd()), source(u.chargeSource()), u.cacheHit(),
                 Money.toNanos(u.savedUsd()), at, u.balanceUsd() == null ? null : Money.toNanos(u.balanceUsd()), depleted);
+    }
+
+    static String source(String chargeSource) {
+        if (chargeSource == null || chargeSource.isBlank()) {
+            return "unknown";
+        }
+        return SOURCES.contains(chargeSource) ? chargeSource : "other";
     }
 
     private Uni<Void> reject(String reason, String detail, String raw) {
@@ -123,9 +135,11 @@ public class LedgerService {
                 .onFailure().recoverWithNull();
     }
 
-    private void meter(UsageRecorded u) {
+    private void meter(UsageRecorded u, String source) {
         registry.counter(EVENTS_INGESTED).increment();
         if (u.chargedUsd() != null && u.chargedUsd().signum() > 0) {
+            Counter.builder(SPEND_BY_SOURCE).baseUnit(USD).description("USD charged, as recorded in the ledger, by where the charge came from")
+                    .tag(TAG_SOURCE, source).register(registry).increment(u.chargedUsd().doubleValue());
             Counter.builder(SPEND).baseUnit(USD).description("USD charged, as recorded in the ledger")
                     .tags(TAG_LANE, LANES.contains(u.lane()) ? u.lane() : "other", TAG_FEATURE, featureTag(u.feature()),
                             TAG_MODEL, u.modelUsed() != null && fleet.models().containsKey(u.modelUsed()) ? u.modelUsed() : "other")

@@ -112,6 +112,7 @@ public class SummaryService {
             group.put("cache_hits", c.cacheHits);
             group.put("saved_usd", Money.toUsd(c.savedNanos));
             group.put("cost_per_request_usd", Money.perRequest(c.chargedNanos, c.requests));
+            group.put("by_source", bySource(c));
             out.add(group);
         }
         Map<String, Object> summary = new LinkedHashMap<>();
@@ -125,8 +126,16 @@ public class SummaryService {
         summary.put("saved_usd", Money.toUsd(total.savedNanos));
         BigDecimal unattributed = balance.view().unattributedUsd();
         summary.put("unattributed_usd", unattributed);
+        summary.put("by_source", bySource(total));
         summary.put("groups", out);
         return summary;
+    }
+
+    /** Charged USD by charge source, sources in name order, only those with a charge. */
+    private static Map<String, BigDecimal> bySource(Counters c) {
+        Map<String, BigDecimal> out = new LinkedHashMap<>();
+        c.chargedBySource.forEach((source, nanos) -> out.put(source, Money.toUsd(nanos)));
+        return out;
     }
 
     private static String value(GroupKey key, String dimension) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmfleet.billing.config.BillingConfig;
-import dev.llmfleet.billing.repository.AlertRepository;
 import dev.llmfleet.billing.repository.LedgerRepository;
 import dev.llmfleet.billing.repository.LedgerRepository.Snapshot;
 import dev.llmfleet.billing.repository.TopupRepository;
@@ -34,63 +33,61 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import static dev.llmfleet.billing.metrics.BillingMetricNames.*;
 
 /**
- * Automated top-up (mode {@code auto}; {@code alert-only} never spends). Once per crossing into LOW or worse it
- * reserves the amount against the UTC day's limit in Redis, names the top-up {@code fleet-topup-<day>-<seq>} and
- * sends that as the Idempotency-Key, retrying transient failures with the same key, so neither a retry nor a
- * restart (which resumes the pending reservation) tops up twice. The returned balance is a fresh reading.
- * If the balance is still LOW once a top-up has settled ({@code settle}: late answers to calls charged before it report
- * the old balance), the next evaluation may top up again, within the limit.
+ * Automated top-up (mode {@code auto}; {@code alert-only} never spends). At LOW or worse it reserves the amount against
+ * the UTC day's limit in Redis, names the top-up {@code fleet-topup-<day>-<seq>} and sends that as the Idempotency-Key.
+ * A top-up stays pending until the provider gives a definite answer: one whose outcome is unknown (timeout, I/O error,
+ * 5xx, 429, an unreadable answer) may have been credited, so it is retried with the same key for as long as it takes,
+ * never refunded and re-issued under a new one; a restart resumes it. Only a definite refusal (a 4xx) gives the amount
+ * back to the limit and holds top-ups until the level is OK again. After a success no other top-up starts for
+ * {@code settle} (answers to calls charged before it still report the old balance); a level still LOW after that tops
+ * up again, within the limit. The returned balance is a fresh reading.
  */
 @ApplicationScoped
 public class TopupService {
     private static final Logger LOG = Logger.getLogger(TopupService.class);
-    private static final String ALARM = "topup";
 
     private final BillingConfig.Topup config;
     private final TopupRepository repository;
     private final LedgerRepository ledger;
-    private final AlertRepository alarms;
     private final AlertService alerts;
     private final ObjectMapper mapper;
     private final MeterRegistry registry;
     private final HttpClient http;
     private final AtomicBoolean inFlight = new AtomicBoolean();
-    private volatile boolean armed = true;
-    private volatile boolean rearmedInRedis;
-    private volatile long settledAtMs;
+    /** Local mirrors of the Redis state, so that evaluations at LOW do not ask Redis each time. */
+    private volatile boolean held;
+    private volatile boolean releaseDue = true;
+    private volatile long notBeforeMs;
 
-    public TopupService(BillingConfig config, TopupRepository repository, LedgerRepository ledger, AlertRepository alarms,
-                        AlertService alerts, ObjectMapper mapper, MeterRegistry registry, Vertx vertx) {
+    public TopupService(BillingConfig config, TopupRepository repository, LedgerRepository ledger, AlertService alerts,
+                        ObjectMapper mapper, MeterRegistry registry, Vertx vertx) {
         this.config = config.topup();
         this.repository = repository;
         this.ledger = ledger;
-        this.alarms = alarms;
         this.alerts = alerts;
         this.mapper = mapper;
         this.registry = registry;
         this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) this.config.timeout().toMillis()));
     }
 
-    /** Called on every evaluation: tops up on a crossing into LOW or worse; answers the fresh reading, or null. */
+    /** Called on every evaluation: tops up at LOW or worse when none is pending, settling or held; answers the fresh reading, or null. */
     public Uni<Snapshot> onLevel(BalanceLevel level, BigDecimal balance) {
         if (!config.auto()) {
             return Uni.createFrom().nullItem();
         }
         if (level == BalanceLevel.OK) {
-            if (!armed || !rearmedInRedis) {
-                armed = true;
-                rearmedInRedis = true;
-                return alarms.rearm(ALARM).replaceWith((Snapshot) null);
+            held = false;
+            if (releaseDue) {
+                releaseDue = false;
+                return repository.release().replaceWith((Snapshot) null);
             }
             return Uni.createFrom().nullItem();
         }
-        if (!armed || System.currentTimeMillis() < settledAtMs || !inFlight.compareAndSet(false, true)) {
+        releaseDue = true;
+        if (held || System.currentTimeMillis() < notBeforeMs || !inFlight.compareAndSet(false, true)) {
             return Uni.createFrom().nullItem();
         }
-        armed = false;
-        return alarms.fire(ALARM)
-                .chain(mine -> mine ? start(level, balance) : Uni.createFrom().<Snapshot>nullItem())
-                .eventually(() -> inFlight.set(false));
+        return start(level, balance).eventually(() -> inFlight.set(false));
     }
 
     /** Finishes a top-up a previous run reserved but did not complete (same Idempotency-Key). */
@@ -110,69 +107,92 @@ public class TopupService {
     private Uni<Snapshot> start(BalanceLevel level, BigDecimal balance) {
         String day = LocalDate.now(ZoneOffset.UTC).toString();
         long amount = Money.toNanos(config.amountUsd());
-        return repository.reserve(day, amount, Money.toNanos(config.dailyLimitUsd())).chain(reservation -> {
-            if (reservation == null) {
-                registry.counter(TOPUPS, TAG_OUTCOME, "limit_reached").increment();
-                Map<String, String> figures = new LinkedHashMap<>();
-                figures.put("balance_usd", balance == null ? "unknown" : balance.toPlainString());
-                figures.put("amount_usd", config.amountUsd().toPlainString());
-                figures.put("daily_limit_usd", config.dailyLimitUsd().toPlainString());
-                return saveLast(null, "limit_reached", null, null, "daily limit reached")
-                        .chain(() -> alerts.raise("topup_failed", level, "Automatic top-up skipped: the daily limit of $"
-                                + config.dailyLimitUsd().toPlainString() + " is reached", figures))
-                        .replaceWith((Snapshot) null);
+        return repository.reserve(day, amount, Money.toNanos(config.dailyLimitUsd())).chain(decision -> {
+            if (decision.reservation() != null) {
+                return execute(decision.reservation(), level);
             }
-            return execute(reservation, level);
+            held = decision.held();
+            notBeforeMs = System.currentTimeMillis() + decision.settlingMs();
+            if (!decision.limitReached()) {
+                return Uni.createFrom().nullItem();
+            }
+            registry.counter(TOPUPS, TAG_OUTCOME, "limit_reached").increment();
+            Map<String, String> figures = new LinkedHashMap<>();
+            figures.put("balance_usd", balance == null ? "unknown" : balance.toPlainString());
+            figures.put("amount_usd", config.amountUsd().toPlainString());
+            figures.put("daily_limit_usd", config.dailyLimitUsd().toPlainString());
+            return saveLast(null, "limit_reached", null, null, "daily limit reached")
+                    .chain(() -> alerts.raise("topup_failed", level, "Automatic top-up skipped: the daily limit of $"
+                            + config.dailyLimitUsd().toPlainString() + " is reached", figures))
+                    .replaceWith((Snapshot) null);
         });
     }
 
+    /**
+     * Posts the top-up until a definite answer, the same key every time. Only a refusal is handled as a failure: any other
+     * failure (Redis down while recording the success) leaves the top-up pending for the next evaluation or a restart.
+     */
     private Uni<Snapshot> execute(Reservation reservation, BalanceLevel level) {
         BigDecimal amount = Money.toUsd(reservation.amountNanos());
         return Uni.createFrom().deferred(() -> post(amount, reservation.idempotencyKey()))
-                .onFailure(Retryable.class).retry().withBackOff(Duration.ofMillis(500), Duration.ofSeconds(10)).withJitter(0.2)
-                .atMost(Math.max(0, config.maxAttempts() - 1))
+                .onFailure(Unknown.class).call(e -> unknown(reservation, amount, e))
+                .onFailure(Unknown.class).retry().withBackOff(config.initialBackoff(), config.maxBackoff()).withJitter(0.2).indefinitely()
                 .chain(answer -> succeeded(reservation, amount, answer))
-                .onFailure().recoverWithUni(e -> failed(reservation, amount, level, e));
+                .onFailure(Refused.class).recoverWithUni(e -> refused(reservation, amount, level, e));
+    }
+
+    private Uni<Void> unknown(Reservation reservation, BigDecimal amount, Throwable e) {
+        registry.counter(TOPUPS, TAG_OUTCOME, "unknown").increment();
+        LOG.warnf("top-up of $%s: outcome unknown (%s); kept pending and retried with the same key", amount.toPlainString(), e.getMessage());
+        return saveLast(amount, "pending", null, null, e.getMessage());
     }
 
     private Uni<Snapshot> succeeded(Reservation reservation, BigDecimal amount, JsonNode answer) {
         String balanceText = answer.path("balance_usd").asText(null);
         String topupId = answer.path("topup_id").asText(reservation.idempotencyKey());
-        registry.counter(TOPUPS, TAG_OUTCOME, "succeeded").increment();
-        Counter.builder(TOPPED_UP).baseUnit(USD).description("USD topped up by billing").register(registry).increment(amount.doubleValue());
-        Map<String, String> figures = new LinkedHashMap<>();
-        figures.put("amount_usd", amount.toPlainString());
-        figures.put("balance_usd", balanceText == null ? "unknown" : balanceText);
-        figures.put("topup_id", topupId);
-        Uni<Snapshot> reading = balanceText == null ? ledger.snapshot()
-                : ledger.credit(reservation.amountNanos(), Money.toNanos(new BigDecimal(balanceText)), System.currentTimeMillis(), topupId);
-        return repository.complete(reservation, true)
-                .chain(() -> reading)
-                .call(() -> saveLast(amount, "succeeded", balanceText, topupId, null))
-                .call(() -> alerts.raise("topup_succeeded", BalanceLevel.OK, "Topped up $" + amount.toPlainString()
-                        + "; provider balance now $" + figures.get("balance_usd"), figures))
-                .invoke(() -> {
-                    // a top-up that left the balance LOW may be followed by another one, within the daily limit, once settled
-                    settledAtMs = System.currentTimeMillis() + config.settle().toMillis();
-                    armed = true;
-                    rearmedInRedis = false;
-                });
+        return repository.complete(reservation, true, config.settle()).chain(mine -> {
+            // a top-up lets the balance settle before the next one, whoever ended it
+            notBeforeMs = System.currentTimeMillis() + config.settle().toMillis();
+            if (!mine) {
+                return ledger.snapshot();
+            }
+            registry.counter(TOPUPS, TAG_OUTCOME, "succeeded").increment();
+            Counter.builder(TOPPED_UP).baseUnit(USD).description("USD topped up by billing").register(registry).increment(amount.doubleValue());
+            Map<String, String> figures = new LinkedHashMap<>();
+            figures.put("amount_usd", amount.toPlainString());
+            figures.put("balance_usd", balanceText == null ? "unknown" : balanceText);
+            figures.put("topup_id", topupId);
+            Uni<Snapshot> reading = balanceText == null ? ledger.snapshot()
+                    : ledger.credit(reservation.amountNanos(), Money.toNanos(new BigDecimal(balanceText)), System.currentTimeMillis(), topupId);
+            return reading
+                    .call(() -> saveLast(amount, "succeeded", balanceText, topupId, null))
+                    .call(() -> alerts.raise("topup_succeeded", BalanceLevel.OK, "Topped up $" + amount.toPlainString()
+                            + "; provider balance now $" + figures.get("balance_usd"), figures));
+        });
     }
 
-    private Uni<Snapshot> failed(Reservation reservation, BigDecimal amount, BalanceLevel level, Throwable e) {
-        registry.counter(TOPUPS, TAG_OUTCOME, "failed").increment();
-        String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        LOG.warnf("top-up %s of $%s failed: %s", reservation.idempotencyKey(), amount.toPlainString(), reason);
-        Map<String, String> figures = new LinkedHashMap<>();
-        figures.put("amount_usd", amount.toPlainString());
-        figures.put("idempotency_key", reservation.idempotencyKey());
-        return repository.complete(reservation, false)
-                .call(() -> saveLast(amount, "failed", null, null, reason))
-                .call(() -> alerts.raise("topup_failed", level, "Automatic top-up of $" + amount.toPlainString() + " failed: " + reason, figures))
-                .replaceWith((Snapshot) null);
+    private Uni<Snapshot> refused(Reservation reservation, BigDecimal amount, BalanceLevel level, Throwable e) {
+        return repository.complete(reservation, false, config.settle()).invoke(() -> held = true).chain(mine -> {
+            if (!mine) {
+                return Uni.createFrom().nullItem();
+            }
+            registry.counter(TOPUPS, TAG_OUTCOME, "failed").increment();
+            String reason = e.getMessage();
+            LOG.warnf("top-up %s of $%s refused: %s", reservation.idempotencyKey(), amount.toPlainString(), reason);
+            Map<String, String> figures = new LinkedHashMap<>();
+            figures.put("amount_usd", amount.toPlainString());
+            figures.put("idempotency_key", reservation.idempotencyKey());
+            return saveLast(amount, "failed", null, null, reason)
+                    .call(() -> alerts.raise("topup_failed", level, "Automatic top-up of $" + amount.toPlainString() + " failed: " + reason, figures))
+                    .replaceWith((Snapshot) null);
+        });
     }
 
-    /** One POST; 5xx, 429 and I/O failures are {@link Retryable}, other answers final. The key is never logged. */
+    /**
+     * One POST. A 2xx with a JSON body is a success; a 4xx other than 408, 409, 425 and 429 a definite {@link Refused};
+     * anything else (timeout, I/O error, 5xx, 429, an unreadable answer) leaves the outcome {@link Unknown}.
+     * The key is never logged.
+     */
     private Uni<JsonNode> post(BigDecimal amount, String idempotencyKey) {
         RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(config.url())
                 .putHeader("Content-Type", "application/json").putHeader("Accept", "application/json")
@@ -180,23 +200,24 @@ public class TopupService {
         config.apiKey().filter(k -> !k.isBlank()).ifPresent(key -> request.putHeader("Authorization", "Bearer " + key));
         ObjectNode body = mapper.createObjectNode().put("amount_usd", amount);
         return http.request(request)
-                .onFailure().transform(Retryable::new)
-                .chain(req -> req.send(Buffer.buffer(body.toString())).onFailure().transform(Retryable::new))
+                .chain(req -> req.send(Buffer.buffer(body.toString())))
                 .chain(response -> response.body().map(buffer -> {
                     int status = response.statusCode();
-                    if (status == 200 || status == 201) {
+                    if (status >= 200 && status < 300) {
                         try {
                             return mapper.readTree(buffer.toString());
                         } catch (java.io.IOException ex) {
-                            throw new IllegalStateException("top-up answer is not JSON");
+                            throw new Unknown("top-up endpoint answered HTTP " + status + " with a body that is not JSON");
                         }
                     }
                     String message = "top-up endpoint answered HTTP " + status;
-                    if (status >= 500 || status == 429) {
-                        throw new Retryable(new IllegalStateException(message));
+                    if (status >= 400 && status < 500 && status != 408 && status != 409 && status != 425 && status != 429) {
+                        throw new Refused(message);
                     }
-                    throw new IllegalStateException(message);
-                }));
+                    throw new Unknown(message);
+                }))
+                .onFailure(e -> !(e instanceof Refused) && !(e instanceof Unknown))
+                .transform(e -> new Unknown(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
     }
 
     private Uni<Void> saveLast(BigDecimal amount, String status, String balance, String topupId, String error) {
@@ -224,10 +245,17 @@ public class TopupService {
         });
     }
 
-    /** A failure worth another attempt with the same Idempotency-Key. */
-    static final class Retryable extends RuntimeException {
-        Retryable(Throwable cause) {
-            super(cause.getMessage(), cause, false, false);
+    /** No definite answer: the top-up may or may not have been credited; retried with the same Idempotency-Key. */
+    static final class Unknown extends RuntimeException {
+        Unknown(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** A definite refusal: nothing was credited. */
+    static final class Refused extends RuntimeException {
+        Refused(String message) {
+            super(message, null, false, false);
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.llmfleet.billing.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmfleet.billing.BillingApi;
 import dev.llmfleet.billing.IsolatedLedger;
 import dev.llmfleet.billing.ProviderSimResource;
 import dev.llmfleet.billing.UsageEvents;
@@ -13,12 +14,7 @@ import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -27,8 +23,8 @@ import java.util.UUID;
 
 import static dev.llmfleet.billing.UsageEvents.call;
 import static dev.llmfleet.billing.UsageEvents.id;
-import static dev.llmfleet.billing.UsageEvents.json;
-import static io.restassured.RestAssured.given;
+import static dev.llmfleet.billing.BillingApi.alerts;
+import static dev.llmfleet.billing.BillingApi.balance;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -39,15 +35,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @WithTestResource(LocalStackResource.class)
 @WithTestResource(IsolatedLedger.class)
 class AutoTopupTest {
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
-
     /** Auto mode, $50 a time, at most $100 a day. */
     public static class AutoTopup implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("fleet.billing.topup.mode", "auto", "fleet.billing.topup.amount-usd", "50",
                     "fleet.billing.topup.daily-limit-usd", "100", "fleet.billing.topup.api-key", "mdb_test_topup",
-                    "fleet.billing.anomaly.enabled", "false");
+                    "fleet.billing.topup.settle", "3s", "fleet.billing.anomaly.enabled", "false");
         }
 
         @Override
@@ -59,31 +53,13 @@ class AutoTopupTest {
     @Inject
     ObjectMapper mapper;
 
-    private static JsonNode sim(String method, String path, String body) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(ProviderSimResource.url() + path)).header("Content-Type", "application/json");
-        request = body == null ? request.GET() : request.method(method, HttpRequest.BodyPublishers.ofString(body));
-        return json(HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString()).body());
-    }
-
-    private static JsonNode balance() {
-        return json(given().get("/v1/billing/balance").then().statusCode(200).extract().asString());
-    }
-
-    private static long alerts(String kind) {
-        long n = 0;
-        for (JsonNode a : json(given().queryParam("limit", 500).get("/v1/billing/alerts").asString()).path("data")) {
-            n += kind.equals(a.path("kind").asText()) ? 1 : 0;
-        }
-        return n;
-    }
-
     /**
      * The provider's balance is {@code usd} and a usage event says so. The event charges nothing (a charge now would
      * raise the burn rate and make the level runway-driven), so the reconciliation reports the drops as unattributed:
      * expected here, not asserted.
      */
     private void providerAt(UsageEvents events, String tenant, String usd) throws Exception {
-        sim("POST", "/admin/config", "{\"balance_usd\":" + usd + "}");
+        ProviderSimResource.admin("/admin/config", "{\"balance_usd\":" + usd + "}");
         events.send(call(id(), "topup-test", tenant, "openai/gpt-4o-mini", "async", 10, 10, "0", usd, Instant.now()));
     }
 
@@ -96,14 +72,14 @@ class AutoTopupTest {
 
             // LOW → one top-up of $50; the simulator's answer is the new reading
             providerAt(events, tenant, "15");
-            JsonNode topped = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(AutoTopupTest::balance,
+            JsonNode topped = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(BillingApi::balance,
                     b -> b.path("balance_usd").decimalValue() != null && b.path("balance_usd").decimalValue().compareTo(new BigDecimal("65")) == 0);
             assertThat(topped.path("level").asText()).isEqualTo("OK");
             assertThat(topped.path("last_topup").path("status").asText()).isEqualTo("succeeded");
             assertThat(topped.path("last_topup").path("amount_usd").decimalValue()).isEqualByComparingTo("50");
             assertThat(topped.path("last_topup").path("topup_id").asText()).isNotBlank();
             await().atMost(Duration.ofSeconds(30)).until(() -> alerts("topup_succeeded") == 1);
-            assertThat(new BigDecimal(sim("GET", "/admin/totals", null).path("topped_up_usd").asText())).isEqualByComparingTo("50");
+            assertThat(new BigDecimal(ProviderSimResource.admin("/admin/totals", null).path("topped_up_usd").asText())).isEqualByComparingTo("50");
 
             // a second crossing tops up again; the reading before it does not repeat the first
             providerAt(events, tenant, "12");
@@ -120,7 +96,7 @@ class AutoTopupTest {
             UsageEvents.sleep(1500);
             assertThat(alerts("topup_failed")).as("once per crossing, not per event").isEqualTo(1);
             assertThat(alerts("topup_succeeded")).isEqualTo(2);
-            assertThat(new BigDecimal(sim("GET", "/admin/totals", null).path("topped_up_usd").asText())).isEqualByComparingTo("100");
+            assertThat(new BigDecimal(ProviderSimResource.admin("/admin/totals", null).path("topped_up_usd").asText())).isEqualByComparingTo("100");
 
             // leave billing.state OK for whoever reads it next
             providerAt(events, tenant, "1000");

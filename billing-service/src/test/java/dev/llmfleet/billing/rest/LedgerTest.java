@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
+import static dev.llmfleet.billing.UsageEvents.attempt;
 import static dev.llmfleet.billing.UsageEvents.call;
 import static dev.llmfleet.billing.UsageEvents.id;
 import static dev.llmfleet.billing.UsageEvents.json;
@@ -30,7 +31,10 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
-/** The ledger over real Kafka and Redis: exact sums, once per request id, unreadable records skipped, the documented shapes. */
+/**
+ * The ledger over real Kafka and Redis: exact sums, once per event id and one request per request id, unreadable records
+ * skipped, the documented shapes.
+ */
 @QuarkusTest
 @WithTestResource(LocalStackResource.class)
 @WithTestResource(IsolatedLedger.class)
@@ -61,7 +65,7 @@ class LedgerTest {
         return "t-" + UUID.randomUUID();
     }
 
-    private static JsonNode summary(String window, String by, String tenant) {
+    static JsonNode summary(String window, String by, String tenant) {
         return json(given().queryParam("window", window).queryParam("by", by).queryParam("tenant", tenant)
                 .get("/v1/billing/summary").then().statusCode(200).extract().asString());
     }
@@ -71,7 +75,7 @@ class LedgerTest {
                 .until(() -> summary(window, by, tenant), s -> s.path("requests").asLong() == requests);
     }
 
-    private static JsonNode group(JsonNode summary, String field, String value, String field2, String value2) {
+    static JsonNode group(JsonNode summary, String field, String value, String field2, String value2) {
         for (JsonNode g : summary.path("groups")) {
             if (value.equals(g.path(field).asText()) && (field2 == null || value2.equals(g.path(field2).asText()))) {
                 return g;
@@ -155,6 +159,54 @@ class LedgerTest {
         assertThat(metric("fleet_billing_events_duplicate_total")).isGreaterThanOrEqualTo(3);
     }
 
+    private static JsonNode awaitTotal(String tenant, String usd) {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .until(() -> summary("15m", "feature", tenant).path("total_usd").decimalValue(), t -> t.compareTo(new BigDecimal(usd)) == 0);
+        UsageEvents.sleep(1500);
+        return summary("15m", "feature", tenant);
+    }
+
+    @Test
+    void everyAttemptOfARequestCountsItsChargeAndTheRequestOnce() {
+        String tenant = tenant();
+        String feature = "ledger-attempts";
+        Instant now = Instant.now();
+        String retried = id();
+        UsageRecorded second = attempt(retried, 2, feature, tenant, "openai/gpt-4o-mini", 200, "0.00000200", "header", null, now);
+        events.send(attempt(retried, 1, feature, tenant, "openai/gpt-4o-mini", 200, "0.00000100", "header", null, now));
+        events.send(second);
+        events.send(second);
+        events.send(call(id(), feature, tenant, "openai/gpt-4o-mini", "async", 1, 1, "0.00000600", null, now));
+        // a schema 1.0 event has no event id: its request id is its identity, so its redelivery is a duplicate
+        String old = "{\"schema_version\":\"1.0\",\"request_id\":\"" + id() + "\",\"lane\":\"interactive\",\"feature\":\"" + feature
+                + "\",\"tenant\":\"" + tenant + "\",\"model_used\":\"openai/gpt-4o-mini\",\"charged_usd\":0.00000030,\"status\":\"ok\","
+                + "\"http_status\":200,\"occurred_at\":\"" + now + "\"}";
+        events.sendRaw("old", old);
+        events.sendRaw("old", old);
+
+        JsonNode s = awaitTotal(tenant, "0.00000930");
+        assertThat(s.path("requests").asLong()).as("one request per request id").isEqualTo(3);
+        assertThat(s.path("cost_per_request_usd").decimalValue()).isEqualByComparingTo("0.0000031");
+        assertThat(s.path("prompt_tokens").asLong()).isEqualTo(201);
+        JsonNode group = group(s, "feature", feature, null, null);
+        assertThat(group.path("requests").asLong()).isEqualTo(3);
+        assertThat(group.path("total_usd").decimalValue()).isEqualByComparingTo("0.0000093");
+    }
+
+    @Test
+    void aFailedFreeAttemptDoesNotHideThePaidRetryOfTheSameRequest() {
+        String tenant = tenant();
+        String job = id();
+        Instant now = Instant.now();
+        events.send(attempt(job, 1, "ledger-retry", tenant, "openai/gpt-4o-mini", 500, "0", "none", null, now));
+        events.send(attempt(job, 2, "ledger-retry", tenant, "openai/gpt-4o-mini", 200, "0.00012345", "header", null, now.plusMillis(5)));
+
+        JsonNode s = awaitTotal(tenant, "0.00012345");
+        assertThat(s.path("requests").asLong()).isEqualTo(1);
+        assertThat(s.path("cost_per_request_usd").decimalValue()).isEqualByComparingTo("0.00012345");
+        assertThat(s.path("completion_tokens").asLong()).isEqualTo(50);
+    }
+
     @Test
     void unreadableRecordsAreSkippedAndTheStreamGoesOn() {
         String tenant = tenant();
@@ -218,7 +270,8 @@ class LedgerTest {
     @Test
     void balanceAndAlertsAnswerTheDocumentedShapes() {
         JsonNode balance = json(given().get("/v1/billing/balance").then().statusCode(200).extract().asString());
-        for (String field : List.of("balance_usd", "burn_rate_usd_per_hour", "runway_hours", "level", "as_of", "unattributed_usd", "last_topup")) {
+        for (String field : List.of("balance_usd", "burn_rate_usd_per_hour", "runway_hours", "level", "as_of", "unattributed_usd",
+                "estimate_drift_usd", "estimate_reconciled_usd", "last_topup")) {
             assertThat(balance.has(field)).as(field).isTrue();
         }
         assertThat(balance.path("level").asText()).isIn("OK", "LOW", "CRITICAL", "DEPLETED");
@@ -226,7 +279,8 @@ class LedgerTest {
         assertThat(alerts.path("data").isArray()).isTrue();
         JsonNode summary = json(given().get("/v1/billing/summary").then().statusCode(200).extract().asString());
         assertThat(summary.path("window").asText()).isEqualTo("24h");
-        for (String field : List.of("total_usd", "requests", "cost_per_request_usd", "cache_hits", "saved_usd", "unattributed_usd", "groups")) {
+        for (String field : List.of("total_usd", "requests", "cost_per_request_usd", "cache_hits", "saved_usd", "unattributed_usd",
+                "by_source", "groups")) {
             assertThat(summary.has(field)).as(field).isTrue();
         }
         given().get("/q/openapi").then().statusCode(200).body(containsString("/v1/billing/summary"));

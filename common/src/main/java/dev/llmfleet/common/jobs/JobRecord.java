@@ -28,6 +28,11 @@ public record JobRecord(String id, JobStatus status, Priority priority, String f
         this(id, status, priority, feature, tenant, attempts, model, chargedUsd, error, createdAt, finishedAt, 0, null, null);
     }
 
+    /** A job just accepted at intake, before Kafka acknowledged it. */
+    public static JobRecord pending(String id, Priority priority, String feature, String tenant, Instant now) {
+        return new JobRecord(id, JobStatus.PENDING, priority, feature, tenant, 0, null, null, null, now, null);
+    }
+
     public static JobRecord queued(String id, Priority priority, String feature, String tenant, Instant now) {
         return new JobRecord(id, JobStatus.QUEUED, priority, feature, tenant, 0, null, null, null, now, null);
     }

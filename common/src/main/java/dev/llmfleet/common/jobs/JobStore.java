@@ -9,6 +9,7 @@ import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -38,8 +39,8 @@ public class JobStore {
             """;
 
     /**
-     * Applies a JSON patch when the current status is one of ARGV[1] (comma list), optionally adding 1 to
-     * attempts; answers {1, new} when applied, {0, current} when not, nil when the job does not exist.
+     * Applies a JSON patch when the current status is one of ARGV[1] (comma list); answers {1, new} when applied,
+     * {0, current} when not, nil when the job does not exist.
      */
     private static final String TRANSITION = """
             local current = redis.call('GET', KEYS[1])
@@ -47,9 +48,8 @@ public class JobStore {
             local job = cjson.decode(current)
             if not string.find(',' .. ARGV[1] .. ',', ',' .. job.status .. ',', 1, true) then return {0, current} end
             for k, v in pairs(cjson.decode(ARGV[2])) do job[k] = v end
-            if ARGV[3] == '1' then job.attempts = (job.attempts or 0) + 1 end
             local updated = cjson.encode(job)
-            redis.call('SET', KEYS[1], updated, 'PX', ARGV[4])
+            redis.call('SET', KEYS[1], updated, 'PX', ARGV[3])
             return {1, updated}
             """;
 
@@ -148,12 +148,11 @@ public class JobStore {
 
     /**
      * Moves job {@code id} to the state in {@code patch} (snake_case field → value) if its status is one of
-     * {@code from}; {@code countAttempt} adds one to its attempts in the same step.
+     * {@code from}.
      */
-    public Uni<Change> transition(String id, Set<JobStatus> from, Map<String, Object> patch, boolean countAttempt) {
+    public Uni<Change> transition(String id, Set<JobStatus> from, Map<String, Object> patch) {
         String allowed = from.stream().map(JobStatus::json).collect(Collectors.joining(","));
-        return redis.execute("EVAL", TRANSITION, "1", key(id), allowed, encodePatch(patch), countAttempt ? "1" : "0",
-                        Long.toString(TTL.toMillis()))
+        return redis.execute("EVAL", TRANSITION, "1", key(id), allowed, encodePatch(patch), Long.toString(TTL.toMillis()))
                 .map(this::change);
     }
 
@@ -212,7 +211,134 @@ public class JobStore {
 
     /** Statuses from which a job may still start running (a crashed worker leaves it {@code running}). */
     public static Set<JobStatus> runnable() {
-        return EnumSet.of(JobStatus.QUEUED, JobStatus.RUNNING);
+        // pending: Kafka delivered it before intake saw the acknowledgement (or intake died in between)
+        return EnumSet.of(JobStatus.PENDING, JobStatus.QUEUED, JobStatus.RUNNING);
+    }
+
+    // Pending jobs: stored, their Kafka send not yet acknowledged. Each one's Kafka message waits under
+    // <job key>:request and its id in one sorted set scored by when it became pending, so intake can re-publish
+    // the ones left behind (a crash between the write and the send, a Kafka outage) with one range query.
+
+    private static final String PENDING_INDEX = "fleet:jobs:v1:pending";
+
+    /** CREATE, keeping the Kafka message and indexing the job in the same step. */
+    private static final String CREATE_PENDING = """
+            local existing = redis.call('GET', KEYS[1])
+            if existing then return existing end
+            redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+            redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+            redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
+            return false
+            """;
+
+    /** Keeps the Kafka message and (re)indexes the job, scored ARGV[3]. */
+    private static final String HOLD = """
+            redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+            redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+            return 1
+            """;
+
+    /**
+     * Kafka has the job: pending → queued when still pending (a worker may have started it already). Either way the
+     * job leaves the index and its kept message goes. Answers like TRANSITION.
+     */
+    private static final String QUEUE = """
+            redis.call('ZREM', KEYS[2], ARGV[1])
+            redis.call('DEL', KEYS[3])
+            local current = redis.call('GET', KEYS[1])
+            if not current then return false end
+            local job = cjson.decode(current)
+            if job.status ~= 'pending' then return {0, current} end
+            job.status = 'queued'
+            local updated = cjson.encode(job)
+            redis.call('SET', KEYS[1], updated, 'PX', ARGV[2])
+            return {1, updated}
+            """;
+
+    /**
+     * Claims a stale pending job for re-publishing: only while its score is still at most ARGV[2] (the cutoff), so of
+     * several intake replicas sweeping at once one wins; the claim moves its score to ARGV[3] (now), which also paces
+     * the next try if this one fails. A job no longer pending (or whose message is gone) just leaves the index.
+     * Answers the kept message, or nil.
+     */
+    private static final String CLAIM = """
+            local score = redis.call('ZSCORE', KEYS[2], ARGV[1])
+            if not score or tonumber(score) > tonumber(ARGV[2]) then return false end
+            local current = redis.call('GET', KEYS[1])
+            local request = redis.call('GET', KEYS[3])
+            if not current or not request or cjson.decode(current).status ~= 'pending' then
+                redis.call('ZREM', KEYS[2], ARGV[1])
+                redis.call('DEL', KEYS[3])
+                return false
+            end
+            redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+            return request
+            """;
+
+    /**
+     * Creates the job as {@code pending} with its Kafka message kept aside and indexed at its creation time;
+     * answers null when created, else the job that already had this id (nothing is changed then).
+     */
+    public Uni<JobRecord> createPending(JobRecord record, JobRequested message) {
+        return redis.execute("EVAL", CREATE_PENDING, "3", key(record.id()), requestKey(record.id()), PENDING_INDEX,
+                        encode(record), encode(message), Long.toString(TTL.toMillis()),
+                        Long.toString(record.createdAt().toEpochMilli()), record.id())
+                .map(response -> response == null ? null : decode(response.toString()));
+    }
+
+    /**
+     * Keeps {@code message} as the job's Kafka message and indexes it as pending since {@code at}: done before a
+     * finished job is moved back to {@code pending}, so a crash after the move still leaves it to the sweeper (an
+     * entry whose job did not become pending is dropped by the next claim).
+     */
+    public Uni<Void> holdPending(JobRequested message, Instant at) {
+        return redis.execute("EVAL", HOLD, "2", requestKey(message.jobId()), PENDING_INDEX,
+                encode(message), Long.toString(TTL.toMillis()), Long.toString(at.toEpochMilli()), message.jobId()).replaceWithVoid();
+    }
+
+    /** The kept Kafka message of a pending job, or null. */
+    public Uni<JobRequested> pendingMessage(String id) {
+        return redis.execute("GET", requestKey(id)).map(response -> response == null ? null : decodeMessage(response.toString()));
+    }
+
+    /** Kafka acknowledged job {@code id}: pending → queued if it is still pending; the job leaves the pending index. */
+    public Uni<Change> markQueued(String id) {
+        return redis.execute("EVAL", QUEUE, "3", key(id), PENDING_INDEX, requestKey(id), id, Long.toString(TTL.toMillis()))
+                .map(response -> response == null ? new Change(false, null)
+                        : new Change(response.get(0).toInteger() == 1, decode(response.get(1).toString())));
+    }
+
+    /** Up to {@code limit} ids of jobs indexed as pending since {@code cutoff} or before, oldest first. */
+    public Uni<List<String>> pendingSince(Instant cutoff, int limit) {
+        return redis.execute("ZRANGEBYSCORE", PENDING_INDEX, "-inf", Long.toString(cutoff.toEpochMilli()), "LIMIT", "0",
+                        Integer.toString(limit))
+                .map(response -> {
+                    List<String> ids = new ArrayList<>(response.size());
+                    response.forEach(id -> ids.add(id.toString()));
+                    return ids;
+                });
+    }
+
+    /**
+     * Claims job {@code id} for re-publishing if it is still pending and indexed at {@code cutoff} or before (no
+     * other sweep claimed it since); answers its Kafka message, or null when there is nothing to re-publish.
+     */
+    public Uni<JobRequested> claimPending(String id, Instant cutoff, Instant now) {
+        return redis.execute("EVAL", CLAIM, "3", key(id), PENDING_INDEX, requestKey(id), id,
+                        Long.toString(cutoff.toEpochMilli()), Long.toString(now.toEpochMilli()))
+                .map(response -> response == null ? null : decodeMessage(response.toString()));
+    }
+
+    private static String requestKey(String id) {
+        return key(id) + ":request";
+    }
+
+    private JobRequested decodeMessage(String json) {
+        try {
+            return mapper.readValue(json, JobRequested.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("unreadable pending job message", e);
+        }
     }
 
     private static String key(String id) {
@@ -223,9 +349,9 @@ public class JobStore {
         return key(id) + ":result";
     }
 
-    private String encode(JobRecord record) {
+    private String encode(Object recordOrMessage) {
         try {
-            return mapper.writeValueAsString(record);
+            return mapper.writeValueAsString(recordOrMessage);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("job record cannot be encoded", e);
         }

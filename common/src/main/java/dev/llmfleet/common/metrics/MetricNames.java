@@ -34,6 +34,9 @@ public final class MetricNames {
     /** Usage events neither Kafka nor the outbox took (logged in full at ERROR; alert on any) → {@code fleet_usage_lost_total}. */
     public static final String USAGE_LOST = "fleet.usage.lost";
 
+    /** Pending jobs intake sent to Kafka again, by reason (swept, resubmitted) → {@code fleet_jobs_republished_total}. */
+    public static final String JOBS_REPUBLISHED = "fleet.jobs.republished";
+
     public static final String USD = "usd";
 
     public static final String TAG_LANE = "lane";

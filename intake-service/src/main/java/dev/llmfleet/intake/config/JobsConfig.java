@@ -3,6 +3,8 @@ package dev.llmfleet.intake.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
+import java.time.Duration;
+
 /** The async job API's settings at intake ({@code fleet.jobs.*}). */
 @ConfigMapping(prefix = "fleet.jobs")
 public interface JobsConfig {
@@ -22,4 +24,32 @@ public interface JobsConfig {
     /** Longest callback URL accepted. */
     @WithDefault("2048")
     int maxCallbackUrlLength();
+
+    /**
+     * Longest wait for Kafka to acknowledge a job before the submission answers 503 (the producer's own
+     * {@code delivery.timeout.ms} and {@code max.block.ms} bound one send; this bounds the wait behind others).
+     */
+    @WithDefault("12s")
+    Duration sendTimeout();
+
+    /** Seconds a 503 asks the caller to wait while Kafka does not take jobs ({@code Retry-After}). */
+    @WithDefault("5")
+    long queueRetryAfterSeconds();
+
+    /** The re-publishing of jobs left {@code pending} ({@code fleet.jobs.pending.*}). */
+    Pending pending();
+
+    interface Pending {
+        /** A job pending this long (a crash between store and send, a Kafka outage) is sent to Kafka again. */
+        @WithDefault("30s")
+        Duration republishAfter();
+
+        /** How often each intake instance looks for such jobs. */
+        @WithDefault("5s")
+        Duration sweepEvery();
+
+        /** Most jobs one sweep re-publishes (the rest wait for the next). */
+        @WithDefault("500")
+        int sweepBatch();
+    }
 }

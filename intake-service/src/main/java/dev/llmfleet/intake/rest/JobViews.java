@@ -29,7 +29,7 @@ public final class JobViews {
     /** A submission's answer: {@code {id, status}}. */
     @Schema(name = "JobAccepted", description = "The job's id and status")
     public record JobAccepted(@Schema(example = "job_3f2a0c5e9b7d4e1f8a6c2b0d9e7f5a31") String id,
-                       @Schema(type = SchemaType.STRING, enumeration = {"queued", "running", "succeeded", "failed", "dead_lettered", "cancelled"})
+                       @Schema(type = SchemaType.STRING, enumeration = {"pending", "queued", "running", "succeeded", "failed", "dead_lettered", "cancelled"})
                        JobStatus status) {
     }
 
@@ -38,7 +38,7 @@ public final class JobViews {
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record JobView(String id,
-                   @Schema(type = SchemaType.STRING, enumeration = {"queued", "running", "succeeded", "failed", "dead_lettered", "cancelled"})
+                   @Schema(type = SchemaType.STRING, enumeration = {"pending", "queued", "running", "succeeded", "failed", "dead_lettered", "cancelled"})
                    JobStatus status,
                    @Schema(type = SchemaType.STRING, enumeration = {"high", "normal", "bulk"}) Priority priority,
                    String feature,

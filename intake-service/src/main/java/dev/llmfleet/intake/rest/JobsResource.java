@@ -49,7 +49,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -66,7 +66,7 @@ public class JobsResource {
     static final String JSONL = "application/jsonl";
     /** Bodies above this are parsed and validated on a worker thread: tokenising them would hold the event loop. */
     static final int LARGE_BODY_BYTES = 64 * 1024;
-    /** Backstop for one batch: every send is bounded by the producer's delivery.timeout.ms long before this. */
+    /** Backstop for one batch: every send is bounded by fleet.jobs.send-timeout long before this. */
     private static final Duration BATCH_TIMEOUT = Duration.ofMinutes(5);
     private static final String EXAMPLE = """
             {"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "Summarise: ..."}],
@@ -93,7 +93,8 @@ public class JobsResource {
     @Operation(summary = "Submit a job", description = "An OpenAI chat body plus optional 'feature' (else X-Fleet-Feature, else the "
             + "default feature), 'priority' (high, normal, bulk; default normal) and 'callback_url' (public http(s) URL). The same "
             + "Idempotency-Key, or the same normalised input without one, names the same job: a resubmission answers 200 with it "
-            + "(X-Fleet-Existing-Job: true) unless it failed, was dead-lettered or cancelled, in which case it is queued again.")
+            + "(X-Fleet-Existing-Job: true) unless it failed, was dead-lettered or cancelled, in which case it is queued again, "
+            + "or is still pending (its earlier submission was not acknowledged by Kafka), in which case it is sent again.")
     @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(type = SchemaType.OBJECT), examples = @ExampleObject(name = "job", value = EXAMPLE)))
     @APIResponse(responseCode = "202", description = "Queued: the job is in Kafka",
@@ -108,7 +109,9 @@ public class JobsResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
     @APIResponse(responseCode = "415", description = "Not application/json",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
-    @APIResponse(responseCode = "503", description = "Could not be queued now (enqueue_failed); retry after Retry-After seconds",
+    @APIResponse(responseCode = "503", description = "Kafka (queue_unavailable) or the job store (job_store_unavailable) cannot take "
+            + "the job now; retry after Retry-After seconds with the same request. After queue_unavailable the job is kept pending "
+            + "and may still run, once",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
     public Uni<Response> submit(byte[] body,
                                 @Parameter(description = "Feature when the body names none") @HeaderParam("X-Fleet-Feature") String feature,
@@ -163,6 +166,8 @@ public class JobsResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
     @APIResponse(responseCode = "404", description = "No such job (job_not_found)",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "503", description = "The job store is unavailable (job_store_unavailable); retry after Retry-After seconds",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
     public Uni<Response> get(@PathParam("id") String id) {
         return jobs.find(id)
                 .onItem().ifNull().failWith(() -> notFound(id))
@@ -171,7 +176,7 @@ public class JobsResource {
 
     @DELETE
     @Path("/{id}")
-    @Operation(summary = "Cancel a job", description = "Only a queued job can be cancelled; a worker never starts a cancelled job")
+    @Operation(summary = "Cancel a job", description = "Only a pending or queued job can be cancelled; a worker never starts a cancelled job")
     @APIResponse(responseCode = "200", description = "Cancelled; the job",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
     @APIResponse(responseCode = "404", description = "No such job (job_not_found)",
@@ -186,7 +191,7 @@ public class JobsResource {
             if (!change.applied()) {
                 JobStatus status = change.record().status();
                 throw new FleetException(409, "invalid_request_error", "job_not_cancellable",
-                        "Job " + id + " is " + status.json() + "; only a queued job can be cancelled.");
+                        "Job " + id + " is " + status.json() + "; only a pending or queued job can be cancelled.");
             }
             return Response.ok(JobView.of(change.record(), null)).build();
         });
@@ -242,10 +247,11 @@ public class JobsResource {
 
     /** Enqueues the valid lines, a bounded number at a time, and answers once every one is acknowledged or refused. */
     private Uni<List<BatchEntry>> enqueueBatch(List<Slot> slots) {
-        // once the broker refused one job, the jobs not yet sent are refused at once instead of each waiting out the timeout
-        AtomicBoolean brokerDown = new AtomicBoolean();
+        // once Kafka or Redis refused one job, the jobs not yet stored are refused the same way at once instead of each
+        // waiting out the timeout
+        AtomicReference<FleetException> unavailable = new AtomicReference<>();
         return Multi.createFrom().iterable(slots)
-                .onItem().transformToUni(slot -> entry(slot, brokerDown).map(entry -> new Indexed(slot.index(), entry)))
+                .onItem().transformToUni(slot -> entry(slot, unavailable).map(entry -> new Indexed(slot.index(), entry)))
                 .merge(config.batchConcurrency())
                 .collect().asList()
                 .map(indexed -> {
@@ -254,20 +260,19 @@ public class JobsResource {
                 });
     }
 
-    private Uni<BatchEntry> entry(Slot slot, AtomicBoolean brokerDown) {
+    private Uni<BatchEntry> entry(Slot slot, AtomicReference<FleetException> unavailable) {
         if (slot.error() != null) {
             return Uni.createFrom().item(refused(slot.line(), slot.error()));
         }
-        if (brokerDown.get()) {
-            return Uni.createFrom().item(refused(slot.line(), new FleetException(503, "api_error", "enqueue_failed",
-                    "The job could not be queued; retry shortly (the same request resumes the same job).", 1L)));
+        if (unavailable.get() != null) {
+            return Uni.createFrom().item(refused(slot.line(), unavailable.get()));
         }
         return jobs.submit(slot.job())
                 .map(outcome -> BatchEntry.accepted(outcome.id(), outcome.status()))
                 .onFailure().recoverWithItem(failure -> {
                     if (failure instanceof FleetException e) {
-                        if ("enqueue_failed".equals(e.code())) {
-                            brokerDown.set(true);
+                        if (JobService.UNAVAILABLE.contains(e.code())) {
+                            unavailable.compareAndSet(null, e);
                         }
                         return refused(slot.line(), e);
                     }

@@ -2,9 +2,14 @@ package dev.llmfleet.intake.service;
 
 import dev.llmfleet.common.api.FleetException;
 import dev.llmfleet.common.jobs.JobRecord;
+import dev.llmfleet.common.jobs.JobRequested;
 import dev.llmfleet.common.jobs.JobStatus;
 import dev.llmfleet.common.jobs.JobStore;
+import dev.llmfleet.common.metrics.MetricNames;
+import dev.llmfleet.intake.config.JobsConfig;
 import dev.llmfleet.intake.messaging.JobRequestedPublisher;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
@@ -16,33 +21,46 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Stores and enqueues validated jobs, reads and cancels them. The Redis record is created first (an atomic
- * create-if-absent, so a resubmission finds the first job instead of enqueuing a second), then the job is sent
- * to Kafka and the caller answered only once the broker acknowledged it. A job whose send failed is marked
- * {@code failed} ({@code enqueue_failed}) and the caller gets a 503 to retry, which re-enqueues it.
+ * Stores and enqueues validated jobs, reads and cancels them. A job is created {@code pending} (an atomic
+ * create-if-absent, so a resubmission finds the first job instead of enqueuing a second; its Kafka message kept
+ * beside it), sent to Kafka, and marked {@code queued} once the broker acknowledged it; only then is the caller
+ * answered 202. A job whose send failed or timed out stays pending and the caller gets a 503: the same request
+ * later re-publishes it, and so does {@link PendingJobSweeper} if nobody asks again, so nothing accepted is lost
+ * and, as the id is the same, nothing runs twice.
  */
 @ApplicationScoped
 public class JobService {
     private static final Logger LOG = Logger.getLogger(JobService.class);
     /** A resubmission of a job in one of these states enqueues it again (the caller wants it done). */
     static final Set<JobStatus> RESUBMITTABLE = EnumSet.of(JobStatus.FAILED, JobStatus.DEAD_LETTERED, JobStatus.CANCELLED);
+    /** Codes of a submission refused because the fleet cannot record or queue jobs right now (not the job's fault). */
+    public static final Set<String> UNAVAILABLE = Set.of("queue_unavailable", "job_store_unavailable");
 
     private final JobStore store;
     private final JobRequestedPublisher publisher;
+    private final JobsConfig config;
+    private final Counter resubmitted;
 
-    public JobService(JobStore store, JobRequestedPublisher publisher) {
+    public JobService(JobStore store, JobRequestedPublisher publisher, JobsConfig config, MeterRegistry registry) {
         this.store = store;
         this.publisher = publisher;
+        this.config = config;
+        this.resubmitted = Counter.builder(MetricNames.JOBS_REPUBLISHED).tag(MetricNames.TAG_REASON, "resubmitted")
+                .description("Pending jobs sent to Kafka again").register(registry);
     }
 
     /** Creates and enqueues {@code job}, or answers the job that already has its id. Fails with a {@link FleetException} only. */
     public Uni<JobOutcome> submit(JobSubmission job) {
         Instant now = Instant.now();
-        return store.create(JobRecord.queued(job.id(), job.priority(), job.feature(), job.tenant(), now))
+        JobRequested message = job.requested(now);
+        return store.createPending(JobRecord.pending(job.id(), job.priority(), job.feature(), job.tenant(), now), message)
                 .onFailure().transform(JobService::storeUnavailable)
                 .chain(existing -> {
                     if (existing == null) {
-                        return enqueue(job, now);
+                        return enqueue(message);
+                    }
+                    if (existing.status() == JobStatus.PENDING) {
+                        return republish(job, now);
                     }
                     if (!RESUBMITTABLE.contains(existing.status())) {
                         return Uni.createFrom().item(new JobOutcome(existing.id(), existing.status(), true));
@@ -51,15 +69,32 @@ public class JobService {
                 });
     }
 
+    /**
+     * A pending job asked for again: its send failed, timed out or never happened (intake died), or is in flight
+     * right now. Sent again with the message kept when it was created; a duplicate in Kafka is harmless, as a
+     * worker starts a job only by a compare-and-set on its status.
+     */
+    private Uni<JobOutcome> republish(JobSubmission job, Instant now) {
+        return store.pendingMessage(job.id())
+                .chain(kept -> kept != null ? Uni.createFrom().item(kept)
+                        // its kept message is gone (it shares the record's TTL, so only by hand): keep this one instead
+                        : store.holdPending(job.requested(now), now).replaceWith(job.requested(now)))
+                .onFailure().transform(JobService::storeUnavailable)
+                .invoke(() -> resubmitted.increment())
+                .chain(this::enqueue);
+    }
+
     /** Puts a failed, dead-lettered or cancelled job back in the queue; a concurrent resubmission wins at most once. */
     private Uni<JobOutcome> resubmit(JobSubmission job, Instant now) {
+        JobRequested message = job.requested(now);
         Map<String, Object> patch = new HashMap<>();
-        patch.put("status", JobStatus.QUEUED.json());
+        patch.put("status", JobStatus.PENDING.json());
         patch.put("error", null);
         patch.put("finished_at", null);
         patch.put("priority", job.priority().json());
         patch.put("feature", job.feature());
-        return store.transition(job.id(), RESUBMITTABLE, patch, false)
+        return store.holdPending(message, now)
+                .chain(() -> store.transition(job.id(), RESUBMITTABLE, patch))
                 .onFailure().transform(JobService::storeUnavailable)
                 .chain(change -> {
                     if (change.record() == null) {
@@ -69,25 +104,32 @@ public class JobService {
                     if (!change.applied()) {
                         return Uni.createFrom().item(new JobOutcome(job.id(), change.record().status(), true));
                     }
-                    return enqueue(job, now);
+                    return enqueue(message);
                 });
     }
 
-    private Uni<JobOutcome> enqueue(JobSubmission job, Instant now) {
-        return publisher.publish(job.requested(now))
-                .replaceWith(new JobOutcome(job.id(), JobStatus.QUEUED, false))
-                .onFailure().recoverWithUni(failure -> {
-                    LOG.errorf("job %s could not be enqueued on %s: %s", job.id(), job.priority().topic(), failure.toString());
-                    Map<String, Object> patch = new HashMap<>();
-                    patch.put("status", JobStatus.FAILED.json());
-                    patch.put("error", "enqueue_failed");
-                    patch.put("finished_at", Instant.now().toString());
-                    return store.transition(job.id(), EnumSet.of(JobStatus.QUEUED), patch, false)
-                            .onFailure().invoke(e -> LOG.errorf("job %s stays queued but is not in Kafka: %s", job.id(), e.toString()))
-                            .onFailure().recoverWithNull()
-                            .chain(ignored -> Uni.createFrom().failure(new FleetException(503, "api_error", "enqueue_failed",
-                                    "The job could not be queued; retry shortly (the same request resumes the same job).", 1L)));
-                });
+    /**
+     * Sends a pending job's message and marks it queued once Kafka acknowledged it; fails with a 503
+     * ({@code queue_unavailable}) when Kafka did not take it in time, leaving it pending.
+     */
+    Uni<JobOutcome> enqueue(JobRequested message) {
+        return publisher.publish(message)
+                .ifNoItem().after(config.sendTimeout()).fail()
+                .onFailure().transform(failure -> {
+                    LOG.errorf("job %s could not be enqueued on %s, it stays pending: %s", message.jobId(), message.priority().topic(),
+                            failure.toString());
+                    return new FleetException(503, "api_error", "queue_unavailable",
+                            "The job queue is unavailable; retry after Retry-After seconds with the same request (it names the same job, "
+                                    + "which is kept pending and runs at most once).", config.queueRetryAfterSeconds());
+                })
+                .chain(() -> store.markQueued(message.jobId())
+                        .map(change -> new JobOutcome(message.jobId(),
+                                change.applied() || change.record() == null ? JobStatus.QUEUED : change.record().status(), false))
+                        .onFailure().recoverWithItem(failure -> {
+                            // Kafka has it, which is what the 202 promises; the sweeper will send a harmless duplicate
+                            LOG.warnf("job %s is in Kafka but could not be marked queued: %s", message.jobId(), failure.toString());
+                            return new JobOutcome(message.jobId(), JobStatus.QUEUED, false);
+                        }));
     }
 
     /** The job and its answer, or null when there is no such job. */
@@ -111,7 +153,7 @@ public class JobService {
         Map<String, Object> patch = new HashMap<>();
         patch.put("status", JobStatus.CANCELLED.json());
         patch.put("finished_at", Instant.now().toString());
-        return store.transition(id, EnumSet.of(JobStatus.QUEUED), patch, false)
+        return store.transition(id, EnumSet.of(JobStatus.PENDING, JobStatus.QUEUED), patch)
                 .onFailure().transform(JobService::storeUnavailable);
     }
 

@@ -1,10 +1,13 @@
 package dev.llmfleet.intake.rest;
 
+import dev.llmfleet.common.jobs.JobStore;
+import dev.llmfleet.intake.service.JobIds;
 import dev.llmfleet.localstack.testing.LocalStackResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
+import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -28,6 +31,9 @@ import static org.hamcrest.Matchers.nullValue;
 @WithTestResource(LocalStackResource.class)
 class JobsResourceTest {
     private static final String JOB_ID = "job_[0-9a-f]{32}";
+
+    @Inject
+    JobStore store;
 
     static String chat(String prompt) {
         return "{\"model\":\"openai/gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}]";
@@ -137,6 +143,30 @@ class JobsResourceTest {
                     .header(JobsResource.EXISTING_JOB_HEADER, "true")
                     .body("id", equalTo(id)).body("status", equalTo("queued"));
             assertThat(topics.readNew().stream().filter(r -> id.equals(r.key()))).hasSize(1);
+        }
+    }
+
+    @Test
+    void aResubmissionOfAJobLeftPendingSendsItToKafka() {
+        // intake died after storing the job and before Kafka acknowledged it; the client, answered nothing, tries again
+        String key = "order-" + UUID.randomUUID();
+        String id = JobIds.forKey("default", key);
+        String prompt = unique();
+        try (JobTopics topics = JobTopics.fromNow()) {
+            PendingJobs.strand(store, id, prompt);
+            given().when().get("/v1/jobs/" + id).then().statusCode(200).body("status", equalTo("pending"));
+            given().contentType(ContentType.JSON).header("Idempotency-Key", key).body(job(unique(), ""))
+                    .when().post("/v1/jobs").then().statusCode(202)
+                    .header(JobsResource.EXISTING_JOB_HEADER, nullValue())
+                    .body("id", equalTo(id)).body("status", equalTo("queued"));
+            // the job as first submitted, not the resubmission's body
+            assertThat(topics.readNew().stream().filter(r -> id.equals(r.key()))).singleElement()
+                    .satisfies(r -> assertThat(r.value().path("request").path("messages").get(0).path("content").asText()).isEqualTo(prompt));
+            given().when().get("/v1/jobs/" + id).then().statusCode(200).body("status", equalTo("queued"));
+            // now queued, a further resubmission leaves it alone
+            given().contentType(ContentType.JSON).header("Idempotency-Key", key).body(job(unique(), ""))
+                    .when().post("/v1/jobs").then().statusCode(200).body("status", equalTo("queued"));
+            assertThat(topics.readNew().stream().filter(r -> id.equals(r.key()))).isEmpty();
         }
     }
 

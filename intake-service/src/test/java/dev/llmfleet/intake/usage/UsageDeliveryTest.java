@@ -6,6 +6,7 @@ import dev.llmfleet.common.metrics.MetricNames;
 import dev.llmfleet.common.usage.UsageRecorder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import dev.llmfleet.intake.faults.OwnStackResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -54,7 +55,7 @@ class UsageDeliveryTest {
             String first = record();
             awaitOnTopic(consumer, Set.of(first), new HashMap<>());
 
-            OwnStackResource.kafka.stop();
+            OwnStackResource.kafka().stop();
             Set<String> ids = IntStream.range(0, DURING_OUTAGE).mapToObj(i -> record()).collect(Collectors.toSet());
             // Kafka cannot take them: every one ends up in the outbox on the state Redis, and the gauge shows them
             await().atMost(Duration.ofMinutes(3)).untilAsserted(() -> {
@@ -64,7 +65,7 @@ class UsageDeliveryTest {
             });
             assertThat(registry.find(MetricNames.USAGE_OUTBOXED).counter().count()).isEqualTo(DURING_OUTAGE);
 
-            OwnStackResource.kafka.restart();
+            OwnStackResource.kafka().restart();
             Map<String, Integer> seen = new HashMap<>();
             awaitOnTopic(consumer, ids, seen);
             await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> {
@@ -97,7 +98,7 @@ class UsageDeliveryTest {
 
     private static KafkaConsumer<String, String> consumer() {
         KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, OwnStackResource.kafka.bootstrapServers(),
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, OwnStackResource.kafka().bootstrapServers(),
                 ConsumerConfig.GROUP_ID_CONFIG, "usage-delivery-test-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),

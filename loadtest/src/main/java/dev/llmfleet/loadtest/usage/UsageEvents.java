@@ -10,10 +10,12 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Synthetic {@code llm.usage} events (DESIGN.md's usage event, schema 1.0) as intake and the worker send them: both
+ * Synthetic {@code llm.usage} events (DESIGN.md's usage event, schema 1.1) as intake and the worker send them: both
  * lanes, several features and models, cache hits that cost nothing, and a consistent provider balance that falls by
- * exactly each charge in event-time order (events one millisecond apart), so billing has nothing unattributed to find. A share of events is sent a
- * second time (same key, same body) as a redelivery would, to load the ledger's once-per-request-id rule.
+ * exactly each charge in event-time order (events one millisecond apart), so billing has nothing unattributed to find. Each
+ * event has an event id of its own ({@code <request id>.<attempt>}, attempt 0 for a cache hit), which is also its Kafka
+ * key. A share of events is sent a second time (same key, same body, same event id) as a redelivery would, to load the
+ * ledger's once-per-event-id rule.
  * Deterministic for a given seed.
  */
 public final class UsageEvents {
@@ -27,7 +29,7 @@ public final class UsageEvents {
             new Object[] {"google/gemini-2.5-pro", "1.25", "10.00"});
     private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
 
-    /** One record to produce: its key (the request id) and its JSON value. */
+    /** One record to produce: its key (the event id) and its JSON value. */
     public record Event(String key, String value, boolean duplicate) {
     }
 
@@ -79,10 +81,13 @@ public final class UsageEvents {
                 .divide(MILLION, 8, RoundingMode.HALF_UP);
         boolean cacheHit = random.nextDouble() < cacheHitShare;
         BigDecimal charge = cacheHit ? BigDecimal.ZERO : cost;
+        int attempt = cacheHit ? 0 : 1;
+        String eventId = requestId + "." + attempt;
         balance = balance.subtract(charge);
         charged = charged.add(charge);
         ObjectNode e = MAPPER.createObjectNode()
-                .put("schema_version", "1.0")
+                .put("schema_version", "1.1")
+                .put("event_id", eventId)
                 .put("request_id", requestId)
                 .put("job_id", async ? "job_" + requestId : null)
                 .put("lane", async ? "async" : "interactive")
@@ -100,10 +105,10 @@ public final class UsageEvents {
                 .put("status", "ok")
                 .put("http_status", 200)
                 .put("latency_ms", cacheHit ? 2 : 200 + random.nextInt(2000))
-                .put("attempt", cacheHit ? 0 : 1)
+                .put("attempt", attempt)
                 // one millisecond apart (the ledger's resolution): event time orders the balance readings without ties
                 .put("occurred_at", Instant.ofEpochMilli(startMillis + n).toString());
-        return new Event(requestId, e.toString(), false);
+        return new Event(eventId, e.toString(), false);
     }
 
     /** True when the next record is the redelivery of the last one. */

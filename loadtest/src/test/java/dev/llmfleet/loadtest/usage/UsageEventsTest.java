@@ -48,15 +48,18 @@ class UsageEventsTest {
             Instant at = Instant.parse(json.get("occurred_at").asText());
             assertThat(at).isAfter(previous);
             previous = at;
-            assertThat(json.get("schema_version").asText()).isEqualTo("1.0");
-            assertThat(json.get("request_id").asText()).isEqualTo(e.key());
+            assertThat(json.get("schema_version").asText()).isEqualTo("1.1");
+            int attempt = json.get("attempt").asInt();
+            assertThat(attempt).isEqualTo(json.get("cache_hit").asBoolean() ? 0 : 1);
+            assertThat(json.get("event_id").asText()).as("keyed by event id").isEqualTo(e.key())
+                    .isEqualTo(json.get("request_id").asText() + "." + attempt);
         }
         assertThat(events.charged()).isEqualByComparingTo(sum);
         assertThat(events.balance()).isEqualByComparingTo(START.subtract(sum));
     }
 
     @Test
-    void aShareOfEventsIsRedeliveredRightAfterItselfWithTheSameKeyAndBody() {
+    void aShareOfEventsIsRedeliveredRightAfterItselfWithTheSameKeyAndBody() throws Exception {
         UsageEvents events = new UsageEvents("r", 7, 0.1, 0.2, START, 0);
         List<UsageEvents.Event> sent = all(events, 10_000);
         Set<String> keys = new HashSet<>();
@@ -67,6 +70,7 @@ class UsageEventsTest {
                 duplicates++;
                 assertThat(sent.get(i - 1).key()).isEqualTo(e.key());
                 assertThat(sent.get(i - 1).value()).isEqualTo(e.value());
+                assertThat(MAPPER.readTree(e.value()).get("event_id").asText()).as("a redelivery keeps its event id").isEqualTo(e.key());
             } else {
                 assertThat(keys.add(e.key())).isTrue();
             }

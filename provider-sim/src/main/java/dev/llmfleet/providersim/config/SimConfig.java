@@ -94,6 +94,13 @@ public interface SimConfig {
     @WithDefault("10000")
     long stallMs();
 
+    /**
+     * Delay of a top-up's answer, in milliseconds. The credit is applied at once; only the answer is late, so a client that
+     * times out first does not know whether its top-up happened (the case a retry with the same idempotency key settles).
+     */
+    @WithDefault("0")
+    long topupDelayMs();
+
     /** Share (0..1) of streamed calls whose connection is dropped mid-stream (charged in full). */
     @WithDefault("0")
     double dropStreamRate();

@@ -7,6 +7,7 @@ import dev.llmfleet.providersim.service.CreditService;
 import dev.llmfleet.providersim.service.Ledger;
 import dev.llmfleet.providersim.service.Money;
 import dev.llmfleet.providersim.service.PriceBook;
+import dev.llmfleet.providersim.service.SettingsService;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -36,10 +37,12 @@ public class ProviderRoutes {
     private final Ledger ledger;
     private final ApiKeys apiKeys;
     private final String idempotencyHeader;
+    private final SettingsService settings;
 
     @Inject
     public ProviderRoutes(ChatCompletionsHandler chat, CreditService credits, PriceBook prices, Ledger ledger,
-                          ApiKeys apiKeys, SimConfig config) {
+                          ApiKeys apiKeys, SettingsService settings, SimConfig config) {
+        this.settings = settings;
         this.chat = chat;
         this.credits = credits;
         this.prices = prices;
@@ -128,11 +131,25 @@ public class ProviderRoutes {
             usd = null;
         }
         String key = ctx.request().getHeader(idempotencyHeader);
+        ledger.countTopupRequest();
         CreditService.Topup topup = credits.topUp(apiKeys.require(ctx), key == null || key.isBlank() ? null : key, usd);
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("topup_id", topup.topupId());
         json.put("topped_up_usd", Money.format(topup.toppedUpUsd()));
         json.put("balance_usd", Money.format(topup.balanceUsd()));
+        long delay = settings.get().topupDelayMs();
+        if (delay == 0) {
+            answerTopup(ctx, json);
+        } else {
+            // applied already: only the answer is late (a client's timeout leaves it not knowing the outcome)
+            ctx.vertx().setTimer(delay, id -> answerTopup(ctx, json));
+        }
+    }
+
+    private void answerTopup(RoutingContext ctx, Map<String, Object> json) {
+        if (ctx.response().closed()) {
+            return;
+        }
         Responses.money(ctx.response(), BigDecimal.ZERO, ledger.balance());
         Responses.json(ctx, 200, json);
     }

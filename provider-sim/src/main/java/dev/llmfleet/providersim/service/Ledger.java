@@ -37,6 +37,7 @@ public class Ledger {
     private final LongAdder requests = new LongAdder();
     private final LongAdder replays = new LongAdder();
     private final LongAdder chargedRepeats = new LongAdder();
+    private final LongAdder topupRequests = new LongAdder();
     private final Map<Integer, LongAdder> errors = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
 
@@ -118,12 +119,17 @@ public class Ledger {
             requests.reset();
             replays.reset();
             chargedRepeats.reset();
+            topupRequests.reset();
             errors.clear();
         }
     }
 
     public void countRequest() {
         requests.increment();
+    }
+
+    public void countTopupRequest() {
+        topupRequests.increment();
     }
 
     public void countReplay() {
@@ -166,6 +172,7 @@ public class Ledger {
             out.put("completion_tokens", completionTokens);
             out.put("balance_usd", Money.format(balance));
             out.put("topped_up_usd", Money.format(toppedUp));
+            out.put("topup_requests", topupRequests.sum());
             Map<String, Object> models = new LinkedHashMap<>();
             byModel.forEach((id, m) -> {
                 Map<String, Object> one = new LinkedHashMap<>();

@@ -23,6 +23,7 @@ public record RuntimeSettings(
         double stallRate,
         long stallMs,
         double dropStreamRate,
+        long topupDelayMs,
         Set<String> unavailableModels,
         int maxConcurrentRequests,
         int requestsPerMinute,
@@ -33,6 +34,7 @@ public record RuntimeSettings(
         requireNonNegative("latency_base_ms", latencyBaseMs);
         requireNonNegative("latency_per_token_ms", latencyPerTokenMs);
         requireNonNegative("stall_ms", stallMs);
+        requireNonNegative("topup_delay_ms", topupDelayMs);
         requireNonNegative("max_concurrent_requests", maxConcurrentRequests);
         requireNonNegative("requests_per_minute", requestsPerMinute);
         requireRate("error_429_rate", error429Rate);
@@ -56,7 +58,7 @@ public record RuntimeSettings(
 
     public static RuntimeSettings from(SimConfig c) {
         return new RuntimeSettings(c.latencyBaseMs(), c.latencyPerTokenMs(), c.error429Rate(), c.error429RetryAfterS(), c.error500Rate(), c.error502Rate(),
-                c.error503Rate(), c.stallRate(), c.stallMs(), c.dropStreamRate(), c.unavailableModels().orElse(Set.of()),
+                c.error503Rate(), c.stallRate(), c.stallMs(), c.dropStreamRate(), c.topupDelayMs(), c.unavailableModels().orElse(Set.of()),
                 c.maxConcurrentRequests(), c.requestsPerMinute(), c.streamChargeMode(), c.idempotencyMode());
     }
 

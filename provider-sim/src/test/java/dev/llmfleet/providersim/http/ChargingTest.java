@@ -102,6 +102,35 @@ class ChargingTest extends SimTestSupport {
     }
 
     @Test
+    void aTopupWhoseAnswerCameTooLateIsAppliedOnceAndItsRetryWithTheSameKeyReplaysIt() throws Exception {
+        configure("{\"topup_delay_ms\": 5000}");
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                        io.restassured.RestAssured.baseURI + ":" + io.restassured.RestAssured.port + "/v1/credits/topup"))
+                .header("Authorization", "Bearer " + API_KEY).header("Content-Type", "application/json")
+                .header("Idempotency-Key", "late-1").timeout(java.time.Duration.ofMillis(1000))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"amount_usd\": 10}")).build();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()))
+                .isInstanceOf(java.net.http.HttpTimeoutException.class);
+        // the client never saw the answer, but the credit is there
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> usd(totals().getString("topped_up_usd")).compareTo(BigDecimal.TEN) == 0);
+
+        configure("{\"topup_delay_ms\": 0}");
+        JsonPath retry = api().header("Idempotency-Key", "late-1").body("{\"amount_usd\": 10}")
+                .post("/v1/credits/topup").then().statusCode(200).extract().jsonPath();
+        assertThat(usd(retry.getString("balance_usd"))).isEqualByComparingTo(START_BALANCE.add(new BigDecimal("10")));
+        JsonPath totals = totals();
+        assertThat(usd(totals.getString("topped_up_usd"))).as("credited once").isEqualByComparingTo("10");
+        assertThat(usd(totals.getString("balance_usd"))).isEqualByComparingTo("110");
+        assertThat(totals.getLong("topup_requests")).isEqualTo(2);
+        // the idempotency of a top-up does not depend on the chat idempotency mode
+        configure("{\"idempotency_mode\": \"ignore\"}");
+        api().header("Idempotency-Key", "late-1").body("{\"amount_usd\": 10}").post("/v1/credits/topup").then().statusCode(200);
+        assertThat(usd(totals().getString("topped_up_usd"))).isEqualByComparingTo("10");
+    }
+
+    @Test
     void costCapTruncatesTheAnswerAndNeverChargesMore() {
         String cap = "0.0001";
         Response r = api().header("X-MDB-Max-Cost-USD", cap).body(chat("openai/gpt-4o", "Write a long essay", null, false))

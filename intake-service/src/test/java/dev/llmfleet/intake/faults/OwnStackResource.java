@@ -1,4 +1,4 @@
-package dev.llmfleet.intake.usage;
+package dev.llmfleet.intake.faults;
 
 import dev.llmfleet.localstack.KafkaBroker;
 import dev.llmfleet.localstack.RedisNode;
@@ -10,10 +10,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** A Kafka broker and a Redis of this test's own, so that stopping the broker disturbs no other test. */
+/**
+ * A Kafka broker and a Redis of a fault test's own (stopping the shared ones would break every other test), which the
+ * test stops and restarts on the same ports, as an outage does.
+ */
 public class OwnStackResource implements QuarkusTestResourceLifecycleManager {
-    static KafkaBroker kafka;
-    static RedisNode redis;
+    private static KafkaBroker kafka;
+    private static RedisNode redis;
+
+    public static KafkaBroker kafka() {
+        return kafka;
+    }
+
+    public static RedisNode redis() {
+        return redis;
+    }
 
     @Override
     public Map<String, String> start() {
@@ -31,7 +42,7 @@ public class OwnStackResource implements QuarkusTestResourceLifecycleManager {
         return Map.of(
                 "kafka.bootstrap.servers", kafka.bootstrapServers(),
                 "quarkus.redis.hosts", redis.url(),
-                // an entry whose forwarding failed while Kafka was down is retried soon after it is back
+                // a usage event whose forwarding failed while Kafka was down is retried soon after it is back
                 "fleet.usage.outbox.retry-after", "3s");
     }
 
