@@ -49,13 +49,13 @@ class ProcessKillTest {
     void intakeKilledDuringABatchSubmissionLosesNoJobOnceTheClientResubmits() {
         Invariants invariants = Invariants.mark(own, "SIGKILL intake during a batch submission");
         own.sim.configure("{\"latency_base_ms\":50}");
-        List<ObjectNode> bodies = Load.jobs(600, "intake-kill");
+        List<ObjectNode> bodies = Load.jobs(300, "intake-kill");
         AtomicInteger answered = new AtomicInteger();
         CompletableFuture<Void> client = CompletableFuture.runAsync(() -> {
-            for (int from = 0; from < bodies.size(); from += 100) {
+            for (int from = 0; from < bodies.size(); from += 50) {
                 List<JsonNode> outcomes;
                 try {
-                    outcomes = own.jobs.submit(bodies.subList(from, from + 100), 100);
+                    outcomes = own.jobs.submit(bodies.subList(from, from + 50), 50);
                 } catch (RuntimeException | AssertionError e) {
                     return; // the kill cut this batch's answer off
                 }
@@ -66,12 +66,12 @@ class ProcessKillTest {
         await("a first batch to be answered").atMost(Duration.ofSeconds(60)).until(() -> answered.get() >= 1 || client.isDone());
         own.intake.kill();
         client.join();
-        assertThat(answered.get()).as("batches answered before the kill").isLessThan(bodies.size() / 100);
+        assertThat(answered.get()).as("batches answered before the kill").isLessThan(bodies.size() / 50);
         Set<String> before = invariants.acceptedIds();
         own.intake.start(RESTART);
 
         // the client never saw an answer to the batch in flight: it resubmits all of it, as a user would
-        Set<String> ids = Jobs.ids(own.jobs.submit(bodies, 100));
+        Set<String> ids = Jobs.ids(own.jobs.submit(bodies, 50));
         assertThat(ids).as("a resubmission names the jobs accepted before the kill").containsAll(before).hasSize(bodies.size());
         invariants.accepted(ids);
         Invariants.Result result = invariants.check(Invariants.Expect.exact());
@@ -83,9 +83,9 @@ class ProcessKillTest {
         Invariants invariants = Invariants.mark(own, "SIGKILL worker mid-run");
         own.sim.configure("{\"latency_base_ms\":150}");
         long callsBefore = own.sim.calls();
-        Set<String> ids = Jobs.ids(own.jobs.submit(Load.jobs(300, "worker-kill"), 150));
+        Set<String> ids = Jobs.ids(own.jobs.submit(Load.jobs(120, "worker-kill"), 120));
         invariants.accepted(ids);
-        own.sim.awaitCalls(callsBefore + 60, 60_000);
+        own.sim.awaitCalls(callsBefore + 30, 60_000);
         assertThat(Worker.busy(own.worker)).as("jobs in hand at the kill").isPositive();
         kill(own.worker);
 
@@ -99,10 +99,10 @@ class ProcessKillTest {
         Invariants invariants = Invariants.mark(own, "SIGKILL billing mid-ingest");
         own.sim.configure("{\"latency_base_ms\":20}");
         long recordedBefore = own.billing.summary().path("requests").asLong();
-        CompletableFuture<List<Integer>> interactive = Load.interactiveAsync(own, 40, false, 2);
-        invariants.accepted(Jobs.ids(own.jobs.submit(Load.jobs(300, "billing-kill"), 150)));
+        CompletableFuture<List<Integer>> interactive = Load.interactiveAsync(own, 20, false, 2);
+        invariants.accepted(Jobs.ids(own.jobs.submit(Load.jobs(150, "billing-kill"), 150)));
         await("billing to be ingesting").atMost(Duration.ofSeconds(60))
-                .until(() -> own.billing.summary().path("requests").asLong() - recordedBefore >= 50);
+                .until(() -> own.billing.summary().path("requests").asLong() - recordedBefore >= 30);
         kill(own.fleet.service(Fleet.BILLING));
         assertThat(interactive.join()).containsOnly(200);
 

@@ -57,8 +57,8 @@ class ProviderFaultsTest {
         // small load the in-line retries and the fallback model absorb that (no attempt fails as a whole); at 85% whole
         // attempts fail and the jobs retry from the retry topic, which is where a paid retry's charge went missing
         own.sim.configure("{\"latency_base_ms\":50,\"error_500_rate\":0.45,\"error_503_rate\":0.40}");
-        CompletableFuture<List<Integer>> interactive = Load.interactiveAsync(own, 80, false, 4);
-        invariants.accepted(Jobs.ids(own.jobs.submit(Load.jobs(240, "burst"), 120)));
+        CompletableFuture<List<Integer>> interactive = Load.interactiveAsync(own, 30, false, 3);
+        invariants.accepted(Jobs.ids(own.jobs.submit(Load.jobs(90, "burst"), 90)));
         Jobs.sleep(5_000);
         own.sim.configure("{\"error_500_rate\":0.03,\"error_503_rate\":0.02,\"error_429_rate\":0.02}");
         List<Integer> statuses = interactive.join();
@@ -74,9 +74,9 @@ class ProviderFaultsTest {
         Invariants invariants = Invariants.mark(own, "429 storm, Retry-After: 30");
         long limitedBefore = own.sim.errors(429);
         own.sim.configure("{\"error_429_rate\":1.0,\"error_429_retry_after_s\":30}");
-        Set<String> ids = Jobs.ids(own.jobs.submit(Load.jobs(60, "storm"), 60));
+        Set<String> ids = Jobs.ids(own.jobs.submit(Load.jobs(20, "storm"), 20));
         invariants.accepted(ids);
-        await("the storm to throttle the lane").atMost(Duration.ofSeconds(60)).until(() -> own.sim.errors(429) - limitedBefore >= 10);
+        await("the storm to throttle the lane").atMost(Duration.ofSeconds(60)).until(() -> own.sim.errors(429) - limitedBefore >= 5);
         Jobs.sleep(5_000);
         own.sim.configure("{\"error_429_rate\":0}");
         long limited = own.sim.errors(429) - limitedBefore;
@@ -92,8 +92,8 @@ class ProviderFaultsTest {
     void aStreamDroppedMidWayIsChargedOnceAndEveryChargeIsAccountedFor(String chargeMode) {
         Invariants invariants = Invariants.mark(own, "stream dropped mid-way, charge in the " + chargeMode);
         own.sim.configure("{\"stream_charge_mode\":\"" + chargeMode + "\",\"drop_stream_rate\":0.5,\"latency_per_token_ms\":2}");
-        List<Integer> statuses = Load.interactiveAsync(own, 30, true, 3).join();
-        assertThat(statuses).hasSize(30);
+        List<Integer> statuses = Load.interactiveAsync(own, 15, true, 3).join();
+        assertThat(statuses).hasSize(15);
 
         // with the charge up front a dropped stream is still recorded exactly; a charge that would have come after the
         // drop never arrives, so the ledger holds the fleet's estimate and the balance readings show the rest
@@ -108,7 +108,8 @@ class ProviderFaultsTest {
         // the credit runs out (spent elsewhere); an operator later tops up exactly what went, so the readings close again
         BigDecimal balance = new BigDecimal(own.sim.totals().get("balance_usd").asText());
         own.sim.configure("{\"balance_usd\":0}");
-        invariants.accepted(Jobs.ids(own.jobs.submit(Load.jobs(40, "depleted"), 40)));
+        Set<String> ids = Jobs.ids(own.jobs.submit(Load.jobs(15, "depleted"), 15));
+        invariants.accepted(ids);
         await("the provider to answer 402").atMost(Duration.ofSeconds(60)).until(() -> own.sim.errors(402) > depletedBefore);
         Jobs.sleep(5_000);
         HttpResponse<String> topup = Http.post(own.fleet.service(Fleet.PROVIDER_SIM).url() + "/v1/credits/topup",
@@ -118,6 +119,6 @@ class ProviderFaultsTest {
 
         invariants.check(Invariants.Expect.exact());
         assertThat(own.sim.errors(402) - depletedBefore).as("402s: the lane pauses at the first instead of retrying into it")
-                .isLessThanOrEqualTo(40);
+                .isLessThanOrEqualTo(ids.size());
     }
 }

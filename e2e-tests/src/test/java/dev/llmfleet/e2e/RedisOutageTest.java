@@ -37,7 +37,7 @@ class RedisOutageTest {
     void whileRedisIsDownInteractiveAnswersAsCacheMissesJobsAre503AndAfterItsRestartNothingIsLost() throws IOException {
         Invariants invariants = Invariants.mark(own, "Redis stopped and restarted");
         own.sim.configure("{\"latency_base_ms\":100}");
-        invariants.accepted(Jobs.ids(own.jobs.submit(Load.jobs(150, "before-redis-outage"), 150)));
+        invariants.accepted(Jobs.ids(own.jobs.submit(Load.jobs(60, "before-redis-outage"), 60)));
         own.fleet.ownStack().redis().stop();
 
         for (int i = 0; i < 5; i++) {
