@@ -28,6 +28,21 @@ final class Billing {
         return new BigDecimal(summary().get("total_usd").asText());
     }
 
+    /** The ledger's last 24 hours of one lane ({@code interactive} or {@code async}); 0 when the lane spent nothing. */
+    BigDecimal laneUsd(String lane) {
+        for (JsonNode group : Http.json(Http.get(url + "/summary?window=24h&by=lane")).get("groups")) {
+            if (lane.equals(group.path("lane").asText())) {
+                return new BigDecimal(group.get("total_usd").asText());
+            }
+        }
+        return BigDecimal.ZERO;
+    }
+
+    /** Spend the provider's balance shows and the ledger does not (0 up to billing's tolerance). */
+    BigDecimal unattributedUsd() {
+        return new BigDecimal(balance().get("unattributed_usd").asText());
+    }
+
     JsonNode balance() {
         return Http.json(Http.get(url + "/balance"));
     }

@@ -10,6 +10,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 final class Simulator {
     private final String url;
 
+    /** The provider behaving: no injected faults or drops, charges in headers, keys honoured, a little latency. */
+    static final String NORMAL = "{\"error_429_rate\":0,\"error_500_rate\":0,\"error_502_rate\":0,\"error_503_rate\":0,"
+            + "\"error_429_retry_after_s\":1,\"drop_stream_rate\":0,\"stall_rate\":0,\"stream_charge_mode\":\"header\","
+            + "\"idempotency_mode\":\"honour\",\"latency_base_ms\":20,\"latency_per_token_ms\":0}";
+
     Simulator(String url) {
         this.url = url;
     }
@@ -38,6 +43,11 @@ final class Simulator {
         while (calls() < calls && System.currentTimeMillis() < deadline) {
             Jobs.sleep(100);
         }
+    }
+
+    /** Answers with {@code status} since start or the last reset. */
+    long errors(int status) {
+        return totals().path("errors").path(Integer.toString(status)).asLong(0);
     }
 
     BigDecimal charged() {

@@ -152,6 +152,14 @@ public final class Fleet implements AutoCloseable {
         return service;
     }
 
+    /** The Kafka and Redis this fleet started for itself (outage tests stop and restart them); refused on a shared stack. */
+    public LocalStack ownStack() {
+        if (ownStack == null) {
+            throw new IllegalStateException("this fleet runs on a Kafka and Redis it did not start");
+        }
+        return ownStack;
+    }
+
     public String kafkaBootstrapServers() {
         return kafka;
     }

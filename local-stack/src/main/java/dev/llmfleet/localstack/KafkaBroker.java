@@ -80,6 +80,7 @@ public final class KafkaBroker implements AutoCloseable {
         return kafka;
     }
 
+    /** Starts the broker process on the formatted storage and waits until its port accepts clients. */
     private void launch() throws IOException {
         process = JavaProcess.builder(KafkaBrokerMain.class.getName(), List.of(config.toString()), "-Xmx512m")
                 .redirectErrorStream(true)

@@ -59,6 +59,16 @@ public final class LocalStack implements AutoCloseable {
         return redis.url();
     }
 
+    /** The broker, for outage tests that stop and restart it. */
+    public KafkaBroker kafka() {
+        return kafka;
+    }
+
+    /** The Redis, for outage tests that stop and restart it. */
+    public RedisNode redis() {
+        return redis;
+    }
+
     public String redisFlavour() {
         return redis.flavour();
     }

@@ -4,6 +4,11 @@ import redis.embedded.RedisServer;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,43 +19,48 @@ import java.util.Optional;
  * Redis), otherwise the binary that the {@code embedded-redis} artifact ships (Redis 6.2, no install needed).
  * It never evicts ({@code maxmemory-policy noeviction}): one local Redis serves the fleet's state role,
  * whose job records, ledger and idempotency replays must not vanish, as well as its answer cache.
- * {@link #stop()} and {@link #restart()} keep the port, for fault tests (the data does not survive: no persistence).
+ * It can be stopped and restarted on the same port with its data, for outage tests.
  */
 public final class RedisNode implements AutoCloseable {
-    private final Path dir;
+    private static final long STOP_TIMEOUT_MS = 30_000;
     private final int port;
+    private final Path dir;
+    /** The redis-server on PATH, or null for the embedded binary. */
+    private final Path binary;
     private Process process;
     private RedisServer embedded;
 
-    private RedisNode(Path dir, int port) {
-        this.dir = dir;
+    private RedisNode(int port, Path dir, Path binary) {
         this.port = port;
+        this.dir = dir;
+        this.binary = binary;
     }
 
     public static RedisNode start(Path dir) throws IOException {
         Files.createDirectories(dir);
-        RedisNode node = new RedisNode(dir, Ports.free());
+        RedisNode node = new RedisNode(Ports.free(), dir, findOnPath("redis-server").orElse(null));
         node.launch();
         return node;
     }
 
     private void launch() throws IOException {
-        Optional<Path> onPath = findOnPath("redis-server");
-        if (onPath.isPresent()) {
-            process = new ProcessBuilder(List.of(onPath.get().toString(),
+        // no save points and no AOF: nothing is written unless stop() asks for a snapshot
+        if (binary != null) {
+            process = new ProcessBuilder(List.of(binary.toString(),
                     "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                     "--maxmemory-policy", "noeviction", "--dir", dir.toString(), "--daemonize", "no"))
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile()))
                     .start();
             if (!Ports.awaitOpen(port, 10_000, process)) {
-                stop();
+                close();
                 throw new IllegalStateException("redis-server did not start; see " + dir.resolve("redis.log"));
             }
             return;
         }
         embedded = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
-                .setting("save \"\"").setting("appendonly no").setting("maxmemory-policy noeviction").build();
+                .setting("save \"\"").setting("appendonly no").setting("maxmemory-policy noeviction")
+                .setting("dir " + dir).build();
         embedded.start();
     }
 
@@ -60,30 +70,42 @@ public final class RedisNode implements AutoCloseable {
 
     /** Which Redis runs: a path to a redis-server binary, or the embedded one. */
     public String flavour() {
-        return process != null ? "redis-server on PATH" : "embedded-redis binary";
+        return binary != null ? "redis-server on PATH" : "embedded-redis binary";
     }
 
-    /** Stops the server; clients see connections refused on its port until {@link #restart()}. */
+    /**
+     * Stops Redis the way a restart with persistence does: {@code SHUTDOWN SAVE} writes a snapshot to this node's folder
+     * and exits, so {@link #restart()} comes back with the same keys. Clients see connections refused meanwhile.
+     */
     public void stop() {
-        if (process != null) {
-            JavaProcess.stop(process, 5);
-            process = null;
-        }
-        if (embedded != null) {
-            try {
-                embedded.stop();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException("could not stop embedded Redis", e);
-            } finally {
-                embedded = null;
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            OutputStream out = socket.getOutputStream();
+            out.write("*2\r\n$8\r\nSHUTDOWN\r\n$4\r\nSAVE\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            // an error reply leaves the connection open: do not wait on it longer than on the shutdown itself
+            socket.setSoTimeout((int) STOP_TIMEOUT_MS);
+            InputStream in = socket.getInputStream();
+            // a successful SHUTDOWN answers nothing: the server closes the connection as it exits
+            while (in.read() >= 0) {
+                // an error reply would end in the log below, as the port stays open
             }
+        } catch (IOException e) {
+            // not running (or gone while answering): nothing to save
         }
+        long deadline = System.currentTimeMillis() + STOP_TIMEOUT_MS;
+        while (Ports.busy(port)) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("Redis on port " + port + " did not shut down within 30 s");
+            }
+            Ports.sleep(50);
+        }
+        close();
     }
 
-    /** Starts a stopped server again on the same port (empty: nothing is persisted). */
+    /** Starts the stopped Redis again on the same port, loading the snapshot {@link #stop()} wrote. */
     public void restart() throws IOException {
-        if (process != null || embedded != null) {
-            throw new IllegalStateException("Redis on port " + port + " is running");
+        if (Ports.busy(port)) {
+            throw new IllegalStateException("Redis is still running on port " + port);
         }
         launch();
     }
@@ -101,6 +123,18 @@ public final class RedisNode implements AutoCloseable {
 
     @Override
     public void close() {
-        stop();
+        if (process != null) {
+            JavaProcess.stop(process, 5);
+            process = null;
+        }
+        if (embedded != null) {
+            try {
+                embedded.stop();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("could not stop embedded Redis", e);
+            } finally {
+                embedded = null;
+            }
+        }
     }
 }

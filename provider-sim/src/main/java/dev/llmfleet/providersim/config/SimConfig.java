@@ -66,6 +66,11 @@ public interface SimConfig {
     @WithDefault("0")
     double error429Rate();
 
+    /** The {@code Retry-After} (whole seconds, >= 1) of an injected 429: a provider under a storm may ask for long waits. */
+    @WithName("error-429-retry-after-s")
+    @WithDefault("1")
+    long error429RetryAfterS();
+
     /** Share (0..1) of completion calls answered with HTTP 500. */
     @WithName("error-500-rate")
     @WithDefault("0")

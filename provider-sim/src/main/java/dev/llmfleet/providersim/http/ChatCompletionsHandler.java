@@ -63,10 +63,11 @@ public class ChatCompletionsHandler {
             });
             ChatRequest request = ChatRequest.parse(Responses.body(ctx));
             String idempotencyKey = ctx.request().getHeader(idempotencyHeader);
-            if (idempotencyKey == null || idempotencyKey.isBlank() || s.idempotencyMode() == IdempotencyMode.IGNORE) {
-                answer(ctx, request, s, null, null);
+            String scope = idempotencyKey == null || idempotencyKey.isBlank() ? null : ReplayStore.scope(apiKey, idempotencyKey);
+            if (scope == null || s.idempotencyMode() == IdempotencyMode.IGNORE) {
+                answer(ctx, request, s, scope, null);
             } else {
-                answerOnce(ctx, request, ReplayStore.scope(apiKey, idempotencyKey));
+                answerOnce(ctx, request, scope);
             }
         } catch (ApiException e) {
             fail(ctx, e);
@@ -107,7 +108,10 @@ public class ChatCompletionsHandler {
         }));
     }
 
-    /** A real (charged) answer; {@code mine} is completed once it has been delivered, when idempotency applies. */
+    /**
+     * A real (charged) answer; {@code mine} is completed once it has been delivered, when idempotency is honoured.
+     * {@code scope} (null without a key) is noted as charged, so a key charged twice shows in the totals.
+     */
     private void answer(RoutingContext ctx, ChatRequest request, RuntimeSettings s, String scope, CompletableFuture<Completion> mine) {
         ChatService.Answer answer;
         try {
@@ -118,6 +122,9 @@ public class ChatCompletionsHandler {
                 mine.completeExceptionally(e);
             }
             throw e;
+        }
+        if (scope != null && replays.chargedBefore(scope)) {
+            ledger.countChargedRepeat();
         }
         if (mine != null) {
             // Also on a dropped stream: the work was done and paid for, so a retry replays it.

@@ -136,8 +136,10 @@ final class CompletionWriter {
                         .appendString("},\"finish_reason\":null}]}\n\n");
             }
             if (next == dropAfter) {
-                // Simulated network failure: what was written reaches the client, then the connection dies.
-                response.write(out).onComplete(done -> response.reset());
+                // Simulated network failure: what was written reaches the client, then the connection dies. Closing the
+                // connection (not reset(), which skips the close handlers on HTTP/1.1) ends the request's end handlers:
+                // the in-flight count, the rate-limit slot and a waiting idempotent repeat are released.
+                response.write(out).onComplete(done -> ctx.request().connection().close());
                 return;
             }
             finish(out);

@@ -119,7 +119,8 @@ public class ChatService {
         double roll = ThreadLocalRandom.current().nextDouble();
         if (roll < s.error429Rate()) {
             // Random throttling, as a busy provider does regardless of the client's own rate.
-            throw ApiException.rateLimited("Rate limit reached for requests. Please retry after 1 second.", 1);
+            long wait = s.error429RetryAfterS();
+            throw ApiException.rateLimited("Rate limit reached for requests. Please retry after " + wait + (wait == 1 ? " second." : " seconds."), wait);
         } else if (roll < s.error429Rate() + s.error500Rate()) {
             throw ApiException.serverError(500);
         } else if (roll < s.error429Rate() + s.error500Rate() + s.error502Rate()) {

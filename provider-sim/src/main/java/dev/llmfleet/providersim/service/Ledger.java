@@ -36,6 +36,7 @@ public class Ledger {
 
     private final LongAdder requests = new LongAdder();
     private final LongAdder replays = new LongAdder();
+    private final LongAdder chargedRepeats = new LongAdder();
     private final LongAdder topupRequests = new LongAdder();
     private final Map<Integer, LongAdder> errors = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -117,6 +118,7 @@ public class Ledger {
             byModel.clear();
             requests.reset();
             replays.reset();
+            chargedRepeats.reset();
             topupRequests.reset();
             errors.clear();
         }
@@ -132,6 +134,11 @@ public class Ledger {
 
     public void countReplay() {
         replays.increment();
+    }
+
+    /** A charged call whose idempotency key had been charged before: the client paid twice for one piece of work. */
+    public void countChargedRepeat() {
+        chargedRepeats.increment();
     }
 
     public void countError(int status) {
@@ -157,6 +164,7 @@ public class Ledger {
             out.put("calls", calls);
             out.put("requests", requests.sum());
             out.put("replays", replays.sum());
+            out.put("charged_repeats", chargedRepeats.sum());
             out.put("errors", errorCounts);
             out.put("in_flight", inFlight.get());
             out.put("charged_usd", Money.format(charged));

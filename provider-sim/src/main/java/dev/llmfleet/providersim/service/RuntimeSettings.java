@@ -16,6 +16,7 @@ public record RuntimeSettings(
         long latencyBaseMs,
         long latencyPerTokenMs,
         @JsonProperty("error_429_rate") double error429Rate,
+        @JsonProperty("error_429_retry_after_s") long error429RetryAfterS,
         @JsonProperty("error_500_rate") double error500Rate,
         @JsonProperty("error_502_rate") double error502Rate,
         @JsonProperty("error_503_rate") double error503Rate,
@@ -37,6 +38,9 @@ public record RuntimeSettings(
         requireNonNegative("max_concurrent_requests", maxConcurrentRequests);
         requireNonNegative("requests_per_minute", requestsPerMinute);
         requireRate("error_429_rate", error429Rate);
+        if (error429RetryAfterS < 1) {
+            throw new IllegalArgumentException("error_429_retry_after_s must be >= 1");
+        }
         requireRate("error_500_rate", error500Rate);
         requireRate("error_502_rate", error502Rate);
         requireRate("error_503_rate", error503Rate);
@@ -53,7 +57,7 @@ public record RuntimeSettings(
     }
 
     public static RuntimeSettings from(SimConfig c) {
-        return new RuntimeSettings(c.latencyBaseMs(), c.latencyPerTokenMs(), c.error429Rate(), c.error500Rate(), c.error502Rate(),
+        return new RuntimeSettings(c.latencyBaseMs(), c.latencyPerTokenMs(), c.error429Rate(), c.error429RetryAfterS(), c.error500Rate(), c.error502Rate(),
                 c.error503Rate(), c.stallRate(), c.stallMs(), c.dropStreamRate(), c.topupDelayMs(), c.unavailableModels().orElse(Set.of()),
                 c.maxConcurrentRequests(), c.requestsPerMinute(), c.streamChargeMode(), c.idempotencyMode());
     }

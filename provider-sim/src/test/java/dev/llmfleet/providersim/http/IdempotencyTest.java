@@ -37,6 +37,7 @@ class IdempotencyTest extends SimTestSupport {
         var totals = totals();
         assertThat(totals.getLong("calls")).isEqualTo(1);
         assertThat(totals.getLong("replays")).isEqualTo(1);
+        assertThat(totals.getLong("charged_repeats")).isZero();
         assertThat(usd(totals.getString("charged_usd"))).isEqualByComparingTo(usd(first.header("X-MDB-Charged-USD")));
         // A different key is a different call.
         Response other = withKey("job-2", body);
@@ -92,6 +93,8 @@ class IdempotencyTest extends SimTestSupport {
         assertThat(again.header(REPLAY_HEADER)).isNull();
         assertThat(totals().getLong("calls")).isEqualTo(2);
         assertThat(totals().getLong("replays")).isZero();
+        // the second charge of one key is what a fault test counts as "charged twice"
+        assertThat(totals().getLong("charged_repeats")).isEqualTo(1);
     }
 
     @Test

@@ -87,13 +87,18 @@ class LimitsAndFaultsTest extends SimTestSupport {
         // Streams are throttled before the first byte too.
         complete(chat("openai/gpt-4o", "throttled", null, true)).then().statusCode(429).header("Retry-After", "1");
 
+        // a storm asking for long waits
+        configure("{\"error_429_retry_after_s\": 30}");
+        complete(chat("openai/gpt-4o", "throttled", null, false)).then().statusCode(429).header("Retry-After", "30");
+        given().contentType(ContentType.JSON).body("{\"error_429_retry_after_s\": 0}").post("/admin/config").then().statusCode(400);
+
         configure("{\"error_429_rate\": 0}");
         complete(chat("openai/gpt-4o", "fine", null, false)).then().statusCode(200);
 
         var totals = totals();
-        assertThat(totals.getLong("requests")).isEqualTo(3);
+        assertThat(totals.getLong("requests")).isEqualTo(4);
         assertThat(totals.getLong("calls")).isEqualTo(1);
-        assertThat(totals.getLong("errors.'429'")).isEqualTo(2);
+        assertThat(totals.getLong("errors.'429'")).isEqualTo(3);
         assertThat(given().get("/admin/config").then().statusCode(200).extract().jsonPath().getDouble("error_429_rate")).isZero();
     }
 

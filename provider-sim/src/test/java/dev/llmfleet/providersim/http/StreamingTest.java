@@ -25,6 +25,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 @QuarkusTest
@@ -129,6 +130,8 @@ class StreamingTest extends SimTestSupport {
         } finally {
             client.close();
         }
+        // the dropped call is over: nothing stays in flight
+        await().atMost(Duration.ofSeconds(10)).until(() -> totals().getLong("in_flight") == 0);
         JsonPath totals = totals();
         assertThat(totals.getLong("calls")).isEqualTo(1);
         assertThat(usd(totals.getString("charged_usd"))).isPositive();
