@@ -1,6 +1,7 @@
 package dev.llmfleet.common.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.llmfleet.common.provider.ProviderException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
@@ -19,6 +20,11 @@ public class ErrorMappers {
     @ServerExceptionMapper
     public Response fleet(FleetException e) {
         return of(e);
+    }
+
+    @ServerExceptionMapper
+    public Response provider(ProviderException e) {
+        return of(ProviderErrors.toFleetException(e));
     }
 
     @ServerExceptionMapper

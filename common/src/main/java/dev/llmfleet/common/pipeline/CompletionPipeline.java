@@ -12,6 +12,8 @@ import dev.llmfleet.common.config.FleetConfig;
 import dev.llmfleet.common.pricing.PriceBook;
 import dev.llmfleet.common.pricing.TokenCounter;
 import dev.llmfleet.common.prompt.PromptNormaliser;
+import dev.llmfleet.common.provider.Deadline;
+import dev.llmfleet.common.provider.ProviderConfig;
 import dev.llmfleet.common.provider.ProviderException;
 import dev.llmfleet.common.provider.ProviderGateway;
 import dev.llmfleet.common.provider.ProviderReply;
@@ -42,10 +44,11 @@ public class CompletionPipeline {
     private final UsageRecorder usage;
     private final ObjectMapper mapper;
     private final StreamRelay relay;
+    private final ProviderConfig provider;
 
     public CompletionPipeline(FleetConfig config, ChatRequestValidator validator, PromptNormaliser normaliser,
                               TokenCounter tokens, PriceBook prices, RoutingPolicy routing, AnswerStore answers,
-                              ProviderGateway gateway, UsageRecorder usage, ObjectMapper mapper) {
+                              ProviderGateway gateway, ProviderConfig provider, UsageRecorder usage, ObjectMapper mapper) {
         this.config = config;
         this.validator = validator;
         this.normaliser = normaliser;
@@ -54,6 +57,7 @@ public class CompletionPipeline {
         this.routing = routing;
         this.answers = answers;
         this.gateway = gateway;
+        this.provider = provider;
         this.usage = usage;
         this.mapper = mapper;
         this.relay = new StreamRelay(mapper, tokens, prices, answers);
@@ -87,7 +91,11 @@ public class CompletionPipeline {
         return new PreparedRequest(request, feature, rules, promptTokens, asked.model(), includeUsage);
     }
 
-    /** Runs the whole pipeline for a raw OpenAI body. Fails with a {@link FleetException} only. */
+    /**
+     * Runs the whole pipeline for a raw OpenAI body. Fails with a {@link FleetException} for what was refused before any
+     * call (the caller's mistakes, a state Redis that cannot rule out a replay) or a {@link ProviderException} saying why
+     * the provider gave no answer; the REST edge maps the latter ({@code ProviderErrors}), the async lane decides on it.
+     */
     public Uni<Completion> complete(JsonNode body, CompletionContext context) {
         long started = System.nanoTime();
         PreparedRequest prepared;
@@ -166,12 +174,9 @@ public class CompletionPipeline {
         String idempotencyKey = context.idempotencyKey() != null ? context.tenant() + ":" + context.idempotencyKey() : context.requestId();
         AnswerTargets store = new AnswerTargets(cacheKey, prepared.rules().cacheTtl(),
                 context.idempotencyKey() == null ? null : AnswerKeys.idempotency(context.tenant(), context.idempotencyKey()));
-        return gateway.call(body, route.models(), cap, idempotencyKey, run.calls(), context.gate())
-                .onFailure(ProviderException.class).transform(e -> {
-                    ProviderException failure = (ProviderException) e;
-                    run.failed(failure.code());
-                    return ProviderErrors.toFleetException(failure);
-                })
+        Deadline deadline = CompletionContext.ASYNC.equals(context.lane()) ? Deadline.NONE : Deadline.in(provider.interactiveDeadline());
+        return gateway.call(body, route.models(), cap, idempotencyKey, run.calls(), context.gate(), deadline)
+                .onFailure(ProviderException.class).invoke(e -> run.failed(((ProviderException) e).code()))
                 .chain(reply -> prepared.request().stream()
                         ? Uni.createFrom().item(relay.relay(reply, run, store))
                         : finish(reply, run, store));

@@ -13,21 +13,20 @@ import io.vertx.mutiny.core.http.HttpClient;
 import io.vertx.mutiny.core.http.HttpClientResponse;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.faulttolerance.Bulkhead;
-import org.eclipse.microprofile.faulttolerance.Timeout;
 
 import java.math.BigDecimal;
 import java.net.URI;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.function.Supplier;
 
 /**
  * One non-blocking HTTP exchange with the provider on Vert.x's Mutiny HTTP client (pooled keep-alive
  * connections; the raw client because streamed answers need their headers, chunks and trailers).
- * Bulkhead and timeout guard each exchange (tune them with {@code quarkus.fault-tolerance."dev.llmfleet.common.provider.ProviderClient/chat".*});
- * retries and fallbacks are {@link ProviderGateway}'s.
+ * A fleet-wide bulkhead bounds the exchanges in flight (tune it with
+ * {@code quarkus.fault-tolerance."dev.llmfleet.common.provider.ProviderClient/chat".bulkhead.*}); timeouts, retries,
+ * breakers and fallbacks are {@link ProviderGateway}'s.
  */
 @ApplicationScoped
 public class ProviderClient {
@@ -58,7 +57,6 @@ public class ProviderClient {
      * @param idempotencyKey sent as the idempotency header, so a provider that honours it never charges twice
      */
     @Bulkhead(value = 200, waitingTaskQueue = 1000)
-    @Timeout(value = 30, unit = ChronoUnit.SECONDS)
     public Uni<ProviderReply> chat(JsonNode body, BigDecimal costCap, String idempotencyKey) {
         boolean stream = body.path("stream").asBoolean(false);
         String model = body.path("model").asText();
@@ -118,7 +116,7 @@ public class ProviderClient {
         } catch (java.io.IOException | RuntimeException e) {
             // not JSON: keep the status line as the message
         }
-        return new ProviderException(response.statusCode(), code, message, retryAfter(response.getHeader("Retry-After")),
+        return ProviderException.fromAnswer(response.statusCode(), code, message, retryAfter(response.getHeader("Retry-After")),
                 ProviderReply.decimal(response.getHeader(ProviderReply.CHARGED_HEADER)),
                 ProviderReply.decimal(response.getHeader(ProviderReply.BALANCE_HEADER)));
     }

@@ -43,13 +43,21 @@ class BackoffTest {
     }
 
     @Test
-    void onlyTransientFailuresAreRetryable() {
-        assertThat(new ProviderException(429, "rate_limit_exceeded", "", Duration.ofSeconds(1)).retryable()).isTrue();
-        assertThat(new ProviderException(500, "x", "", null).retryable()).isTrue();
-        assertThat(ProviderException.noAnswer("timeout").retryable()).isTrue();
-        assertThat(new ProviderException(400, "x", "", null).retryable()).isFalse();
-        assertThat(new ProviderException(401, "x", "", null).retryable()).isFalse();
-        assertThat(new ProviderException(402, "x", "", null).retryable()).isFalse();
-        assertThat(new ProviderException(503, "model_unavailable", "", null).modelUnavailable()).isTrue();
+    void aProviderAnswerIsClassifiedByWhatCanHelp() {
+        assertThat(answer(402, "insufficient_balance")).isInstanceOf(ProviderException.Depleted.class);
+        assertThat(answer(429, "rate_limit_exceeded")).isInstanceOf(ProviderException.Throttled.class);
+        assertThat(answer(401, "invalid_api_key")).isInstanceOf(ProviderException.KeyRefused.class);
+        assertThat(answer(403, "forbidden")).isInstanceOf(ProviderException.KeyRefused.class);
+        assertThat(answer(400, "invalid_request_error")).isInstanceOf(ProviderException.Rejected.class);
+        assertThat(answer(404, "model_not_found")).isInstanceOf(ProviderException.Rejected.class);
+        assertThat(answer(422, "cost_cap_exceeded")).isInstanceOf(ProviderException.Rejected.class);
+        assertThat(answer(500, "x")).isInstanceOf(ProviderException.Transient.class);
+        assertThat(ProviderException.noAnswer("timeout")).isInstanceOf(ProviderException.Transient.class);
+        assertThat(((ProviderException.Transient) answer(503, "model_unavailable")).modelUnavailable()).isTrue();
+        assertThat(((ProviderException.Transient) answer(503, "overloaded")).modelUnavailable()).isFalse();
+    }
+
+    private static ProviderException answer(int status, String code) {
+        return ProviderException.fromAnswer(status, code, "", null, null, null);
     }
 }

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmfleet.common.api.ErrorBody;
 import dev.llmfleet.common.api.FleetException;
+import dev.llmfleet.common.api.ProviderErrors;
+import dev.llmfleet.common.provider.ProviderException;
 import io.vertx.core.http.HttpServerResponse;
 import org.jboss.logging.Logger;
 
-/** Writes failures as OpenAI-style error JSON; anything unexpected becomes a 500 that names the request, never a stack trace. */
+/** Writes failures as OpenAI-style error JSON (a provider failure as {@link ProviderErrors} says); anything unexpected becomes a 500 that names the request, never a stack trace. */
 final class ErrorResponses {
     private static final Logger LOG = Logger.getLogger(ErrorResponses.class);
 
@@ -17,6 +19,9 @@ final class ErrorResponses {
     static FleetException asFleetException(Throwable failure, String requestId) {
         if (failure instanceof FleetException e) {
             return e;
+        }
+        if (failure instanceof ProviderException e) {
+            return ProviderErrors.toFleetException(e);
         }
         LOG.errorf(failure, "request %s failed unexpectedly", requestId);
         return new FleetException(500, "api_error", "internal_error", "Internal error; quote request id " + requestId + ".");

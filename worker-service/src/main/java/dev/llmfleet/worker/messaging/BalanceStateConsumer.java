@@ -2,7 +2,7 @@ package dev.llmfleet.worker.messaging;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmfleet.common.billing.BalanceStateChanged;
-import dev.llmfleet.worker.service.BalanceGate;
+import dev.llmfleet.worker.service.AsyncLaneGate;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
@@ -12,10 +12,10 @@ import org.jboss.logging.Logger;
 public class BalanceStateConsumer {
     private static final Logger LOG = Logger.getLogger(BalanceStateConsumer.class);
 
-    private final BalanceGate gate;
+    private final AsyncLaneGate gate;
     private final ObjectMapper mapper;
 
-    public BalanceStateConsumer(BalanceGate gate, ObjectMapper mapper) {
+    public BalanceStateConsumer(AsyncLaneGate gate, ObjectMapper mapper) {
         this.gate = gate;
         this.mapper = mapper;
     }

@@ -54,7 +54,7 @@ public class JobRunner {
     private final ConcurrencyLimiter limiter;
     private final JobPublisher publisher;
     private final CallbackSender callbacks;
-    private final BalanceGate balance;
+    private final AsyncLaneGate balance;
     private final WorkerConfig config;
     private final ObjectMapper mapper;
     private final MeterRegistry registry;
@@ -62,7 +62,7 @@ public class JobRunner {
     private final AtomicInteger inProgress = new AtomicInteger();
 
     public JobRunner(CompletionPipeline pipeline, JobStore jobs, JobLeases leases, ConcurrencyLimiter limiter, JobPublisher publisher,
-                     CallbackSender callbacks, BalanceGate balance, WorkerConfig config, ObjectMapper mapper, MeterRegistry registry) {
+                     CallbackSender callbacks, AsyncLaneGate balance, WorkerConfig config, ObjectMapper mapper, MeterRegistry registry) {
         this.pipeline = pipeline;
         this.jobs = jobs;
         this.leases = leases;
@@ -181,13 +181,18 @@ public class JobRunner {
 
     /**
      * Each provider call of the job takes a slot of the limiter at the job's priority, and gives it back when answered.
-     * A call counts as an attempt once made, unless the provider refused it for a depleted balance (a pause costs none).
+     * A call counts as an attempt once made, unless it was refused for the fleet's own account (a depleted balance, a
+     * refused key: a pause costs none) or never left (the bulkhead).
      */
     private CallGate limitedBy(JobRequested job, Run run) {
         return call -> limiter.acquire(job.priority()).chain(permit -> call.get()
                 .onTermination().invoke((reply, failure, cancelled) -> {
                     limiter.release(permit, signal(failure));
-                    if (!(failure instanceof ProviderException e && (e.status() == 402 || ProviderException.OVERLOADED.equals(e.code())))) {
+                    if (reply != null) {
+                        balance.onKeyAccepted();
+                    }
+                    if (!(failure instanceof ProviderException e && (!e.callMade() || e instanceof ProviderException.Depleted
+                            || e instanceof ProviderException.KeyRefused))) {
                         run.calls.incrementAndGet();
                     }
                 }));
@@ -197,7 +202,7 @@ public class JobRunner {
         if (failure == null) {
             return ConcurrencyLimiter.Signal.OK;
         }
-        if (failure instanceof ProviderException e && (e.status() == 429 || ProviderException.OVERLOADED.equals(e.code()))) {
+        if (failure instanceof ProviderException.Throttled || failure instanceof ProviderException.Overloaded) {
             return ConcurrencyLimiter.Signal.THROTTLED;
         }
         return ConcurrencyLimiter.Signal.OTHER;
@@ -248,24 +253,53 @@ public class JobRunner {
             // the balance paused the lane before this run's call: put the job back unrun, costing no attempt
             return requeue(job, run, paid, job.parked(Instant.now().plus(config.balancePause())), "paused: " + failure.getMessage(), "paused");
         }
-        FleetException error = failure instanceof FleetException e ? e
-                : new FleetException(500, "api_error", "internal_error", String.valueOf(failure.getMessage()));
-        if (!(failure instanceof FleetException)) {
+        if (!(failure instanceof ProviderException || failure instanceof FleetException)) {
             LOG.errorf(failure, "job %s failed unexpectedly", job.jobId());
         }
-        String message = error.code() + ": " + error.getMessage();
-        if (error.status() == 402) {
+        if (failure instanceof ProviderException.Depleted) {
             // a spent balance is not the job's fault: pause the lane, wait for a top-up without using up its attempts
             balance.onDepleted();
-            return requeue(job, run, paid, job.parked(Instant.now().plus(config.balancePause())), message, "paused");
+            return requeue(job, run, paid, job.parked(Instant.now().plus(config.balancePause())), describe(failure), "paused");
         }
-        boolean transient_ = error.status() == 429 || error.status() >= 500;
-        if (transient_ && run.attempts() < config.maxAttempts()) {
-            Duration backoff = retryBackoff.delay(Math.max(1, run.attempts()), error.retryAfterSeconds() == null ? null
-                    : Duration.ofSeconds(error.retryAfterSeconds()));
-            return requeue(job, run, paid, job.retry(Instant.now().plus(backoff)), message, "retried");
+        if (failure instanceof ProviderException.KeyRefused) {
+            // nor is a refused key: the backlog waits for an operator instead of being sent to be refused
+            balance.onKeyRefused();
+            return requeue(job, run, paid, job.parked(Instant.now().plus(config.balancePause())), describe(failure), "paused");
         }
-        return deadLetter(job, run, paid, message, transient_ ? "attempts_exhausted" : error.code());
+        if (transientFailure(failure)) {
+            if (run.attempts() < config.maxAttempts()) {
+                Duration retryAfter = failure instanceof ProviderException e ? e.retryAfter() : null;
+                Duration backoff = retryBackoff.delay(Math.max(1, run.attempts()), retryAfter);
+                return requeue(job, run, paid, job.retry(Instant.now().plus(backoff)), describe(failure), "retried");
+            }
+            return deadLetter(job, run, paid, describe(failure), "attempts_exhausted");
+        }
+        // final: the provider rejected the request itself, or the fleet refused it before any call
+        return deadLetter(job, run, paid, describe(failure), failure instanceof ProviderException e ? "provider_rejected_request"
+                : ((FleetException) failure).code());
+    }
+
+    /**
+     * Whether another run may succeed: any provider failure but a rejection (throttled, transient, overloaded), and a
+     * refusal of the fleet's own (a 5xx: its state Redis unavailable, a bad answer); never the caller's mistake.
+     */
+    private static boolean transientFailure(Throwable failure) {
+        if (failure instanceof ProviderException) {
+            return !(failure instanceof ProviderException.Rejected);
+        }
+        return !(failure instanceof FleetException e && e.clientError());
+    }
+
+    /** What the job record says about a failure: its code and message (a rejection: the provider's own words). */
+    private static String describe(Throwable failure) {
+        if (failure instanceof ProviderException e) {
+            return e.code() + ": " + (e instanceof ProviderException.Rejected ? "the provider rejected the request (" + e.status() + "): " : "")
+                    + e.getMessage();
+        }
+        if (failure instanceof FleetException e) {
+            return e.code() + ": " + e.getMessage();
+        }
+        return "internal_error: " + failure;
     }
 
     /**

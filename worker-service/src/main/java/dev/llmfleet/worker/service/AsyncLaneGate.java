@@ -15,30 +15,34 @@ import java.time.Instant;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The async lane obeys the balance: billing's state sets the share of capacity it may use (paused at
+ * Whether the async lane may call the provider, and how much of its capacity it may use. It obeys the balance: billing's state sets the share of capacity it may use (paused at
  * CRITICAL and DEPLETED, slowed at LOW), and a 402 seen here pauses it at once, without waiting for
  * billing, so no worker keeps hammering an empty account. A 402 pause lifts when billing reports a
  * balance above CRITICAL published after it, or after {@code balance-pause}. While paused, one probe job
  * runs every {@code balance-pause}: its usage event tells billing the balance, so a top-up made outside the
- * fleet is noticed and the lane resumes by itself.
+ * fleet is noticed and the lane resumes by itself. It obeys the provider's key the same way: a 401/403 pauses the lane
+ * (the backlog waits instead of being sent to be refused), raises {@code fleet_worker_provider_key_refused} to 1 for an
+ * alert, and a probe job every {@code balance-pause} finds out whether an operator has fixed the key.
  */
 @Startup // its gauge and probe timer exist from the start, not from the first balance state
 @ApplicationScoped
-public class BalanceGate {
-    private static final Logger LOG = Logger.getLogger(BalanceGate.class);
+public class AsyncLaneGate {
+    private static final Logger LOG = Logger.getLogger(AsyncLaneGate.class);
 
     private final ConcurrencyLimiter limiter;
     private final Vertx vertx;
     private final long pauseMillis;
     private final AtomicReference<BalanceStateChanged> latest = new AtomicReference<>();
     private volatile Instant depletedAt;
+    private volatile Instant keyRefusedAt;
     private final long probes;
 
-    public BalanceGate(ConcurrencyLimiter limiter, Vertx vertx, WorkerConfig config, MeterRegistry registry) {
+    public AsyncLaneGate(ConcurrencyLimiter limiter, Vertx vertx, WorkerConfig config, MeterRegistry registry) {
         this.limiter = limiter;
         this.vertx = vertx;
         this.pauseMillis = config.balancePause().toMillis();
         registry.gauge("fleet.worker.async.share", this, gate -> gate.share());
+        registry.gauge("fleet.worker.provider.key.refused", this, gate -> gate.keyRefusedAt == null ? 0 : 1);
         probes = vertx.setPeriodic(pauseMillis, id -> {
             if (share() == 0) {
                 limiter.probe();
@@ -79,8 +83,26 @@ public class BalanceGate {
         });
     }
 
+    /** A provider call answered 401/403 (the fleet's key is refused): pause until a probe job's call is answered. */
+    public void onKeyRefused() {
+        if (keyRefusedAt == null) {
+            LOG.error("the provider refused the fleet's API key (401/403): async lane paused until a probe call is accepted; check MDB_API_KEY");
+        }
+        keyRefusedAt = Instant.now();
+        limiter.share(0);
+    }
+
+    /** A provider call answered: the key works (a pause for a refused key ends at once). */
+    public void onKeyAccepted() {
+        if (keyRefusedAt != null) {
+            keyRefusedAt = null;
+            LOG.info("the provider accepts the fleet's API key again: async lane resumed");
+            limiter.share(share());
+        }
+    }
+
     double share() {
-        if (depletedAt != null) {
+        if (depletedAt != null || keyRefusedAt != null) {
             return 0;
         }
         BalanceStateChanged state = latest.get();
