@@ -11,6 +11,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import java.math.BigDecimal;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -26,15 +29,23 @@ import static org.awaitility.Awaitility.await;
 /**
  * Provider faults, one after another on one fleet of its own (each test checks the {@link Invariants} as deltas):
  * a 5xx burst with both lanes running, a 429 storm asking for 30 s waits, a stream dropped mid-way in each of the
- * three ways a streamed charge can arrive, and a 402 followed by a top-up.
+ * three ways a streamed charge can arrive, a 402 followed by a top-up; then the resilience layer: a model's 503 storm
+ * (breaker, fallback, retry budget), a provider rejection of a job (one call, failed), and a stalled provider (the
+ * interactive deadline).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ProviderFaultsTest {
+    /** The intake's interactive deadline on this fleet (the default is 20 s). */
+    private static final Duration DEADLINE = Duration.ofSeconds(5);
+    /** The retry budget's defaults: extra calls ≤ 20 % of requests + 1 per second over a 10 s window. */
+    private static final double BUDGET_RATIO = 0.2;
+    private static final int BUDGET_FLOOR_PER_WINDOW = 10;
     private static OwnFleet own;
 
     @BeforeAll
     static void up() {
-        own = OwnFleet.forFaults("provider-faults", Map.of(Fleet.WORKER, Map.of("FLEET_WORKER_CONCURRENCY_MAX", "16")));
+        own = OwnFleet.forFaults("provider-faults", Map.of(Fleet.WORKER, Map.of("FLEET_WORKER_CONCURRENCY_MAX", "16"),
+                Fleet.INTAKE, Map.of("FLEET_PROVIDER_INTERACTIVE_DEADLINE", DEADLINE.toSeconds() + "s")));
     }
 
     @AfterAll
@@ -120,5 +131,64 @@ class ProviderFaultsTest {
         invariants.check(Invariants.Expect.exact());
         assertThat(own.sim.errors(402) - depletedBefore).as("402s: the lane pauses at the first instead of retrying into it")
                 .isLessThanOrEqualTo(ids.size());
+    }
+
+    @Test
+    @Order(5)
+    void aModelsStormSendsInteractiveTrafficToItsFallbackWithinTheRetryBudget() {
+        long before = own.sim.totals().get("requests").asLong();
+        long fallbackBefore = own.sim.totals().path("by_model").path("google/gemini-2.0-flash").path("calls").asLong(0);
+        // every call to the lane's model fails (503 model_unavailable); its route falls back to google/gemini-2.0-flash
+        own.sim.configure("{\"unavailable_models\":[\"openai/gpt-4o-mini\"]}");
+        int requests = 200;
+        long started = System.nanoTime();
+        List<Integer> statuses = Load.interactiveAsync(own, requests, false, 8).join();
+        long seconds = Duration.ofNanos(System.nanoTime() - started).toSeconds();
+        own.sim.configure("{\"unavailable_models\":[]}");
+        long calls = own.sim.totals().get("requests").asLong() - before;
+        long fallbackCalls = own.sim.totals().path("by_model").path("google/gemini-2.0-flash").path("calls").asLong(0) - fallbackBefore;
+
+        // without breaker and budget every request costs two calls (the failing model, then the fallback): 400 here
+        long windows = seconds / 10 + 1;
+        assertThat(calls).as("provider calls for %d requests in %d s", requests, seconds)
+                .isLessThanOrEqualTo((long) Math.floor((1 + BUDGET_RATIO) * requests) + BUDGET_FLOOR_PER_WINDOW * windows);
+        assertThat(statuses).as("answered by the fallback, or refused while the budget was spent, never broken")
+                .allMatch(status -> status == 200 || status == 502 || status == 503);
+        assertThat(statuses.stream().filter(status -> status == 200).count()).as("answered").isGreaterThanOrEqualTo(requests * 9L / 10);
+        assertThat(fallbackCalls).as("the fallback model answered them").isGreaterThanOrEqualTo(requests * 9L / 10);
+    }
+
+    @Test
+    @Order(6)
+    void aJobTheProviderRejectsIsOneCallAndFailsWithTheProvidersMessage() {
+        long before = own.sim.totals().get("requests").asLong();
+        own.sim.configure("{\"rejected_content\":\"FORBIDDEN-PHRASE\"}");
+        ObjectNode body = Load.jobs(1, "rejected").get(0);
+        ((ObjectNode) body.get("messages").get(0)).put("content", "Summarise FORBIDDEN-PHRASE please");
+        Set<String> ids = Jobs.ids(own.jobs.submit(List.of(body), 1));
+        JsonNode job = own.jobs.awaitFinished(ids, 60_000).values().iterator().next();
+        own.sim.configure("{\"rejected_content\":null}");
+
+        assertThat(job.get("status").asText()).isEqualTo("dead_lettered");
+        assertThat(job.get("error").asText()).contains("content policy");
+        assertThat(job.get("attempts").asInt()).isEqualTo(1);
+        assertThat(own.sim.totals().get("requests").asLong() - before).as("provider calls").isEqualTo(1);
+    }
+
+    @Test
+    @Order(7)
+    void aStalledProviderGivesInteractiveCallersTheirErrorWithinTheDeadline() {
+        // last in this class: the stalled calls are charged by the provider after the fleet gave up on them
+        own.sim.configure("{\"stall_rate\":1.0,\"stall_ms\":20000}");
+        long started = System.nanoTime();
+        HttpResponse<String> response = Http.post(own.intake.url() + "/v1/chat/completions", Load.chat("Answer " + UUID.randomUUID(), 40, false),
+                "X-Fleet-Feature", "support-chat");
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        own.sim.configure("{\"stall_rate\":0}");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(504);
+        assertThat(Http.json(response.body()).path("error").path("code").asText()).isEqualTo("deadline_exceeded");
+        assertThat(response.headers().firstValue("Retry-After")).hasValueSatisfying(v -> assertThat(Long.parseLong(v)).isBetween(1L, 60L));
+        assertThat(took).as("answered within the deadline, give or take a second").isLessThan(DEADLINE.plusSeconds(2));
     }
 }

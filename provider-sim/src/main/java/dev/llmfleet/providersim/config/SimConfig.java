@@ -108,6 +108,12 @@ public interface SimConfig {
     /** Models that answer 503 {@code model_unavailable}. */
     Optional<Set<String>> unavailableModels();
 
+    /**
+     * A phrase the simulator's content policy refuses: a request whose messages contain it answers 400
+     * {@code content_policy_violation} (uncharged), the way a real provider rejects a request it will never serve.
+     */
+    Optional<String> rejectedContent();
+
     /** Most in-flight requests per API key; 0 means unlimited. */
     @WithDefault("0")
     int maxConcurrentRequests();

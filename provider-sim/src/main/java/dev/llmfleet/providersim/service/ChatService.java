@@ -59,6 +59,11 @@ public class ChatService {
             throw new ApiException(503, "server_error", "model_unavailable",
                     "The model '" + model.id() + "' is temporarily unavailable. Please retry later or use another model.");
         }
+        if (settings.rejectedContent() != null && request.messages().stream()
+                .anyMatch(m -> m.content() != null && m.content().contains(settings.rejectedContent()))) {
+            throw ApiException.invalidRequest("content_policy_violation", "messages",
+                    "The request was rejected by the content policy.");
+        }
         int promptTokens = promptTokens(request);
         if (promptTokens >= model.contextWindow()) {
             throw ApiException.invalidRequest("context_length_exceeded", "messages",
