@@ -148,6 +148,9 @@ class ProviderFaultsTest {
         long calls = own.sim.totals().get("requests").asLong() - before;
         long fallbackCalls = own.sim.totals().path("by_model").path("google/gemini-2.0-flash").path("calls").asLong(0) - fallbackBefore;
 
+        System.out.printf("RESILIENCE-RESULT model storm: %d requests in %d s, %d provider calls, %d by the fallback, statuses %s%n",
+                requests, seconds, calls, fallbackCalls, statuses.stream().collect(java.util.stream.Collectors.groupingBy(x -> x,
+                        java.util.TreeMap::new, java.util.stream.Collectors.counting())));
         // without breaker and budget every request costs two calls (the failing model, then the fallback): 400 here
         long windows = seconds / 10 + 1;
         assertThat(calls).as("provider calls for %d requests in %d s", requests, seconds)
@@ -177,6 +180,27 @@ class ProviderFaultsTest {
 
     @Test
     @Order(7)
+    void aRevokedProviderKeyPausesTheAsyncLaneInsteadOfBurningTheBacklog() {
+        Invariants invariants = Invariants.mark(own, "provider key revoked, then restored");
+        long refusedBefore = own.sim.errors(401);
+        own.sim.configure("{\"keys_revoked\":true}");
+        Set<String> ids = Jobs.ids(own.jobs.submit(Load.jobs(40, "revoked"), 40));
+        invariants.accepted(ids);
+        await("the provider to refuse the key").atMost(Duration.ofSeconds(60)).until(() -> own.sim.errors(401) > refusedBefore);
+        Jobs.sleep(5_000);
+        long refused = own.sim.errors(401) - refusedBefore;
+        System.out.printf("RESILIENCE-RESULT key revoked: %d jobs, %d provider 401s%n", ids.size(), refused);
+        own.sim.configure("{\"keys_revoked\":false}");
+
+        // every job finishes once the key works again (a probe notices), none dead-lettered, nothing charged twice
+        invariants.check(Invariants.Expect.exact());
+        // the lane pauses at the first refusals (calls already in flight are refused too) and then probes once per pause:
+        // without the pause, 40 jobs would have been sent 40 times and more within these seconds
+        assertThat(refused).as("401s while the key was revoked").isLessThan(ids.size() / 2);
+    }
+
+    @Test
+    @Order(8)
     void aStalledProviderGivesInteractiveCallersTheirErrorWithinTheDeadline() {
         // last in this class: the stalled calls are charged by the provider after the fleet gave up on them
         own.sim.configure("{\"stall_rate\":1.0,\"stall_ms\":20000}");

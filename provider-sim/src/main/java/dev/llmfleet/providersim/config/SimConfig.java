@@ -114,6 +114,10 @@ public interface SimConfig {
      */
     Optional<String> rejectedContent();
 
+    /** Every API key is refused with 401, as after the account's keys were revoked (a runtime fault for tests). */
+    @WithDefault("false")
+    boolean keysRevoked();
+
     /** Most in-flight requests per API key; 0 means unlimited. */
     @WithDefault("0")
     int maxConcurrentRequests();

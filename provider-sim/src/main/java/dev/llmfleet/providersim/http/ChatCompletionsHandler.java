@@ -55,6 +55,9 @@ public class ChatCompletionsHandler {
         try {
             String apiKey = apiKeys.require(ctx);
             RuntimeSettings s = settings.get();
+            if (s.keysRevoked()) {
+                throw ApiException.unauthorized("Incorrect API key provided.");
+            }
             Runnable release = limiter.acquire(apiKey, s.maxConcurrentRequests(), s.requestsPerMinute());
             ledger.inFlight().incrementAndGet();
             ctx.addEndHandler(done -> {

@@ -26,6 +26,7 @@ public record RuntimeSettings(
         long topupDelayMs,
         Set<String> unavailableModels,
         String rejectedContent,
+        boolean keysRevoked,
         int maxConcurrentRequests,
         int requestsPerMinute,
         StreamChargeMode streamChargeMode,
@@ -60,7 +61,7 @@ public record RuntimeSettings(
     public static RuntimeSettings from(SimConfig c) {
         return new RuntimeSettings(c.latencyBaseMs(), c.latencyPerTokenMs(), c.error429Rate(), c.error429RetryAfterS(), c.error500Rate(), c.error502Rate(),
                 c.error503Rate(), c.stallRate(), c.stallMs(), c.dropStreamRate(), c.topupDelayMs(), c.unavailableModels().orElse(Set.of()),
-                c.rejectedContent().filter(phrase -> !phrase.isBlank()).orElse(null),
+                c.rejectedContent().filter(phrase -> !phrase.isBlank()).orElse(null), c.keysRevoked(),
                 c.maxConcurrentRequests(), c.requestsPerMinute(), c.streamChargeMode(), c.idempotencyMode());
     }
 
