@@ -108,12 +108,11 @@ public interface WorkerConfig {
         int bulk();
     }
 
-    /** Callback delivery settings. */
+    /**
+     * Callback delivery settings; retries, timeout and bulkhead are tuned under
+     * {@code quarkus.fault-tolerance."dev.llmfleet.worker.client.CallbackClient/deliver"}.
+     */
     interface Callbacks {
-        /** Attempts to POST a result to its callback URL. */
-        @WithDefault("4")
-        int attempts();
-
         /** Allow callbacks to loopback and private addresses (tests, in-cluster receivers). */
         @WithDefault("false")
         boolean allowPrivate();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.llmfleet.common.jobs.JobCompleted;
 import dev.llmfleet.common.jobs.JobStatus;
+import dev.llmfleet.worker.client.CallbackClient;
 import dev.llmfleet.worker.config.WorkerConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quarkus.runtime.configuration.DurationConverter;
@@ -40,10 +41,11 @@ class CallbackSenderTest {
                 .withConverter(Duration.class, 100, new DurationConverter())
                 .withMapping(WorkerConfig.class)
                 .build().getConfigMapping(WorkerConfig.class);
-        return new CallbackSender(vertx, new ObjectMapper().registerModule(new JavaTimeModule()), config, registry, host -> {
+        CallbackClient client = new CallbackClient(vertx, config, host -> {
             resolved.add(host);
             return new InetAddress[] {InetAddress.getByName(resolvesTo)};
         });
+        return new CallbackSender(client, new ObjectMapper().registerModule(new JavaTimeModule()), config, registry);
     }
 
     private static JobCompleted result() {
