@@ -28,12 +28,19 @@ final class FleetHarness {
     /** The fleet shared by the test classes of this run, started on first use and stopped when the JVM exits. */
     static synchronized Fleet shared() {
         if (shared == null) {
-            // callbacks go to a receiver on this machine, which production settings refuse
-            shared = start("shared", Map.of(
-                    Fleet.INTAKE, Map.of("JAVA_TOOL_OPTIONS", "-Dfleet.features." + CAPPED_FEATURE + ".max-cost-usd=" + CAPPED_USD
-                                    + " -Dfleet.features." + CAPPED_FEATURE + ".cache-enabled=false",
-                            "FLEET_JOBS_ALLOW_PRIVATE_CALLBACKS", "true"),
-                    Fleet.WORKER, Map.of("FLEET_WORKER_CALLBACKS_ALLOW_PRIVATE", "true")));
+            // callbacks go to a receiver on this machine, which production settings refuse. The test classes sharing this
+            // fleet inject provider failures one after another, so breakers and the retry budget would carry one test's
+            // storm into the next: here a breaker needs 1000 calls to judge and the budget's floor is 20 extra calls a
+            // second (ProviderFaultsTest proves both with the defaults, on a fleet of its own)
+            Map<String, String> resilience = Map.of("FLEET_PROVIDER_BREAKER_REQUEST_VOLUME_THRESHOLD", "1000",
+                    "FLEET_PROVIDER_RETRY_BUDGET_MIN_PER_SECOND", "20");
+            Map<String, String> intake = new java.util.HashMap<>(resilience);
+            intake.put("JAVA_TOOL_OPTIONS", "-Dfleet.features." + CAPPED_FEATURE + ".max-cost-usd=" + CAPPED_USD
+                    + " -Dfleet.features." + CAPPED_FEATURE + ".cache-enabled=false");
+            intake.put("FLEET_JOBS_ALLOW_PRIVATE_CALLBACKS", "true");
+            Map<String, String> worker = new java.util.HashMap<>(resilience);
+            worker.put("FLEET_WORKER_CALLBACKS_ALLOW_PRIVATE", "true");
+            shared = start("shared", Map.of(Fleet.INTAKE, intake, Fleet.WORKER, worker));
             Runtime.getRuntime().addShutdownHook(new Thread(shared::close, "fleet-shutdown"));
         }
         return shared;
