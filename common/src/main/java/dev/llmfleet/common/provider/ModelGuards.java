@@ -29,7 +29,7 @@ final class ModelGuards {
     private final ProviderConfig.Breaker breaker;
     private final RetryBudget budget;
     private final MeterRegistry registry;
-    private final Map<String, Guarded> guards = new ConcurrentHashMap<>();
+    private final Map<String, TypedGuard<Uni<ProviderReply>>> guards = new ConcurrentHashMap<>();
 
     ModelGuards(ProviderConfig config, RetryBudget budget, MeterRegistry registry) {
         this.retry = config.retry();
@@ -40,25 +40,16 @@ final class ModelGuards {
 
     /** The guard of {@code model}, made on its first call. */
     TypedGuard<Uni<ProviderReply>> of(String model) {
-        return guards.computeIfAbsent(model, this::create).guard;
+        return guards.computeIfAbsent(model, this::create);
     }
 
-    /** Whether {@code model}'s breaker is open now (calls are refused without reaching the provider). */
-    boolean open(String model) {
-        Guarded guarded = guards.get(model);
-        return guarded != null && guarded.state.get() == 1;
-    }
-
-    private record Guarded(TypedGuard<Uni<ProviderReply>> guard, AtomicInteger state) {
-    }
-
-    private Guarded create(String model) {
+    private TypedGuard<Uni<ProviderReply>> create(String model) {
         AtomicInteger open = new AtomicInteger();
         Gauge.builder("fleet.provider.breaker.open", open, AtomicInteger::get).tag("model", model)
-                .description("1 while the model's circuit breaker is open (calls go to the next model), 0.5 half-open, 0 closed")
+                .description("1 while the model's circuit breaker is open (calls go to the next model), 0 otherwise")
                 .register(registry);
         Backoff backoff = new Backoff(retry.initialBackoff(), retry.maxBackoff());
-        TypedGuard<Uni<ProviderReply>> guard = TypedGuard.create(REPLY)
+        return TypedGuard.create(REPLY)
                 .withDescription("provider.chat " + model)
                 .withRetry()
                     .maxRetries(Math.max(0, retry.maxAttempts() - 1))
@@ -79,7 +70,6 @@ final class ModelGuards {
                     .done()
                 .withThreadOffload(false)
                 .build();
-        return new Guarded(guard, open);
     }
 
     /**

@@ -28,7 +28,7 @@ class ModelGuardsTest {
         for (int i = 0; i < 4; i++) {
             assertThat(fixture.call(() -> transientFailure(model))).isInstanceOf(ModelGuards.FailedAttempt.class);
         }
-        assertThat(fixture.guards.open(model)).isTrue();
+        assertThat(fixture.breakerOpen()).isTrue();
 
         Throwable refused = fixture.call(() -> Uni.createFrom().item(reply(model)));
         assertThat(refused).isInstanceOf(CircuitBreakerOpenException.class);
@@ -36,7 +36,7 @@ class ModelGuardsTest {
 
         Thread.sleep(400);
         assertThat(fixture.call(() -> Uni.createFrom().item(reply(model)))).as("the probe after the delay").isNull();
-        assertThat(fixture.guards.open(model)).isFalse();
+        assertThat(fixture.breakerOpen()).isFalse();
         assertThat(fixture.call(() -> Uni.createFrom().item(reply(model)))).isNull();
         assertThat(fixture.invocations.get()).isEqualTo(6);
     }
@@ -48,7 +48,7 @@ class ModelGuardsTest {
             fixture.call(() -> failure(ProviderException.fromAnswer(429, "rate_limit_exceeded", "slow down", null, null, null), fixture.model));
             fixture.call(() -> failure(ProviderException.fromAnswer(400, "invalid_request_error", "bad", null, null, null), fixture.model));
         }
-        assertThat(fixture.guards.open(fixture.model)).isFalse();
+        assertThat(fixture.breakerOpen()).isFalse();
     }
 
     @Test
@@ -112,6 +112,7 @@ class ModelGuardsTest {
         final AtomicInteger invocations = new AtomicInteger();
         final RetryBudget budget;
         final ModelGuards guards;
+        final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
         Fixture(Map<String, String> overrides) {
             SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(ProviderConfig.class)
@@ -121,9 +122,13 @@ class ModelGuardsTest {
                     .withSources(new io.smallrye.config.PropertiesConfigSource(overrides, "test", 500))
                     .build();
             ProviderConfig provider = config.getConfigMapping(ProviderConfig.class);
-            SimpleMeterRegistry registry = new SimpleMeterRegistry();
             budget = new RetryBudget(provider.retryBudget(), null, registry, System::currentTimeMillis, null);
             guards = new ModelGuards(provider, budget, registry);
+        }
+
+        /** What the exported {@code fleet_provider_breaker_open} gauge says of the model's breaker. */
+        boolean breakerOpen() {
+            return registry.get("fleet.provider.breaker.open").tag("model", model).gauge().value() == 1;
         }
 
         /** One guarded call; the attempt numbers count up as the guard retries. Answers its failure, or null on success. */
