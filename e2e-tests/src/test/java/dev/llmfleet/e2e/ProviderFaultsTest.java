@@ -74,9 +74,14 @@ class ProviderFaultsTest {
         own.sim.configure("{\"error_500_rate\":0.03,\"error_503_rate\":0.02,\"error_429_rate\":0.02}");
         List<Integer> statuses = interactive.join();
 
+        // once the provider recovers, a probe closes the breakers the burst opened and callers are answered again
+        await("the interactive lane to answer again").atMost(Duration.ofSeconds(30))
+                .until(() -> Load.interactive(own, false, null) == 200);
+
         invariants.check(Invariants.Expect.exact());
-        // a provider error may reach an interactive caller (OpenAI-style, retryable), never a broken connection
-        assertThat(statuses).doesNotContain(Load.BROKEN).contains(200);
+        // during the burst a caller gets an answer or an OpenAI-style retryable error (the breakers may refuse every
+        // call at once, so there need be no answer at all), never a broken connection
+        assertThat(statuses).isSubsetOf(200, 502, 503, 504);
     }
 
     @Test
