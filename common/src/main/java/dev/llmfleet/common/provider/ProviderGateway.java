@@ -10,6 +10,7 @@ import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenExce
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The resilient way to the provider. Each model of a route is called through its SmallRye Fault Tolerance guard
@@ -51,8 +52,8 @@ public class ProviderGateway {
         String model = models.get(index);
         ObjectNode request = body.deepCopy().put("model", model);
         boolean hasFallback = index + 1 < models.size();
-        int[] number = {0};
-        return guards.of(model).get(() -> attempt(request, ++number[0], costCap, key + ":" + model, calls, gate, deadline))
+        AtomicInteger attempts = new AtomicInteger();
+        return guards.of(model).get(() -> attempt(request, attempts.incrementAndGet(), costCap, key + ":" + model, calls, gate, deadline))
                 .onFailure().transform(this::unwrap)
                 .onFailure(e -> hasFallback && fallsBack(e, model, deadline))
                 .recoverWithUni(e -> callModel(body, models, index + 1, costCap, key, calls, gate, deadline))

@@ -34,7 +34,7 @@ public class AsyncLaneGate {
     private final long pauseMillis;
     private final AtomicReference<BalanceStateChanged> latest = new AtomicReference<>();
     private volatile Instant depletedAt;
-    private volatile Instant keyRefusedAt;
+    private volatile boolean keyRefused;
     private final long probes;
 
     public AsyncLaneGate(ConcurrencyLimiter limiter, Vertx vertx, WorkerConfig config, MeterRegistry registry) {
@@ -42,7 +42,7 @@ public class AsyncLaneGate {
         this.vertx = vertx;
         this.pauseMillis = config.balancePause().toMillis();
         registry.gauge("fleet.worker.async.share", this, gate -> gate.share());
-        registry.gauge("fleet.worker.provider.key.refused", this, gate -> gate.keyRefusedAt == null ? 0 : 1);
+        registry.gauge("fleet.worker.provider.key.refused", this, gate -> gate.keyRefused ? 1 : 0);
         probes = vertx.setPeriodic(pauseMillis, id -> {
             if (share() == 0) {
                 limiter.probe();
@@ -85,24 +85,24 @@ public class AsyncLaneGate {
 
     /** A provider call answered 401/403 (the fleet's key is refused): pause until a probe job's call is answered. */
     public void onKeyRefused() {
-        if (keyRefusedAt == null) {
+        if (!keyRefused) {
             LOG.error("the provider refused the fleet's API key (401/403): async lane paused until a probe call is accepted; check MDB_API_KEY");
         }
-        keyRefusedAt = Instant.now();
+        keyRefused = true;
         limiter.share(0);
     }
 
     /** A provider call answered: the key works (a pause for a refused key ends at once). */
     public void onKeyAccepted() {
-        if (keyRefusedAt != null) {
-            keyRefusedAt = null;
+        if (keyRefused) {
+            keyRefused = false;
             LOG.info("the provider accepts the fleet's API key again: async lane resumed");
             limiter.share(share());
         }
     }
 
     double share() {
-        if (depletedAt != null || keyRefusedAt != null) {
+        if (depletedAt != null || keyRefused) {
             return 0;
         }
         BalanceStateChanged state = latest.get();
