@@ -47,7 +47,7 @@ public class WebhookReceiver implements QuarkusTestResourceLifecycleManager {
         });
         server.start();
         return Map.of("fleet.billing.alert-webhook-url", "http://127.0.0.1:" + server.getAddress().getPort() + "/hooks/billing",
-                "fleet.billing.webhook.initial-backoff", "200ms");
+                "quarkus.fault-tolerance.\"dev.llmfleet.billing.client.WebhookClient/deliver\".retry.delay", "200");
     }
 
     @Override

@@ -89,11 +89,11 @@ public interface BillingConfig {
     @WithDefault("1000")
     int rejectedKept();
 
-    /** Optional webhook receiving every alert as JSON (POST). */
+    /**
+     * Optional webhook receiving every alert as JSON (POST); delivery is tuned under
+     * {@code quarkus.fault-tolerance."dev.llmfleet.billing.client.WebhookClient/deliver"}.
+     */
     Optional<String> alertWebhookUrl();
-
-    /** Webhook delivery. */
-    Webhook webhook();
 
     /** Per-feature cost anomaly detection. */
     Anomaly anomaly();
@@ -114,25 +114,6 @@ public interface BillingConfig {
         /** Day buckets. */
         @WithDefault("400d")
         Duration days();
-    }
-
-    /** Webhook delivery: non-blocking, retried with exponential backoff. */
-    interface Webhook {
-        /** Attempts per alert, the first included. */
-        @WithDefault("5")
-        int maxAttempts();
-
-        /** Wait before the first retry; doubles each time. */
-        @WithDefault("1s")
-        Duration initialBackoff();
-
-        /** Longest wait between retries. */
-        @WithDefault("30s")
-        Duration maxBackoff();
-
-        /** Timeout of one delivery. */
-        @WithDefault("5s")
-        Duration timeout();
     }
 
     /** A feature's cost per request in the last window far above its baseline. */
@@ -162,7 +143,10 @@ public interface BillingConfig {
         Duration checkInterval();
     }
 
-    /** Automated top-up. */
+    /**
+     * Automated top-up; the timeout of one attempt and the backoff between attempts are tuned under
+     * {@code quarkus.fault-tolerance."dev.llmfleet.billing.client.TopupClient/topup"}.
+     */
     interface Topup {
         /** {@code alert-only} (never spends) or {@code auto} (tops up at LOW or worse, within the daily limit). */
         @WithDefault("alert-only")
@@ -188,21 +172,6 @@ public interface BillingConfig {
          */
         @WithDefault("15s")
         Duration settle();
-
-        /**
-         * Wait before retrying a top-up whose outcome is unknown (same Idempotency-Key; retried until a definite answer);
-         * doubles each time up to {@code max-backoff}.
-         */
-        @WithDefault("500ms")
-        Duration initialBackoff();
-
-        /** Longest wait between retries of a top-up whose outcome is unknown. */
-        @WithDefault("30s")
-        Duration maxBackoff();
-
-        /** Timeout of one attempt. */
-        @WithDefault("10s")
-        Duration timeout();
 
         default boolean auto() {
             return "auto".equalsIgnoreCase(mode());

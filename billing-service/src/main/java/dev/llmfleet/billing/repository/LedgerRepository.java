@@ -3,9 +3,12 @@ package dev.llmfleet.billing.repository;
 import dev.llmfleet.billing.config.BillingConfig;
 import dev.llmfleet.billing.service.Money;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.smallrye.faulttolerance.api.ExponentialBackoff;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.faulttolerance.Retry;
+import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,6 +27,7 @@ import java.util.TreeMap;
  */
 @ApplicationScoped
 public class LedgerRepository {
+    private static final Logger LOG = Logger.getLogger(LedgerRepository.class);
     /** Separates the parts of a bucket field: feature, model, lane, tenant, metric. */
     public static final char SEP = '\u001f';
     /** Bucket metric of the charges of one source: {@code s:<charge source>}. */
@@ -237,6 +241,13 @@ public class LedgerRepository {
         }
     }
 
+    /**
+     * Records one event. A failed write (Redis down) is logged and retried until Redis answers, 100 ms doubling to 10 s:
+     * the script is atomic and idempotent per event id, so a retry neither loses nor doubles it. Tuned (times in ms) by
+     * {@code quarkus.fault-tolerance."dev.llmfleet.billing.repository.LedgerRepository/record".*}.
+     */
+    @Retry(maxRetries = -1, maxDuration = 0, delay = 100, jitter = 50)
+    @ExponentialBackoff(maxDelay = 10_000)
     public Uni<Recorded> record(Entry e) {
         long t = e.occurredAtMs();
         String group = part(e.feature()) + SEP + part(e.model()) + SEP + part(e.lane()) + SEP + part(e.tenant());
@@ -253,7 +264,9 @@ public class LedgerRepository {
                 Long.toString(config.retention().days().toSeconds()), Long.toString(t),
                 e.balanceNanos() == null ? "" : Long.toString(e.balanceNanos()), e.requestId(), e.depleted() ? "1" : "0",
                 Long.toString(Money.toNanos(config.externalCreditThresholdUsd())), e.chargeSource());
-        return RECORD.run(redis, keys, args).map(r -> r.get(0).toLong() == 1 ? new Recorded(true, snapshot(r)) : new Recorded(false, null));
+        return RECORD.run(redis, keys, args)
+                .onFailure().invoke(failure -> LOG.warnf("ledger write of %s failed, retrying: %s", e.eventId(), failure.getMessage()))
+                .map(r -> r.get(0).toLong() == 1 ? new Recorded(true, snapshot(r)) : new Recorded(false, null));
     }
 
     /** Billing's own top-up: credit it in the reconciliation and take the returned balance as a fresh reading. */

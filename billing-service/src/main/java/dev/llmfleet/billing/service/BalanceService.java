@@ -14,15 +14,19 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.faulttolerance.api.TypedGuard;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.tuples.Tuple3;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.util.TypeLiteral;
 import org.jboss.logging.Logger;
 
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,6 +70,23 @@ public class BalanceService {
     private long gapSinceMs = -1;
     private volatile View view = new View(null, 0, null, BalanceLevel.OK, null, BigDecimal.ZERO, 1.0, BigDecimal.ZERO, BigDecimal.ZERO);
     private Long timer;
+    /**
+     * Reading the shared state at start waits out a Redis not up yet: 20 retries, 200 ms doubling to 5 s (programmatic:
+     * the read is this bean's own, where an annotated method would be a self-invocation).
+     */
+    private final TypedGuard<Uni<Tuple3<Snapshot, List<String>, String>>> restore =
+            TypedGuard.create(new TypeLiteral<Uni<Tuple3<Snapshot, List<String>, String>>>() {
+                    })
+                    .withDescription("billing.restore")
+                    .withRetry()
+                        .maxRetries(20)
+                        .delay(200, ChronoUnit.MILLIS)
+                        .jitter(50, ChronoUnit.MILLIS)
+                        .maxDuration(3, ChronoUnit.MINUTES)
+                        .withExponentialBackoff().maxDelay(5, ChronoUnit.SECONDS).done()
+                        .done()
+                    .withThreadOffload(false)
+                    .build();
 
     /** What the gauge shows now. */
     public record View(BigDecimal balanceUsd, double burnRateUsdPerHour, Double runwayHours, BalanceLevel level, Instant asOf,
@@ -102,8 +123,7 @@ public class BalanceService {
     }
 
     void onStart(@Observes StartupEvent event) {
-        Uni.combine().all().unis(ledger.snapshot(), alarms.fired(), alarms.level()).asTuple()
-                .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5)).atMost(20)
+        restore.get(() -> Uni.combine().all().unis(ledger.snapshot(), alarms.fired(), alarms.level()).asTuple())
                 .subscribe().with(t -> {
                     synchronized (lock) {
                         List<Alarm> fired = new ArrayList<>();

@@ -12,7 +12,6 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
-import java.time.Duration;
 import java.util.Set;
 
 import static dev.llmfleet.billing.metrics.BillingMetricNames.*;
@@ -25,8 +24,8 @@ import static dev.llmfleet.common.metrics.MetricNames.TAG_MODEL;
  * id), counting each request id once as a request: every provider call attempt is its own event, so every paid
  * attempt's charge is in the ledger and a redelivery of one is not. A record billing cannot read
  * (not JSON, unknown major version, no request id) is counted, logged and kept in a capped Redis list, then
- * skipped: it never stops the stream. Redis being down is different: the record is retried with backoff until
- * Redis answers, so nothing is lost (the consumer's health shows the stall).
+ * skipped: it never stops the stream. Redis being down is different: {@link LedgerRepository#record} retries the
+ * write until Redis answers, so nothing is lost (the consumer's health shows the stall).
  */
 @ApplicationScoped
 public class LedgerService {
@@ -62,8 +61,6 @@ public class LedgerService {
         }
         LedgerRepository.Entry entry = entry(usage);
         return ledger.record(entry)
-                .onFailure().invoke(e -> LOG.warnf("ledger write of %s failed, retrying: %s", entry.eventId(), e.getMessage()))
-                .onFailure().retry().withBackOff(Duration.ofMillis(100), Duration.ofSeconds(10)).indefinitely()
                 .invoke(recorded -> {
                     if (recorded.isNew()) {
                         meter(usage, entry.chargeSource());

@@ -3,6 +3,7 @@ package dev.llmfleet.billing.service;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmfleet.billing.client.TopupClient;
 import dev.llmfleet.billing.config.BillingConfig;
 import dev.llmfleet.billing.repository.LedgerRepository;
 import dev.llmfleet.billing.repository.LedgerRepository.Snapshot;
@@ -12,17 +13,10 @@ import dev.llmfleet.common.billing.BalanceLevel;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
-import io.vertx.mutiny.core.Vertx;
-import io.vertx.mutiny.core.buffer.Buffer;
-import io.vertx.mutiny.core.http.HttpClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import java.math.BigDecimal;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -36,8 +30,8 @@ import static dev.llmfleet.billing.metrics.BillingMetricNames.*;
  * Automated top-up (mode {@code auto}; {@code alert-only} never spends). At LOW or worse it reserves the amount against
  * the UTC day's limit in Redis, names the top-up {@code fleet-topup-<day>-<seq>} and sends that as the Idempotency-Key.
  * A top-up stays pending until the provider gives a definite answer: one whose outcome is unknown (timeout, I/O error,
- * 5xx, 429, an unreadable answer) may have been credited, so it is retried with the same key for as long as it takes,
- * never refunded and re-issued under a new one; a restart resumes it. Only a definite refusal (a 4xx) gives the amount
+ * 5xx, 429, an unreadable answer) may have been credited, so the {@link TopupClient} retries it with the same key for
+ * as long as it takes; it is never refunded and re-issued under a new one, and a restart resumes it. Only a definite refusal (a 4xx) gives the amount
  * back to the limit and holds top-ups until the level is OK again. After a success no other top-up starts for
  * {@code settle} (answers to calls charged before it still report the old balance); a level still LOW after that tops
  * up again, within the limit. The returned balance is a fresh reading.
@@ -50,9 +44,9 @@ public class TopupService {
     private final TopupRepository repository;
     private final LedgerRepository ledger;
     private final AlertService alerts;
+    private final TopupClient client;
     private final ObjectMapper mapper;
     private final MeterRegistry registry;
-    private final HttpClient http;
     private final AtomicBoolean inFlight = new AtomicBoolean();
     /** Local mirrors of the Redis state, so that evaluations at LOW do not ask Redis each time. */
     private volatile boolean held;
@@ -60,14 +54,14 @@ public class TopupService {
     private volatile long notBeforeMs;
 
     public TopupService(BillingConfig config, TopupRepository repository, LedgerRepository ledger, AlertService alerts,
-                        ObjectMapper mapper, MeterRegistry registry, Vertx vertx) {
+                        TopupClient client, ObjectMapper mapper, MeterRegistry registry) {
         this.config = config.topup();
         this.repository = repository;
         this.ledger = ledger;
         this.alerts = alerts;
+        this.client = client;
         this.mapper = mapper;
         this.registry = registry;
-        this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) this.config.timeout().toMillis()));
     }
 
     /** Called on every evaluation: tops up at LOW or worse when none is pending, settling or held; answers the fresh reading, or null. */
@@ -129,22 +123,16 @@ public class TopupService {
     }
 
     /**
-     * Posts the top-up until a definite answer, the same key every time. Only a refusal is handled as a failure: any other
-     * failure (Redis down while recording the success) leaves the top-up pending for the next evaluation or a restart.
+     * Marks the top-up pending and has the client post it until a definite answer, the same key every time. Only a
+     * refusal is handled as a failure: any other failure (Redis down while recording the success) leaves the top-up
+     * pending for the next evaluation or a restart.
      */
     private Uni<Snapshot> execute(Reservation reservation, BalanceLevel level) {
         BigDecimal amount = Money.toUsd(reservation.amountNanos());
-        return Uni.createFrom().deferred(() -> post(amount, reservation.idempotencyKey()))
-                .onFailure(Unknown.class).call(e -> unknown(reservation, amount, e))
-                .onFailure(Unknown.class).retry().withBackOff(config.initialBackoff(), config.maxBackoff()).withJitter(0.2).indefinitely()
+        return saveLast(amount, "pending", null, null, null)
+                .chain(() -> client.topup(amount, reservation.idempotencyKey()))
                 .chain(answer -> succeeded(reservation, amount, answer))
-                .onFailure(Refused.class).recoverWithUni(e -> refused(reservation, amount, level, e));
-    }
-
-    private Uni<Void> unknown(Reservation reservation, BigDecimal amount, Throwable e) {
-        registry.counter(TOPUPS, TAG_OUTCOME, "unknown").increment();
-        LOG.warnf("top-up of $%s: outcome unknown (%s); kept pending and retried with the same key", amount.toPlainString(), e.getMessage());
-        return saveLast(amount, "pending", null, null, e.getMessage());
+                .onFailure(TopupClient.Refused.class).recoverWithUni(e -> refused(reservation, amount, level, e));
     }
 
     private Uni<Snapshot> succeeded(Reservation reservation, BigDecimal amount, JsonNode answer) {
@@ -188,38 +176,6 @@ public class TopupService {
         });
     }
 
-    /**
-     * One POST. A 2xx with a JSON body is a success; a 4xx other than 408, 409, 425 and 429 a definite {@link Refused};
-     * anything else (timeout, I/O error, 5xx, 429, an unreadable answer) leaves the outcome {@link Unknown}.
-     * The key is never logged.
-     */
-    private Uni<JsonNode> post(BigDecimal amount, String idempotencyKey) {
-        RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(config.url())
-                .putHeader("Content-Type", "application/json").putHeader("Accept", "application/json")
-                .putHeader("Idempotency-Key", idempotencyKey).setTimeout(config.timeout().toMillis());
-        config.apiKey().filter(k -> !k.isBlank()).ifPresent(key -> request.putHeader("Authorization", "Bearer " + key));
-        ObjectNode body = mapper.createObjectNode().put("amount_usd", amount);
-        return http.request(request)
-                .chain(req -> req.send(Buffer.buffer(body.toString())))
-                .chain(response -> response.body().map(buffer -> {
-                    int status = response.statusCode();
-                    if (status >= 200 && status < 300) {
-                        try {
-                            return mapper.readTree(buffer.toString());
-                        } catch (java.io.IOException ex) {
-                            throw new Unknown("top-up endpoint answered HTTP " + status + " with a body that is not JSON");
-                        }
-                    }
-                    String message = "top-up endpoint answered HTTP " + status;
-                    if (status >= 400 && status < 500 && status != 408 && status != 409 && status != 425 && status != 429) {
-                        throw new Refused(message);
-                    }
-                    throw new Unknown(message);
-                }))
-                .onFailure(e -> !(e instanceof Refused) && !(e instanceof Unknown))
-                .transform(e -> new Unknown(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
-    }
-
     private Uni<Void> saveLast(BigDecimal amount, String status, String balance, String topupId, String error) {
         ObjectNode last = mapper.createObjectNode();
         last.put("at", Instant.now().toString());
@@ -243,19 +199,5 @@ public class TopupService {
                 return null;
             }
         });
-    }
-
-    /** No definite answer: the top-up may or may not have been credited; retried with the same Idempotency-Key. */
-    static final class Unknown extends RuntimeException {
-        Unknown(String message) {
-            super(message, null, false, false);
-        }
-    }
-
-    /** A definite refusal: nothing was credited. */
-    static final class Refused extends RuntimeException {
-        Refused(String message) {
-            super(message, null, false, false);
-        }
     }
 }

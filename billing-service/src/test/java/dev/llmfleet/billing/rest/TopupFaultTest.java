@@ -25,6 +25,7 @@ import static dev.llmfleet.billing.BillingApi.balance;
 import static dev.llmfleet.billing.ProviderSimResource.admin;
 import static dev.llmfleet.billing.UsageEvents.call;
 import static dev.llmfleet.billing.UsageEvents.id;
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -43,9 +44,10 @@ class TopupFaultTest {
     public static class SmallTopups implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
+            String ft = "quarkus.fault-tolerance.\"dev.llmfleet.billing.client.TopupClient/topup\".";
             return Map.of("fleet.billing.topup.mode", "auto", "fleet.billing.topup.amount-usd", "2",
                     "fleet.billing.topup.daily-limit-usd", "5", "fleet.billing.topup.api-key", "mdb_test_topup",
-                    "fleet.billing.topup.timeout", "500ms", "fleet.billing.topup.max-backoff", "1s",
+                    ft + "timeout.value", "500", ft + "exponential-backoff.max-delay", "1000",
                     "fleet.billing.topup.settle", "2s", "fleet.billing.anomaly.enabled", "false");
         }
 
@@ -84,6 +86,11 @@ class TopupFaultTest {
             JsonNode waiting = balance();
             assertThat(waiting.path("last_topup").path("status").asText()).isEqualTo("pending");
             assertThat(alerts("topup_failed")).as("not refunded, not failed").isZero();
+            String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+            assertThat(metrics).as("each attempt without an answer counted")
+                    .containsPattern("fleet_billing_topups_total\\{[^}]*outcome=\"unknown\"[^}]*} ([5-9]|[1-9][0-9]+)\\.");
+            assertThat(metrics).containsPattern(
+                    "ft_retry_retries_total\\{[^}]*method=\"dev.llmfleet.billing.client.TopupClient.topup\"[^}]*} ([5-9]|[1-9][0-9]+)\\.");
 
             // the provider answers in time again: the retry gets the first top-up's answer, a fresh reading
             admin("/admin/config", "{\"topup_delay_ms\": 0}");

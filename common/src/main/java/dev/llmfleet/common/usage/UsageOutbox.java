@@ -9,11 +9,14 @@ import io.quarkus.redis.datasource.stream.ReactiveStreamCommands;
 import io.quarkus.redis.datasource.stream.StreamMessage;
 import io.quarkus.redis.datasource.stream.XGroupCreateArgs;
 import io.quarkus.redis.datasource.stream.XReadGroupArgs;
+import io.smallrye.faulttolerance.api.TypedGuard;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.util.TypeLiteral;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +52,22 @@ public class UsageOutbox {
     private final AtomicInteger writing = new AtomicInteger();
     private final AtomicBoolean groupReady = new AtomicBoolean();
     private volatile long length;
+    /**
+     * An outbox write is retried for {@link #WRITE_RETRIES_FOR}, 200 ms doubling to 15 s (programmatic: the write is
+     * this bean's own, where an annotated method would be a self-invocation).
+     */
+    private final TypedGuard<Uni<String>> write = TypedGuard.create(new TypeLiteral<Uni<String>>() {
+            })
+            .withDescription("usage.outbox.keep")
+            .withRetry()
+                .maxRetries(-1)
+                .delay(200, ChronoUnit.MILLIS)
+                .jitter(50, ChronoUnit.MILLIS)
+                .maxDuration(WRITE_RETRIES_FOR.toMillis(), ChronoUnit.MILLIS)
+                .withExponentialBackoff().maxDelay(15, ChronoUnit.SECONDS).done()
+                .done()
+            .withThreadOffload(false)
+            .build();
 
     public UsageOutbox(ReactiveRedisDataSource state, ObjectMapper mapper, MeterRegistry registry, UsageConfig config) {
         this.stream = state.stream(String.class, String.class, String.class);
@@ -66,8 +85,7 @@ public class UsageOutbox {
             throw new IllegalStateException(impossible);
         }
         writing.incrementAndGet();
-        stream.xadd(config.key(), Map.of(FIELD, json))
-                .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(15)).expireIn(WRITE_RETRIES_FOR.toMillis())
+        write.get(() -> stream.xadd(config.key(), Map.of(FIELD, json)))
                 .subscribe().with(id -> {
                     writing.decrementAndGet();
                     registry.counter(USAGE_OUTBOXED, TAG_REASON, reason).increment();
