@@ -3,6 +3,7 @@ package dev.llmfleet.intake.rest;
 import dev.llmfleet.intake.config.JobsConfig;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.concurrent.atomic.AtomicInteger;
@@ -11,8 +12,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The bytes of {@code POST /v1/jobs/batch} bodies this instance holds at once ({@code fleet.jobs.batch-bytes-in-flight}):
  * a batch reserves its declared length before a byte of it is read and gives it back when it has been answered, so
- * concurrent batches can never hold more memory than the budget, however many clients send them.
+ * concurrent batches can never hold more memory than the budget, however many clients send them. Created at startup so
+ * its gauge is exported before the first batch.
  */
+@Startup
 @ApplicationScoped
 public class BatchBytesInFlight {
     public static final String GAUGE = "fleet.jobs.batch.in.flight";

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import static dev.llmfleet.intake.rest.JobsResourceTest.job;
+import static dev.llmfleet.intake.rest.JobsResourceTest.utf8;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -70,19 +71,19 @@ class BatchBytesInFlightTest {
         try (Socket slow = slowBatch(40 * 1024)) {
             await().atMost(Duration.ofSeconds(10)).until(() -> held() == 40 * 1024);
             // 40 KiB held: another 30 KiB does not fit, and is refused without being read
-            given().contentType("application/x-ndjson").body(batch(30 * 1024)).post("/v1/jobs/batch").then()
+            given().contentType("application/x-ndjson").body(utf8(batch(30 * 1024))).post("/v1/jobs/batch").then()
                     .statusCode(503)
                     .header("Retry-After", "1")
                     .body("error.code", equalTo("server_busy"))
                     .body("error.type", equalTo("api_error"));
             // a small one still fits beside it, and gives its bytes back once answered
-            given().contentType("application/x-ndjson").body(batch(8 * 1024)).post("/v1/jobs/batch").then().statusCode(202)
+            given().contentType("application/x-ndjson").body(utf8(batch(8 * 1024))).post("/v1/jobs/batch").then().statusCode(202)
                     .body("jobs[0].status", equalTo("queued"));
             await().atMost(Duration.ofSeconds(10)).until(() -> held() == 40 * 1024);
         }
         // the slow client left: its bytes are released with its connection
         await().atMost(Duration.ofSeconds(10)).until(() -> held() == 0);
-        given().contentType("application/x-ndjson").body(batch(30 * 1024)).post("/v1/jobs/batch").then().statusCode(202);
+        given().contentType("application/x-ndjson").body(utf8(batch(30 * 1024))).post("/v1/jobs/batch").then().statusCode(202);
     }
 
     @Test
@@ -90,10 +91,10 @@ class BatchBytesInFlightTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> held() == 0);
         given().contentType(ContentType.JSON).body("{\"not\":\"an array\"}").post("/v1/jobs/batch").then().statusCode(400)
                 .body("error.code", equalTo("invalid_batch"));
-        given().contentType("application/x-ndjson").body("{}\n".repeat(10_001)).post("/v1/jobs/batch").then().statusCode(413);
+        given().contentType("application/x-ndjson").body(utf8("{}\n".repeat(10_001))).post("/v1/jobs/batch").then().statusCode(413);
         await().atMost(Duration.ofSeconds(10)).until(() -> held() == 0);
         // a whole budget's worth fits once nothing else is in flight
-        given().contentType("application/x-ndjson").body(batch(BUDGET)).post("/v1/jobs/batch").then().statusCode(202);
+        given().contentType("application/x-ndjson").body(utf8(batch(BUDGET))).post("/v1/jobs/batch").then().statusCode(202);
         await().atMost(Duration.ofSeconds(10)).until(() -> held() == 0);
     }
 }

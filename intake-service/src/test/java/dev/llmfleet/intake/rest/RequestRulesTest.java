@@ -19,6 +19,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import static dev.llmfleet.intake.rest.JobsResourceTest.job;
+import static dev.llmfleet.intake.rest.JobsResourceTest.utf8;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -86,7 +87,7 @@ class RequestRulesTest {
                 assertRefused("job", extra, given().contentType(ContentType.JSON).body(body).post("/v1/jobs"), param);
             });
             List<String> lines = cases.keySet().stream().map(extra -> job("Rules " + marker, extra)).toList();
-            List<Map<String, Object>> entries = given().contentType("application/x-ndjson").body(String.join("\n", lines))
+            List<Map<String, Object>> entries = given().contentType("application/x-ndjson").body(utf8(String.join("\n", lines)))
                     .post("/v1/jobs/batch").then().statusCode(202).extract().path("jobs");
             List<String> params = List.copyOf(cases.values());
             assertThat(entries).hasSize(params.size());
@@ -128,7 +129,7 @@ class RequestRulesTest {
 
             String lines = IntStream.range(0, 3).mapToObj(i -> job("Feature " + marker + " " + i, "")).collect(Collectors.joining("\n"));
             List<Map<String, Object>> entries = given().contentType("application/x-ndjson").header("X-Fleet-Feature", marker)
-                    .body(lines).post("/v1/jobs/batch").then().statusCode(202).extract().path("jobs");
+                    .body(utf8(lines)).post("/v1/jobs/batch").then().statusCode(202).extract().path("jobs");
             assertThat(entries).hasSize(3).allSatisfy(e -> assertThat(e.get("error").toString()).contains("unknown_feature"));
             assertThat(topics.readNew()).noneMatch(r -> r.value().toString().contains(marker));
         }
