@@ -34,7 +34,7 @@ public class JobsOptions {
             description = "Priority of every job (default: bulk for --unique, else each workload line's own).")
     String priority;
 
-    @Option(names = "--feature", defaultValue = "bulk-bench", paramLabel = "NAME", description = "Feature of generated jobs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--feature", defaultValue = "default", paramLabel = "NAME", description = "Feature of generated jobs, one intake knows (default: ${DEFAULT-VALUE}).")
     String feature;
 
     @Option(names = "--model", defaultValue = "openai/gpt-4o-mini", paramLabel = "MODEL", description = "Model of generated jobs (default: ${DEFAULT-VALUE}).")

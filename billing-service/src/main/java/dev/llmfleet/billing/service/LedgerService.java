@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmfleet.billing.repository.AlertRepository;
 import dev.llmfleet.billing.repository.LedgerRepository;
+import dev.llmfleet.common.config.Features;
 import dev.llmfleet.common.config.FleetConfig;
 import dev.llmfleet.common.messaging.UsageRecorded;
 import io.micrometer.core.instrument.Counter;
@@ -39,15 +40,17 @@ public class LedgerService {
     private final AlertRepository rejects;
     private final BalanceService balance;
     private final FleetConfig fleet;
+    private final Features features;
     private final MeterRegistry registry;
 
     public LedgerService(ObjectMapper mapper, LedgerRepository ledger, AlertRepository rejects, BalanceService balance,
-                         FleetConfig fleet, MeterRegistry registry) {
+                         FleetConfig fleet, Features features, MeterRegistry registry) {
         this.mapper = mapper;
         this.ledger = ledger;
         this.rejects = rejects;
         this.balance = balance;
         this.fleet = fleet;
+        this.features = features;
         this.registry = registry;
     }
 
@@ -105,12 +108,15 @@ public class LedgerService {
         return usage;
     }
 
-    /** The ledger's view of an event; an event without occurred_at is placed at its arrival time. */
-    static LedgerRepository.Entry entry(UsageRecorded u) {
+    /**
+     * The ledger's view of an event; an event without occurred_at is placed at its arrival time, and one whose feature
+     * is not configured is ledgered under {@code other}, so the ledger's buckets stay bounded whatever producers send.
+     */
+    LedgerRepository.Entry entry(UsageRecorded u) {
         long at = u.occurredAt() == null ? System.currentTimeMillis() : u.occurredAt().toEpochMilli();
         boolean depleted = u.httpStatus() == 402 || "provider_balance_depleted".equals(u.status());
         String eventId = u.eventId() == null || u.eventId().isBlank() ? u.requestId() : u.eventId();
-        return new LedgerRepository.Entry(eventId, u.requestId(), u.feature(), u.modelUsed(), u.lane(), u.tenant(),
+        return new LedgerRepository.Entry(eventId, u.requestId(), features.bounded(u.feature()), u.modelUsed(), u.lane(), u.tenant(),
                 Math.max(0, u.promptTokens()), Math.max(0, u.completionTokens()), Money.toNanos(u.chargedUsd()), source(u.chargeSource()), u.cacheHit(),
                 Money.toNanos(u.savedUsd()), at, u.balanceUsd() == null ? null : Money.toNanos(u.balanceUsd()), depleted);
     }
@@ -138,18 +144,10 @@ public class LedgerService {
             Counter.builder(SPEND_BY_SOURCE).baseUnit(USD).description("USD charged, as recorded in the ledger, by where the charge came from")
                     .tag(TAG_SOURCE, source).register(registry).increment(u.chargedUsd().doubleValue());
             Counter.builder(SPEND).baseUnit(USD).description("USD charged, as recorded in the ledger")
-                    .tags(TAG_LANE, LANES.contains(u.lane()) ? u.lane() : "other", TAG_FEATURE, featureTag(u.feature()),
+                    .tags(TAG_LANE, LANES.contains(u.lane()) ? u.lane() : "other", TAG_FEATURE, features.bounded(u.feature()),
                             TAG_MODEL, u.modelUsed() != null && fleet.models().containsKey(u.modelUsed()) ? u.modelUsed() : "other")
                     .register(registry).increment(u.chargedUsd().doubleValue());
         }
-    }
-
-    /** Bounded feature tags: configured features by name, anything else {@code other} (as the other services do). */
-    private String featureTag(String feature) {
-        if (feature == null) {
-            return "other";
-        }
-        return feature.equals(fleet.defaultFeature()) || fleet.features().containsKey(feature) ? feature : "other";
     }
 
     /** A record that cannot be read. */

@@ -39,7 +39,7 @@ class EstimateDriftTest {
     @Test
     void chargesAreKeptBySourceAndEstimatesAreReconciledWithTheNextReading() {
         String tenant = "t-" + UUID.randomUUID();
-        String feature = "ledger-estimates";
+        String feature = "doc-summarize";
         String model = "openai/gpt-4o-mini";
         Instant t = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         try (UsageEvents events = new UsageEvents(mapper)) {

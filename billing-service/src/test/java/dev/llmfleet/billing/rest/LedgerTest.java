@@ -87,8 +87,9 @@ class LedgerTest {
     @Test
     void totalsByFeatureAndModelAreExactToTheNanoDollar() {
         String tenant = tenant();
-        String f1 = "ledger-a-" + UUID.randomUUID();
-        String f2 = "ledger-b-" + UUID.randomUUID();
+        // configured features: the ledger keeps those by name (the tenant keeps this test's figures apart)
+        String f1 = "support-chat";
+        String f2 = "doc-summarize";
         Instant now = Instant.now();
         events.send(call(id(), f1, tenant, "openai/gpt-4o-mini", "interactive", 100, 20, "0.00012345", null, now));
         events.send(call(id(), f1, tenant, "openai/gpt-4o-mini", "interactive", 3, 1, "0.00000001", null, now));
@@ -146,14 +147,14 @@ class LedgerTest {
         String tenant = tenant();
         String requestId = id();
         Instant now = Instant.now();
-        UsageRecorded first = call(requestId, "ledger-dup", tenant, "openai/gpt-4o-mini", "async", 10, 10, "0.00001234", null, now);
+        UsageRecorded first = call(requestId, "search-index", tenant, "openai/gpt-4o-mini", "async", 10, 10, "0.00001234", null, now);
         events.send(first);
         events.send(first);
         // a redelivery with different figures is still the same request
-        events.send(call(requestId, "ledger-dup", tenant, "openai/gpt-4o-mini", "async", 99, 99, "0.5", null, now));
+        events.send(call(requestId, "search-index", tenant, "openai/gpt-4o-mini", "async", 99, 99, "0.5", null, now));
         String other = id();
-        events.send(call(other, "ledger-dup", tenant, "openai/gpt-4o-mini", "async", 1, 1, "0.00000100", null, now));
-        events.send(call(other, "ledger-dup", tenant, "openai/gpt-4o-mini", "async", 1, 1, "0.00000100", null, now));
+        events.send(call(other, "search-index", tenant, "openai/gpt-4o-mini", "async", 1, 1, "0.00000100", null, now));
+        events.send(call(other, "search-index", tenant, "openai/gpt-4o-mini", "async", 1, 1, "0.00000100", null, now));
 
         JsonNode s = awaitRequests("15m", "feature", tenant, 2);
         UsageEvents.sleep(1500);
@@ -173,7 +174,7 @@ class LedgerTest {
     @Test
     void everyAttemptOfARequestCountsItsChargeAndTheRequestOnce() {
         String tenant = tenant();
-        String feature = "ledger-attempts";
+        String feature = "ticket-classify";
         Instant now = Instant.now();
         String retried = id();
         UsageRecorded second = attempt(retried, 2, feature, tenant, "openai/gpt-4o-mini", 200, "0.00000200", "header", null, now);
@@ -202,8 +203,8 @@ class LedgerTest {
         String tenant = tenant();
         String job = id();
         Instant now = Instant.now();
-        events.send(attempt(job, 1, "ledger-retry", tenant, "openai/gpt-4o-mini", 500, "0", "none", null, now));
-        events.send(attempt(job, 2, "ledger-retry", tenant, "openai/gpt-4o-mini", 200, "0.00012345", "header", null, now.plusMillis(5)));
+        events.send(attempt(job, 1, "search-index", tenant, "openai/gpt-4o-mini", 500, "0", "none", null, now));
+        events.send(attempt(job, 2, "search-index", tenant, "openai/gpt-4o-mini", 200, "0.00012345", "header", null, now.plusMillis(5)));
 
         JsonNode s = awaitTotal(tenant, "0.00012345");
         assertThat(s.path("requests").asLong()).isEqualTo(1);
@@ -220,7 +221,7 @@ class LedgerTest {
         events.sendRaw("bad-3", "{\"schema_version\":\"1.0\",\"charged_usd\":1}");
         events.sendRaw("bad-4", "[1,2,3]");
         events.sendRaw("bad-5", "{\"schema_version\":\"1.0\",\"request_id\":\"" + id() + "\",\"prompt_tokens\":\"many\"}");
-        events.send(call(id(), "ledger-after-bad", tenant, "openai/gpt-4o-mini", "async", 1, 1, "0.00000321", null, Instant.now()));
+        events.send(call(id(), "search-index", tenant, "openai/gpt-4o-mini", "async", 1, 1, "0.00000321", null, Instant.now()));
 
         JsonNode s = awaitRequests("15m", "feature", tenant, 1);
         assertThat(s.path("total_usd").decimalValue()).isEqualByComparingTo("0.00000321");
@@ -232,7 +233,8 @@ class LedgerTest {
     @Test
     void aFeatureWhoseCostPerRequestJumpsRaisesOneCostAnomaly() {
         String tenant = tenant();
-        String feature = "anomaly-" + UUID.randomUUID();
+        // no other test of this class spends on it, so its cost per request is this test's alone
+        String feature = "product-enrich";
         Instant baseline = Instant.now().minus(Duration.ofMinutes(30));
         Instant now = Instant.now();
         for (int i = 0; i < 25; i++) {
@@ -247,6 +249,22 @@ class LedgerTest {
         assertThat(new BigDecimal(alert.path("figures").path("baseline_cost_per_request_usd").asText())).isEqualByComparingTo("0.0001");
         UsageEvents.sleep(3000);
         assertThat(anomalies(feature)).as("once per feature per window").hasSize(1);
+    }
+
+    @Test
+    void anEventOfAFeatureBillingDoesNotKnowIsLedgeredAsOther() {
+        String tenant = tenant();
+        Instant now = Instant.now();
+        events.send(call(id(), "made-up-" + UUID.randomUUID(), tenant, "openai/gpt-4o-mini", "async", 10, 10, "0.00000200", null, now));
+        events.send(call(id(), "made-up-" + UUID.randomUUID(), tenant, "openai/gpt-4o-mini", "async", 10, 10, "0.00000300", null, now));
+        events.send(call(id(), "support-chat", tenant, "openai/gpt-4o-mini", "interactive", 10, 10, "0.00000100", null, now));
+
+        JsonNode s = awaitRequests("15m", "feature", tenant, 3);
+        assertThat(s.path("groups")).as("however many names arrive, one bucket holds them").hasSize(2);
+        JsonNode other = group(s, "feature", "other", null, null);
+        assertThat(other.path("requests").asLong()).isEqualTo(2);
+        assertThat(other.path("total_usd").decimalValue()).isEqualByComparingTo("0.000005");
+        assertThat(group(s, "feature", "support-chat", null, null).path("requests").asLong()).isEqualTo(1);
     }
 
     private static List<JsonNode> anomalies(String feature) {

@@ -13,7 +13,8 @@ import java.util.Map;
  * @param maxTokens the output budget, after the feature's cap
  * @param stream    whether the caller wants SSE
  * @param sampling  parameters that change the answer and are passed to the provider as given
- *                  (temperature, top_p, stop, seed, penalties, response_format, logit_bias); part of the cache key
+ *                  (temperature, top_p, stop, seed, penalties, response_format, logit_bias; checked by
+ *                  {@code RequestParameters}); part of the cache key
  */
 public record ChatRequest(String model, List<ChatMessage> messages, int maxTokens, boolean stream,
                           Map<String, JsonNode> sampling) {

@@ -11,7 +11,7 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
  * Every failure of a JAX-RS endpoint of any service as an OpenAI-style error
- * ({@code {"error":{"message","type","code"}}}) with the right status: a caller's mistake is a 4xx with a
+ * ({@code {"error":{"message","type","code","param"}}}) with the right status: a caller's mistake is a 4xx with a
  * code that names it, never a 500.
  */
 public class ErrorMappers {

@@ -1,7 +1,7 @@
 package dev.llmfleet.common.api;
 
 /**
- * A failure with an HTTP status and an OpenAI-style error ({@code {"error":{"message","type","code"}}}).
+ * A failure with an HTTP status and an OpenAI-style error ({@code {"error":{"message","type","code","param"}}}).
  * Thrown for the caller's mistakes (4xx) and for provider failures the fleet could not absorb (5xx).
  */
 public class FleetException extends RuntimeException {
@@ -9,22 +9,38 @@ public class FleetException extends RuntimeException {
     private final String type;
     private final String code;
     private final Long retryAfterSeconds;
+    private final String param;
 
     public FleetException(int status, String type, String code, String message) {
         this(status, type, code, message, null);
     }
 
     public FleetException(int status, String type, String code, String message, Long retryAfterSeconds) {
+        this(status, type, code, message, retryAfterSeconds, null);
+    }
+
+    private FleetException(int status, String type, String code, String message, Long retryAfterSeconds, String param) {
         super(message, null, false, false);
         this.status = status;
         this.type = type;
         this.code = code;
         this.retryAfterSeconds = retryAfterSeconds;
+        this.param = param;
     }
 
     /** 400 invalid_request_error: the request itself is wrong. */
     public static FleetException invalid(String code, String message) {
         return new FleetException(400, "invalid_request_error", code, message);
+    }
+
+    /** 400 invalid_request_error naming the field (or header) that is wrong as the error's {@code param}. */
+    public static FleetException invalidParameter(String param, String code, String message) {
+        return rejectedParameter(400, param, code, message);
+    }
+
+    /** An invalid_request_error with another 4xx status, naming the field that is wrong. */
+    public static FleetException rejectedParameter(int status, String param, String code, String message) {
+        return new FleetException(status, "invalid_request_error", code, message, null, param);
     }
 
     public int status() {
@@ -37,6 +53,11 @@ public class FleetException extends RuntimeException {
 
     public String code() {
         return code;
+    }
+
+    /** The request field or header the error is about (OpenAI's {@code param}), or null. */
+    public String param() {
+        return param;
     }
 
     /** Seconds the caller should wait before trying again (sent as Retry-After), or null. */

@@ -122,6 +122,13 @@ public interface FleetConfig {
         /** Largest request body in bytes; larger bodies are refused with 413 before parsing. */
         @WithDefault("1048576")
         int maxBodyBytes();
+
+        /**
+         * Most bytes, as JSON, of every request field but {@code messages} (sampling parameters, {@code metadata}, ...);
+         * they are forwarded, cached on and carried in a job's Kafka record, so a batch line cannot grow them either.
+         */
+        @WithDefault("32768")
+        int maxParameterBytes();
     }
 
     /** Cache rules shared by all features. */

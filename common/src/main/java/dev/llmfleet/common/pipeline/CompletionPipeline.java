@@ -76,12 +76,12 @@ public class CompletionPipeline {
         }
         int promptTokens = tokens.countPrompt(request.messages());
         if (promptTokens > rules.maxPromptTokens()) {
-            throw FleetException.invalid("prompt_too_long", "The prompt has " + promptTokens + " tokens; feature '" + feature
+            throw FleetException.invalidParameter("messages", "prompt_too_long", "The prompt has " + promptTokens + " tokens; feature '" + feature
                     + "' allows " + rules.maxPromptTokens() + ".");
         }
         int window = prices.model(request.model()).orElseThrow().contextWindow();
         if (promptTokens >= window) {
-            throw FleetException.invalid("context_length_exceeded", "The prompt has " + promptTokens
+            throw FleetException.invalidParameter("messages", "context_length_exceeded", "The prompt has " + promptTokens
                     + " tokens; model '" + request.model() + "' has a context window of " + window + ".");
         }
         if (promptTokens + request.maxTokens() > window) {

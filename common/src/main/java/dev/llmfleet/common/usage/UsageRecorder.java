@@ -1,6 +1,6 @@
 package dev.llmfleet.common.usage;
 
-import dev.llmfleet.common.config.FleetConfig;
+import dev.llmfleet.common.config.Features;
 import dev.llmfleet.common.messaging.UsageRecorded;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -34,16 +34,16 @@ public class UsageRecorder {
     private final MutinyEmitter<UsageRecorded> emitter;
     private final UsageOutbox outbox;
     private final MeterRegistry registry;
-    private final FleetConfig config;
+    private final Features features;
     private final Duration sendTimeout;
     private final AtomicInteger inFlight = new AtomicInteger();
 
     public UsageRecorder(@Channel("llm-usage") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = IN_FLIGHT_LIMIT) MutinyEmitter<UsageRecorded> emitter,
-                         UsageOutbox outbox, MeterRegistry registry, FleetConfig config, UsageConfig usageConfig) {
+                         UsageOutbox outbox, MeterRegistry registry, Features features, UsageConfig usageConfig) {
         this.emitter = emitter;
         this.outbox = outbox;
         this.registry = registry;
-        this.config = config;
+        this.features = features;
         this.sendTimeout = usageConfig.sendTimeout();
         Gauge.builder(USAGE_UNDELIVERED, this, r -> r.inFlight.get() + r.outbox.writing()).tag(TAG_STAGE, "in_flight")
                 .description("Usage events not yet acknowledged by Kafka: this instance's sends and outbox writes (in_flight), the fleet's outbox (outbox)")
@@ -76,28 +76,23 @@ public class UsageRecorder {
         return Uni.createFrom().deferred(() -> emitter.sendMessage(message)).ifNoItem().after(sendTimeout).fail();
     }
 
-    /** A feature name as a metric tag: configured features by name, anything else as {@code other} (tags stay bounded). */
-    public String featureTag(String feature) {
-        return feature.equals(config.defaultFeature()) || config.features().containsKey(feature) ? feature : "other";
-    }
-
     public void rejected(String lane, String feature, String code) {
-        registry.counter(REJECTED, TAG_LANE, lane, TAG_FEATURE, featureTag(feature), TAG_CODE, code).increment();
+        registry.counter(REJECTED, TAG_LANE, lane, TAG_FEATURE, features.bounded(feature), TAG_CODE, code).increment();
     }
 
     public void rerouted(String lane, String feature, String model, String reason) {
-        registry.counter(REROUTED, TAG_LANE, lane, TAG_FEATURE, featureTag(feature), TAG_MODEL, model, TAG_REASON, reason).increment();
+        registry.counter(REROUTED, TAG_LANE, lane, TAG_FEATURE, features.bounded(feature), TAG_MODEL, model, TAG_REASON, reason).increment();
     }
 
     /** A request's outcome as its caller saw it (once per request, however many provider calls it took). */
     public void completed(String lane, String feature, String model, String outcome, long latencyMs) {
         Timer.builder(COMPLETION_LATENCY).description("Latency of a completion as the caller sees it")
-                .tags(TAG_LANE, lane, TAG_FEATURE, featureTag(feature), TAG_MODEL, model == null ? "none" : model, TAG_OUTCOME, outcome)
+                .tags(TAG_LANE, lane, TAG_FEATURE, features.bounded(feature), TAG_MODEL, model == null ? "none" : model, TAG_OUTCOME, outcome)
                 .publishPercentileHistogram().register(registry).record(Duration.ofMillis(latencyMs));
     }
 
     private void meter(UsageRecorded usage) {
-        String feature = featureTag(usage.feature());
+        String feature = features.bounded(usage.feature());
         String model = usage.modelUsed() == null ? "none" : usage.modelUsed();
         if (usage.cacheHit()) {
             Counter.builder(CACHE_SAVED).baseUnit(USD).description("USD the cache saved")
@@ -123,6 +118,6 @@ public class UsageRecorder {
     /** Counts a cache lookup. */
     public void cacheLookup(String lane, String feature, String result) {
         Counter.builder(CACHE_REQUESTS).description("Cache lookups by result")
-                .tags(TAG_LANE, lane, TAG_FEATURE, featureTag(feature), TAG_RESULT, result).register(registry).increment();
+                .tags(TAG_LANE, lane, TAG_FEATURE, features.bounded(feature), TAG_RESULT, result).register(registry).increment();
     }
 }

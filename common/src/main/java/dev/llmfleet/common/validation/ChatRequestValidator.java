@@ -8,31 +8,26 @@ import dev.llmfleet.common.config.FleetConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * Turns a raw OpenAI chat body into a {@link ChatRequest}, refusing anomalies before anything costs money:
- * schema, roles, content types, message count, prompt size, {@code max_tokens} bounds, unknown models.
- * Every refusal is a 4xx {@link FleetException} whose message names the offending field.
+ * schema, roles, content types, message count, prompt size, {@code max_tokens} bounds, unknown models, and every
+ * other field by {@link RequestParameters}. Every refusal is a 4xx {@link FleetException} whose message and
+ * {@code param} name the offending field.
  */
 @ApplicationScoped
 public class ChatRequestValidator {
     static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant");
-    /** Parameters that change the answer; passed to the provider as given and part of the cache key. */
-    static final Set<String> SAMPLING = Set.of("temperature", "top_p", "stop", "seed", "presence_penalty",
-            "frequency_penalty", "response_format", "logit_bias");
-    /** Parameters the fleet reads itself or may ignore without changing the answer. */
-    static final Set<String> HANDLED = Set.of("model", "messages", "max_tokens", "max_completion_tokens", "stream",
-            "stream_options", "n", "user", "metadata", "store");
 
     private final FleetConfig config;
+    private final RequestParameters parameters;
 
     public ChatRequestValidator(FleetConfig config) {
         this.config = config;
+        this.parameters = new RequestParameters(config.limits().maxParameterBytes());
     }
 
     /** Validates {@code body} for {@code feature}; {@code max_tokens} comes back capped by the feature. */
@@ -40,37 +35,20 @@ public class ChatRequestValidator {
         if (body == null || !body.isObject()) {
             throw FleetException.invalid("invalid_body", "The request body must be a JSON object.");
         }
-        Map<String, JsonNode> sampling = new HashMap<>();
-        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (SAMPLING.contains(name)) {
-                sampling.put(name, body.get(name));
-            } else if (!HANDLED.contains(name)) {
-                throw FleetException.invalid("unsupported_parameter", "Parameter '" + name + "' is not supported by LLM Fleet.");
-            }
-        }
+        Map<String, JsonNode> sampling = parameters.check(body);
         String model = model(body.get("model"));
         List<ChatMessage> messages = messages(body.get("messages"));
-        checkSampling(sampling);
         int maxTokens = maxTokens(body, feature);
-        JsonNode n = body.get("n");
-        if (n != null && !n.isNull() && !(n.canConvertToInt() && n.isIntegralNumber() && n.intValue() == 1)) {
-            throw FleetException.invalid("unsupported_parameter", "'n' must be 1: LLM Fleet returns one choice per request.");
-        }
-        JsonNode stream = body.get("stream");
-        if (stream != null && !stream.isNull() && !stream.isBoolean()) {
-            throw FleetException.invalid("invalid_type", "'stream' must be a boolean.");
-        }
-        return new ChatRequest(model, messages, maxTokens, stream != null && stream.asBoolean(), sampling);
+        return new ChatRequest(model, messages, maxTokens, body.path("stream").asBoolean(false), sampling);
     }
 
     private String model(JsonNode node) {
         if (node == null || !node.isTextual() || node.asText().isBlank()) {
-            throw FleetException.invalid("missing_model", "'model' is required and must be a string such as 'openai/gpt-4o-mini'.");
+            throw FleetException.invalidParameter("model", "missing_model", "'model' is required and must be a string such as 'openai/gpt-4o-mini'.");
         }
         String model = node.asText();
         if (!config.models().containsKey(model)) {
-            throw new FleetException(404, "invalid_request_error", "model_not_found",
+            throw FleetException.rejectedParameter(404, "model", "model_not_found",
                     "The model '" + model + "' does not exist or is not offered; GET /v1/models lists the models.");
         }
         return model;
@@ -78,13 +56,13 @@ public class ChatRequestValidator {
 
     private List<ChatMessage> messages(JsonNode node) {
         if (node == null || !node.isArray()) {
-            throw FleetException.invalid("invalid_messages", "'messages' is required and must be an array.");
+            throw FleetException.invalidParameter("messages", "invalid_messages", "'messages' is required and must be an array.");
         }
         if (node.isEmpty()) {
-            throw FleetException.invalid("invalid_messages", "'messages' must contain at least one message.");
+            throw FleetException.invalidParameter("messages", "invalid_messages", "'messages' must contain at least one message.");
         }
         if (node.size() > config.limits().maxMessages()) {
-            throw FleetException.invalid("too_many_messages",
+            throw FleetException.invalidParameter("messages", "too_many_messages",
                     "'messages' has " + node.size() + " entries; the limit is " + config.limits().maxMessages() + ".");
         }
         List<ChatMessage> messages = new ArrayList<>(node.size());
@@ -92,22 +70,22 @@ public class ChatRequestValidator {
         for (int i = 0; i < node.size(); i++) {
             JsonNode message = node.get(i);
             if (!message.isObject()) {
-                throw FleetException.invalid("invalid_messages", "messages[" + i + "] must be an object.");
+                throw FleetException.invalidParameter("messages", "invalid_messages", "messages[" + i + "] must be an object.");
             }
             JsonNode role = message.get("role");
             if (role == null || !role.isTextual() || !ROLES.contains(role.asText())) {
-                throw FleetException.invalid("invalid_role", "messages[" + i + "].role must be one of " + ROLES + ".");
+                throw FleetException.invalidParameter("messages", "invalid_role", "messages[" + i + "].role must be one of " + ROLES + ".");
             }
             String content = content(message.get("content"), i);
             chars += content.length();
             messages.add(new ChatMessage(role.asText(), content));
         }
         if (chars > config.limits().maxPromptChars()) {
-            throw FleetException.invalid("prompt_too_long",
+            throw FleetException.invalidParameter("messages", "prompt_too_long",
                     "The messages hold " + chars + " characters; the limit is " + config.limits().maxPromptChars() + ".");
         }
         if (messages.stream().noneMatch(m -> m.role().equals("user"))) {
-            throw FleetException.invalid("invalid_messages", "'messages' must contain at least one user message.");
+            throw FleetException.invalidParameter("messages", "invalid_messages", "'messages' must contain at least one user message.");
         }
         return messages;
     }
@@ -121,40 +99,30 @@ public class ChatRequestValidator {
             StringBuilder text = new StringBuilder();
             for (JsonNode part : node) {
                 if (!part.isObject() || !"text".equals(part.path("type").asText()) || !part.path("text").isTextual()) {
-                    throw FleetException.invalid("invalid_content",
+                    throw FleetException.invalidParameter("messages", "invalid_content",
                             "messages[" + index + "].content parts must be {\"type\":\"text\",\"text\":\"...\"}; other content types are not supported.");
                 }
                 text.append(part.get("text").asText());
             }
             return text.toString();
         }
-        throw FleetException.invalid("invalid_content", "messages[" + index + "].content must be a string or an array of text parts.");
+        throw FleetException.invalidParameter("messages", "invalid_content", "messages[" + index + "].content must be a string or an array of text parts.");
     }
 
     private int maxTokens(JsonNode body, FleetConfig.Feature feature) {
-        JsonNode node = body.hasNonNull("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
+        String param = body.hasNonNull("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
+        JsonNode node = body.get(param);
         if (node == null || node.isNull()) {
             return Math.min(feature.defaultMaxTokens(), feature.maxTokensCap());
         }
         if (!node.isIntegralNumber() || !node.canConvertToInt()) {
-            throw FleetException.invalid("invalid_max_tokens", "'max_tokens' must be an integer.");
+            throw FleetException.invalidParameter(param, "invalid_max_tokens", "'max_tokens' must be an integer.");
         }
         int value = node.intValue();
         if (value < 1 || value > config.limits().maxTokens()) {
-            throw FleetException.invalid("invalid_max_tokens",
+            throw FleetException.invalidParameter(param, "invalid_max_tokens",
                     "'max_tokens' must be between 1 and " + config.limits().maxTokens() + "; it was " + value + ".");
         }
         return Math.min(value, feature.maxTokensCap());
-    }
-
-    private static void checkSampling(Map<String, JsonNode> sampling) {
-        JsonNode temperature = sampling.get("temperature");
-        if (temperature != null && !temperature.isNull() && (!temperature.isNumber() || temperature.asDouble() < 0 || temperature.asDouble() > 2)) {
-            throw FleetException.invalid("invalid_temperature", "'temperature' must be a number between 0 and 2.");
-        }
-        JsonNode topP = sampling.get("top_p");
-        if (topP != null && !topP.isNull() && (!topP.isNumber() || topP.asDouble() < 0 || topP.asDouble() > 1)) {
-            throw FleetException.invalid("invalid_top_p", "'top_p' must be a number between 0 and 1.");
-        }
     }
 }

@@ -1,26 +1,36 @@
 package dev.llmfleet.common.validation;
 
 import dev.llmfleet.common.api.FleetException;
+import dev.llmfleet.common.config.Features;
 
 import java.util.regex.Pattern;
 
 /** The rules for what callers tag a request with (feature, idempotency key), shared by both lanes' endpoints. */
 public final class RequestTags {
+    /** The header naming a request's feature (a job's {@code feature} field wins over it). */
+    public static final String FEATURE_HEADER = "X-Fleet-Feature";
     private static final Pattern FEATURE = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     private RequestTags() {
     }
 
     /**
-     * The feature named by {@code value} (from {@code source}, e.g. {@code X-Fleet-Feature}), or
-     * {@code fallback} when none is named; refuses names that could not be a metric tag or a config key.
+     * The feature named by {@code value} (from {@code source}: the {@code X-Fleet-Feature} header or a job's
+     * {@code feature} field), or the default feature when none is named. Refuses a name that could not be a metric tag
+     * or a config key ({@code invalid_feature}) and one that is not configured ({@code unknown_feature}, naming those
+     * that are): a caller cannot grow the fleet's per-feature state with new names.
      */
-    public static String feature(String value, String source, String fallback) {
+    public static String feature(String value, String source, Features features) {
         if (value == null || value.isBlank()) {
-            return fallback;
+            return features.defaultFeature();
         }
         if (!FEATURE.matcher(value).matches()) {
-            throw FleetException.invalid("invalid_feature", source + " must be 1-64 letters, digits, '.', '_' or '-'.");
+            throw FleetException.invalidParameter(source, "invalid_feature", source + " must be 1-64 letters, digits, '.', '_' or '-'.");
+        }
+        if (!features.isKnown(value)) {
+            throw FleetException.invalidParameter(source, "unknown_feature", "Feature '" + value + "' (" + source
+                    + ") is not configured; the features are " + String.join(", ", features.known())
+                    + ". Leave it out for '" + features.defaultFeature() + "'.");
         }
         return value;
     }
@@ -28,7 +38,7 @@ public final class RequestTags {
     /** An {@code Idempotency-Key} is optional, but when given it is 1-255 characters. */
     public static void checkIdempotencyKey(String key) {
         if (key != null && (key.isBlank() || key.length() > 255)) {
-            throw FleetException.invalid("invalid_idempotency_key", "Idempotency-Key must be 1-255 characters.");
+            throw FleetException.invalidParameter("Idempotency-Key", "invalid_idempotency_key", "Idempotency-Key must be 1-255 characters.");
         }
     }
 }

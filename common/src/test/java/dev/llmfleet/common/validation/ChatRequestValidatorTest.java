@@ -65,6 +65,18 @@ class ChatRequestValidatorTest {
     }
 
     @Test
+    void refusalsNameTheirFieldAsParam() {
+        assertThat(refusal("{\"model\":\"nonexistent/model-x\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").param()).isEqualTo("model");
+        assertThat(refusal("{\"model\":\"openai/gpt-4o\",\"messages\":[{\"role\":\"wizard\",\"content\":\"hi\"}]}").param()).isEqualTo("messages");
+        assertThat(refusal("{\"model\":\"openai/gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_completion_tokens\":0}").param())
+                .isEqualTo("max_completion_tokens");
+        // the forwarded fields are RequestParameters' rules, applied before anything else
+        FleetException stop = refusal("{\"model\":\"nonexistent/model-x\",\"messages\":[],\"stop\":[\"a\",\"b\",\"c\",\"d\",\"e\"]}");
+        assertThat(stop.param()).isEqualTo("stop");
+        assertThat(stop.code()).isEqualTo("invalid_stop");
+    }
+
+    @Test
     void maxTokensIsCappedByTheFeatureAndDefaultsWhenAbsent() throws IOException {
         String body = "{\"model\":\"openai/gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":4000}";
         assertThat(validate(body, "ticket-classify").maxTokens()).isEqualTo(32);

@@ -1,5 +1,6 @@
 package dev.llmfleet.intake.config;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -16,6 +17,14 @@ public interface JobsConfig {
     /** Most jobs in one {@code POST /v1/jobs/batch}; the body size is bounded by {@code quarkus.http.limits.max-body-size}. */
     @WithDefault("10000")
     int batchMaxLines();
+
+    /**
+     * Most bytes of batch bodies received or processed at once by this instance: a batch that would take it over is
+     * refused with 503 {@code server_busy} before its body is read (one without a Content-Length counts as
+     * {@code quarkus.http.limits.max-body-size}).
+     */
+    @WithDefault("64M")
+    MemorySize batchBytesInFlight();
 
     /** Jobs of one batch enqueued at the same time (Redis create + Kafka send in flight). */
     @WithDefault("64")

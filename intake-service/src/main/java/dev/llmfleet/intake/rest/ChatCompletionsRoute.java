@@ -3,6 +3,7 @@ package dev.llmfleet.intake.rest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmfleet.common.api.FleetException;
+import dev.llmfleet.common.config.Features;
 import dev.llmfleet.common.config.FleetConfig;
 import dev.llmfleet.common.pipeline.Completion;
 import dev.llmfleet.common.pipeline.CompletionContext;
@@ -34,7 +35,6 @@ import java.util.UUID;
  */
 @ApplicationScoped
 public class ChatCompletionsRoute {
-    public static final String FEATURE_HEADER = "X-Fleet-Feature";
     public static final String REQUEST_ID_HEADER = "X-Fleet-Request-Id";
     public static final String CACHE_HEADER = "X-Fleet-Cache";
     public static final String MODEL_HEADER = "X-Fleet-Model";
@@ -47,12 +47,15 @@ public class ChatCompletionsRoute {
     private final ObjectMapper mapper;
     private final FleetConfig config;
     private final InteractiveLoadReporter load;
+    private final Features features;
 
-    public ChatCompletionsRoute(CompletionPipeline pipeline, ObjectMapper mapper, FleetConfig config, InteractiveLoadReporter load) {
+    public ChatCompletionsRoute(CompletionPipeline pipeline, ObjectMapper mapper, FleetConfig config, InteractiveLoadReporter load,
+                                Features features) {
         this.pipeline = pipeline;
         this.mapper = mapper;
         this.config = config;
         this.load = load;
+        this.features = features;
     }
 
     void register(@Observes Router router) {
@@ -88,7 +91,7 @@ public class ChatCompletionsRoute {
     }
 
     private CompletionContext context(HttpServerRequest request, String requestId) {
-        String feature = RequestTags.feature(request.getHeader(FEATURE_HEADER), FEATURE_HEADER, config.defaultFeature());
+        String feature = RequestTags.feature(request.getHeader(RequestTags.FEATURE_HEADER), RequestTags.FEATURE_HEADER, features);
         String idempotencyKey = request.getHeader("Idempotency-Key");
         RequestTags.checkIdempotencyKey(idempotencyKey);
         String cacheControl = request.getHeader("Cache-Control");

@@ -6,6 +6,7 @@ import dev.llmfleet.common.api.ErrorBody;
 import dev.llmfleet.common.api.FleetException;
 import dev.llmfleet.common.api.ProviderErrors;
 import dev.llmfleet.common.provider.ProviderException;
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerResponse;
 import org.jboss.logging.Logger;
 
@@ -27,15 +28,16 @@ final class ErrorResponses {
         return new FleetException(500, "api_error", "internal_error", "Internal error; quote request id " + requestId + ".");
     }
 
-    static void write(HttpServerResponse response, ObjectMapper mapper, FleetException e) {
+    /** Writes {@code e} unless the response is already over; completes once it is written. */
+    static Future<Void> write(HttpServerResponse response, ObjectMapper mapper, FleetException e) {
         if (response.ended() || response.closed()) {
-            return;
+            return Future.succeededFuture();
         }
         response.setStatusCode(e.status()).putHeader("Content-Type", "application/json");
         if (e.retryAfterSeconds() != null) {
             response.putHeader("Retry-After", Long.toString(e.retryAfterSeconds()));
         }
-        response.end(json(mapper, e));
+        return response.end(json(mapper, e));
     }
 
     static String json(ObjectMapper mapper, FleetException e) {

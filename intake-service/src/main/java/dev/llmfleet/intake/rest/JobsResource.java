@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import dev.llmfleet.common.api.ErrorBody;
 import dev.llmfleet.common.api.FleetException;
 import dev.llmfleet.common.config.FleetConfig;
+import dev.llmfleet.common.validation.RequestTags;
 import dev.llmfleet.common.jobs.JobStatus;
 import dev.llmfleet.intake.config.JobsConfig;
 import dev.llmfleet.intake.rest.JobViews.BatchAccepted;
@@ -22,6 +23,7 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -30,6 +32,7 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -101,7 +104,8 @@ public class JobsResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobAccepted.class)))
     @APIResponse(responseCode = "200", description = "The job already exists (header X-Fleet-Existing-Job: true); nothing was enqueued",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobAccepted.class)))
-    @APIResponse(responseCode = "400", description = "Invalid job (invalid_json, invalid_priority, invalid_callback_url, ...): nothing enqueued",
+    @APIResponse(responseCode = "400", description = "Invalid job (invalid_json, invalid_priority, invalid_callback_url, unknown_feature, "
+            + "a bad parameter named in error.param, ...): nothing enqueued",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
     @APIResponse(responseCode = "404", description = "Unknown model (model_not_found): nothing enqueued",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
@@ -114,7 +118,7 @@ public class JobsResource {
             + "and may still run, once",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
     public Uni<Response> submit(byte[] body,
-                                @Parameter(description = "Feature when the body names none") @HeaderParam("X-Fleet-Feature") String feature,
+                                @Parameter(description = "Feature when the body names none") @HeaderParam(RequestTags.FEATURE_HEADER) String feature,
                                 @Parameter(description = "1-255 characters; the same key names the same job") @HeaderParam("Idempotency-Key") String key) {
         Supplier<JobSubmission> validation = () -> {
             if (body.length > fleet.limits().maxBodyBytes()) {
@@ -148,15 +152,28 @@ public class JobsResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
     @APIResponse(responseCode = "415", description = "Unsupported Content-Type",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "503", description = "This instance holds as many batch bytes as fleet.jobs.batch-bytes-in-flight "
+            + "allows (server_busy): the body was not read; retry after Retry-After seconds",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
     @Blocking
     public Response submitBatch(byte[] body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
-                                @Parameter(description = "Feature for jobs that name none") @HeaderParam("X-Fleet-Feature") String feature) {
+                                @Parameter(description = "Feature for jobs that name none") @HeaderParam(RequestTags.FEATURE_HEADER) String feature,
+                                @Context RoutingContext exchange) {
         // blocking on purpose: splitting and tokenising thousands of jobs is CPU work that must not hold an event loop,
-        // and the answer has to wait for every broker acknowledgement anyway
-        boolean jsonArray = contentType == null || MediaType.valueOf(contentType).isCompatible(MediaType.APPLICATION_JSON_TYPE);
-        List<Slot> slots = validateBatch(body, jsonArray, feature);
-        List<BatchEntry> entries = enqueueBatch(slots).await().atMost(BATCH_TIMEOUT);
-        return Response.accepted(new BatchAccepted(entries)).build();
+        // and the answer has to wait for every broker acknowledgement anyway. The body's bytes stay reserved until then,
+        // even if the client leaves: the work (and the memory) goes on without it.
+        BatchBytesInFlight.Reservation reservation = exchange.get(JobBodyLimits.RESERVATION);
+        if (!reservation.take()) {
+            // the exchange is over (the client left): its bytes are released, so nothing is done with them
+            throw new FleetException(503, "api_error", "server_busy", "The batch's connection closed before it was processed.",
+                    JobBodyLimits.BUSY_RETRY_AFTER_SECONDS);
+        }
+        try (reservation) {
+            boolean jsonArray = contentType == null || MediaType.valueOf(contentType).isCompatible(MediaType.APPLICATION_JSON_TYPE);
+            List<Slot> slots = validateBatch(body, jsonArray, feature);
+            List<BatchEntry> entries = enqueueBatch(slots).await().atMost(BATCH_TIMEOUT);
+            return Response.accepted(new BatchAccepted(entries)).build();
+        }
     }
 
     @GET

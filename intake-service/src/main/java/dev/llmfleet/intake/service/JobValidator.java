@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmfleet.common.api.FleetException;
 import dev.llmfleet.common.validation.RequestTags;
 import dev.llmfleet.common.cache.AnswerKeys;
-import dev.llmfleet.common.config.FleetConfig;
+import dev.llmfleet.common.config.Features;
 import dev.llmfleet.common.jobs.CallbackUrls;
 import dev.llmfleet.common.jobs.Priority;
 import dev.llmfleet.common.pipeline.CompletionContext;
@@ -28,15 +28,15 @@ public class JobValidator {
     public static final String TENANT = "default";
 
     private final CompletionPipeline pipeline;
-    private final FleetConfig fleet;
     private final JobsConfig jobs;
     private final UsageRecorder usage;
+    private final Features features;
 
-    public JobValidator(CompletionPipeline pipeline, FleetConfig fleet, JobsConfig jobs, UsageRecorder usage) {
+    public JobValidator(CompletionPipeline pipeline, JobsConfig jobs, UsageRecorder usage, Features features) {
         this.pipeline = pipeline;
-        this.fleet = fleet;
         this.jobs = jobs;
         this.usage = usage;
+        this.features = features;
     }
 
     /**
@@ -44,7 +44,7 @@ public class JobValidator {
      * and {@code Idempotency-Key} (either may be null). Throws a 4xx {@link FleetException}; the body is consumed.
      */
     public JobSubmission validate(JsonNode body, String headerFeature, String headerKey) {
-        String feature = fleet.defaultFeature();
+        String feature = features.defaultFeature();
         try {
             if (body == null || !body.isObject()) {
                 throw FleetException.invalid("invalid_body", "A job must be a JSON object: an OpenAI chat body plus 'feature', 'priority' and 'callback_url'.");
@@ -56,7 +56,7 @@ public class JobValidator {
             String key = idempotencyKey(request.remove("idempotency_key"), headerKey);
             JsonNode stream = request.get("stream");
             if (stream != null && stream.isBoolean() && stream.booleanValue()) {
-                throw FleetException.invalid("unsupported_parameter", "'stream' cannot be true for a job: its answer is read with GET /v1/jobs/{id}.");
+                throw FleetException.invalidParameter("stream", "unsupported_parameter", "'stream' cannot be true for a job: its answer is read with GET /v1/jobs/{id}.");
             }
             PreparedRequest prepared = pipeline.prepare(request, feature);
             String id = key != null ? JobIds.forKey(TENANT, key) : JobIds.forInput(TENANT, feature, AnswerKeys.cache(prepared.request()));
@@ -75,11 +75,11 @@ public class JobValidator {
     private String feature(JsonNode field, String header) {
         if (field != null && !field.isNull()) {
             if (!field.isTextual() || field.textValue().isBlank()) {
-                throw FleetException.invalid("invalid_feature", "'feature' must be 1-64 letters, digits, '.', '_' or '-'.");
+                throw FleetException.invalidParameter("feature", "invalid_feature", "feature must be 1-64 letters, digits, '.', '_' or '-'.");
             }
-            return RequestTags.feature(field.textValue(), "'feature'", fleet.defaultFeature());
+            return RequestTags.feature(field.textValue(), "feature", features);
         }
-        return RequestTags.feature(header, "X-Fleet-Feature", fleet.defaultFeature());
+        return RequestTags.feature(header, RequestTags.FEATURE_HEADER, features);
     }
 
     private static Priority priority(JsonNode field) {
@@ -87,7 +87,7 @@ public class JobValidator {
             return Priority.NORMAL;
         }
         return Priority.parse(field.isTextual() ? field.textValue() : null).orElseThrow(() ->
-                FleetException.invalid("invalid_priority", "'priority' must be one of \"high\", \"normal\" or \"bulk\"."));
+                FleetException.invalidParameter("priority", "invalid_priority", "'priority' must be one of \"high\", \"normal\" or \"bulk\"."));
     }
 
     private String callbackUrl(JsonNode field) {
@@ -95,15 +95,15 @@ public class JobValidator {
             return null;
         }
         if (!field.isTextual() || field.textValue().length() > jobs.maxCallbackUrlLength()) {
-            throw FleetException.invalid("invalid_callback_url",
+            throw FleetException.invalidParameter("callback_url", "invalid_callback_url",
                     "'callback_url' must be an absolute http(s) URL of at most " + jobs.maxCallbackUrlLength() + " characters.");
         }
         String url = field.textValue();
         if (!CallbackUrls.allowed(url, true)) {
-            throw FleetException.invalid("invalid_callback_url", "'callback_url' must be an absolute http or https URL.");
+            throw FleetException.invalidParameter("callback_url", "invalid_callback_url", "'callback_url' must be an absolute http or https URL.");
         }
         if (!CallbackUrls.allowed(url, jobs.allowPrivateCallbacks())) {
-            throw FleetException.invalid("invalid_callback_url",
+            throw FleetException.invalidParameter("callback_url", "invalid_callback_url",
                     "'callback_url' points at a loopback, private or link-local address; callbacks must reach a public host.");
         }
         return url;
@@ -115,10 +115,10 @@ public class JobValidator {
             return header;
         }
         if (!field.isTextual() || field.textValue().isBlank() || field.textValue().length() > 255) {
-            throw FleetException.invalid("invalid_idempotency_key", "'idempotency_key' must be a string of 1-255 characters.");
+            throw FleetException.invalidParameter("idempotency_key", "invalid_idempotency_key", "'idempotency_key' must be a string of 1-255 characters.");
         }
         if (header != null && !header.equals(field.textValue())) {
-            throw FleetException.invalid("invalid_idempotency_key", "The Idempotency-Key header and the 'idempotency_key' field differ.");
+            throw FleetException.invalidParameter("idempotency_key", "invalid_idempotency_key", "The Idempotency-Key header and the 'idempotency_key' field differ.");
         }
         return field.textValue();
     }

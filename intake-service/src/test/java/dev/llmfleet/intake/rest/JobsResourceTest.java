@@ -205,7 +205,7 @@ class JobsResourceTest {
         cases.put("bad feature", new Object[]{job(prompt, "\"feature\":\"no spaces please\""), 400, "invalid_feature"});
         cases.put("stream", new Object[]{job(prompt, "\"stream\":true"), 400, "unsupported_parameter"});
         cases.put("unknown parameter", new Object[]{job(prompt, "\"tools\":[]"), 400, "unsupported_parameter"});
-        cases.put("no messages", new Object[]{"{\"model\":\"openai/gpt-4o-mini\",\"feature\":\"" + marker + "\"}", 400, "invalid_messages"});
+        cases.put("no messages", new Object[]{"{\"model\":\"openai/gpt-4o-mini\",\"user\":\"" + marker + "\"}", 400, "invalid_messages"});
         cases.put("malformed JSON", new Object[]{job(prompt, "").replace("}]", "]"), 400, "invalid_json"});
         cases.put("two JSON values", new Object[]{job(prompt, "") + job(prompt, ""), 400, "invalid_json"});
         cases.put("not an object", new Object[]{"[" + job(prompt, "") + "]", 400, "invalid_body"});
