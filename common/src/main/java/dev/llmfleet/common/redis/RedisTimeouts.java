@@ -1,0 +1,43 @@
+package dev.llmfleet.common.redis;
+
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * How long the fleet waits for one Redis command, per role: the one place these bounds are set. The Quarkus Redis
+ * client has no command timeout of its own ({@code quarkus.redis.timeout} bounds only the blocking API, which the
+ * fleet does not use), so every command on a request's path goes through {@link #state} or {@link #cache}; past the
+ * bound it fails with a {@link TimeoutException}. The command itself is not withdrawn: a stalled Redis still holds
+ * its connection until {@code quarkus.redis.tcp.read-idle-timeout} closes it.
+ */
+@ApplicationScoped
+public class RedisTimeouts {
+    private final Duration state;
+    private final Duration cache;
+
+    /** Both bounds are set with the Redis clients' own, in common's {@code META-INF/microprofile-config.properties}. */
+    public RedisTimeouts(@ConfigProperty(name = "fleet.redis.state-timeout") Duration state,
+                         @ConfigProperty(name = "fleet.redis.cache-timeout") Duration cache) {
+        this.state = state;
+        this.cache = cache;
+    }
+
+    /** {@code command} on the state role, failing once it has waited {@code fleet.redis.state-timeout}. */
+    public <T> Uni<T> state(Uni<T> command) {
+        return bounded(command, "state", state);
+    }
+
+    /** {@code command} on the cache role, failing once it has waited {@code fleet.redis.cache-timeout}. */
+    public <T> Uni<T> cache(Uni<T> command) {
+        return bounded(command, RedisRoles.CACHE, cache);
+    }
+
+    private static <T> Uni<T> bounded(Uni<T> command, String role, Duration timeout) {
+        return command.ifNoItem().after(timeout)
+                .failWith(() -> new TimeoutException("the " + role + " Redis did not answer within " + timeout.toMillis() + " ms"));
+    }
+}
