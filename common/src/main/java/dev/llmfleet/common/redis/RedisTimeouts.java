@@ -1,8 +1,9 @@
 package dev.llmfleet.common.redis;
 
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
@@ -19,11 +20,21 @@ public class RedisTimeouts {
     private final Duration state;
     private final Duration cache;
 
-    /** Both bounds are set with the Redis clients' own, in common's {@code META-INF/microprofile-config.properties}. */
-    public RedisTimeouts(@ConfigProperty(name = "fleet.redis.state-timeout") Duration state,
-                         @ConfigProperty(name = "fleet.redis.cache-timeout") Duration cache) {
-        this.state = state;
-        this.cache = cache;
+    public RedisTimeouts(Config config) {
+        this.state = config.stateTimeout();
+        this.cache = config.cacheTimeout();
+    }
+
+    /** The bounds per role; the clients' own connection bounds are beside them in common's microprofile-config.properties. */
+    @ConfigMapping(prefix = "fleet.redis")
+    public interface Config {
+        /** Longest wait on a state-role command of a request (job store, idempotency replay): past it, a 503 with Retry-After. */
+        @WithDefault("2s")
+        Duration stateTimeout();
+
+        /** Longest wait on a cache-role command: past it a read is a miss and a write is skipped (it never delays an answer). */
+        @WithDefault("100ms")
+        Duration cacheTimeout();
     }
 
     /** {@code command} on the state role, failing once it has waited {@code fleet.redis.state-timeout}. */
