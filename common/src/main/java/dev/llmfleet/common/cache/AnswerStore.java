@@ -3,8 +3,8 @@ package dev.llmfleet.common.cache;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmfleet.common.api.FleetException;
-import dev.llmfleet.common.config.FleetConfig;
 import dev.llmfleet.common.redis.RedisRoles;
+import dev.llmfleet.common.redis.RedisTimeouts;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.client.RedisClientName;
@@ -16,21 +16,24 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static dev.llmfleet.common.metrics.MetricNames.REDIS_UNAVAILABLE;
 import static dev.llmfleet.common.metrics.MetricNames.TAG_OPERATION;
+import static dev.llmfleet.common.metrics.MetricNames.TAG_REASON;
 import static dev.llmfleet.common.metrics.MetricNames.TAG_ROLE;
 
 /**
  * Finished answers in Redis; which Redis follows from the key ({@link AnswerKeys#isReplay}).
  * <ul>
  * <li>Cached answers live on the cache role, which may evict. Trouble there (down, or slower than
- * {@code fleet.cache.timeout}) is a miss and a skipped store, counted, never an error: the request still
+ * {@code fleet.redis.cache-timeout}) is a miss and a skipped store, counted, never an error: the request still
  * gets an answer, it only costs money.</li>
- * <li>Idempotency replays live on the state role, which never evicts. A replay that cannot be read fails the
- * request with a 503 and {@code Retry-After}: answering without it could charge the same key twice. A replay
- * that cannot be written is counted and skipped: the caller has the answer it paid for.</li>
+ * <li>Idempotency replays live on the state role, which never evicts. A replay that cannot be read (within
+ * {@code fleet.redis.state-timeout}) fails the request with a 503 and {@code Retry-After}: answering without it
+ * could charge the same key twice. A replay that cannot be written is counted and skipped: the caller has the
+ * answer it paid for.</li>
  * </ul>
  */
 @ApplicationScoped
@@ -44,9 +47,9 @@ public class AnswerStore {
     private final ObjectMapper mapper;
 
     public AnswerStore(ReactiveRedisDataSource state, @RedisClientName(RedisRoles.CACHE) ReactiveRedisDataSource cache,
-                       ObjectMapper mapper, FleetConfig config, MeterRegistry registry) {
-        this.state = new Role("state", state, config.idempotency().timeout(), registry);
-        this.cache = new Role("cache", cache, config.cache().timeout(), registry);
+                       ObjectMapper mapper, RedisTimeouts timeouts, MeterRegistry registry) {
+        this.state = new Role("state", state, timeouts, registry);
+        this.cache = new Role(RedisRoles.CACHE, cache, timeouts, registry);
         this.mapper = mapper;
     }
 
@@ -88,28 +91,24 @@ public class AnswerStore {
     }
 
     /**
-     * One Redis role's commands, each bounded by the role's timeout; a failure is counted, and logged once
-     * when the role goes from working to failing (not once per request during an outage).
+     * One Redis role's commands, each bounded by the role's timeout ({@link RedisTimeouts}); a failure is counted (a
+     * timeout apart from an error), and logged once when the role goes from working to failing (not once per request
+     * during an outage).
      */
     private static final class Role {
         private final String name;
         private final ReactiveValueCommands<String, String> values;
-        private final Duration timeout;
-        private final Counter getFailures;
-        private final Counter setFailures;
+        private final RedisTimeouts timeouts;
+        private final Failures getFailures;
+        private final Failures setFailures;
         private final AtomicBoolean failing = new AtomicBoolean();
 
-        Role(String name, ReactiveRedisDataSource redis, Duration timeout, MeterRegistry registry) {
+        Role(String name, ReactiveRedisDataSource redis, RedisTimeouts timeouts, MeterRegistry registry) {
             this.name = name;
             this.values = redis.value(String.class, String.class);
-            this.timeout = timeout;
-            this.getFailures = counter(registry, name, "get");
-            this.setFailures = counter(registry, name, "set");
-        }
-
-        private static Counter counter(MeterRegistry registry, String role, String operation) {
-            return Counter.builder(REDIS_UNAVAILABLE).description("Answer-store Redis commands that failed or timed out")
-                    .tags(TAG_ROLE, role, TAG_OPERATION, operation).register(registry);
+            this.timeouts = timeouts;
+            this.getFailures = new Failures(registry, name, "get");
+            this.setFailures = new Failures(registry, name, "set");
         }
 
         Uni<String> get(String key) {
@@ -120,21 +119,37 @@ public class AnswerStore {
             return watched(values.set(key, json, new SetArgs().px(ttl)), setFailures);
         }
 
-        private <T> Uni<T> watched(Uni<T> command, Counter failures) {
-            return command.ifNoItem().after(timeout).fail()
+        private <T> Uni<T> watched(Uni<T> command, Failures failures) {
+            return (RedisRoles.CACHE.equals(name) ? timeouts.cache(command) : timeouts.state(command))
                     .onItem().invoke(() -> {
                         if (failing.compareAndSet(true, false)) {
                             LOG.infof("the %s Redis answers again", name);
                         }
                     })
                     .onFailure().invoke(e -> {
-                        failures.increment();
+                        failures.count(e);
                         if (failing.compareAndSet(false, true)) {
-                            LOG.warnf("the %s Redis is failing (%s): %s", name, e.toString(), "cache".equals(name)
+                            LOG.warnf("the %s Redis is failing (%s): %s", name, e.toString(), RedisRoles.CACHE.equals(name)
                                     ? "answers are served as cache misses and not cached"
                                     : "requests with an Idempotency-Key are refused with 503");
                         }
                     });
+        }
+    }
+
+    /** One operation's failed commands: those that timed out, and those Redis (or the connection) failed. */
+    private record Failures(Counter timeouts, Counter errors) {
+        Failures(MeterRegistry registry, String role, String operation) {
+            this(counter(registry, role, operation, "timeout"), counter(registry, role, operation, "error"));
+        }
+
+        private static Counter counter(MeterRegistry registry, String role, String operation, String reason) {
+            return Counter.builder(REDIS_UNAVAILABLE).description("Answer-store Redis commands that failed or timed out")
+                    .tags(TAG_ROLE, role, TAG_OPERATION, operation, TAG_REASON, reason).register(registry);
+        }
+
+        void count(Throwable failure) {
+            (failure instanceof TimeoutException ? timeouts : errors).increment();
         }
     }
 }

@@ -31,11 +31,8 @@ public interface FleetConfig {
     /** Bounds that stop anomalies before they cost anything. */
     Limits limits();
 
-    /** The shared Redis answer cache. */
+    /** The shared Redis answer cache (its Redis timeout is {@code fleet.redis.cache-timeout}, see RedisTimeouts). */
     Cache cache();
-
-    /** Replays of a client's {@code Idempotency-Key}. */
-    Idempotency idempotency();
 
     /** Per-feature rules. */
     interface Feature {
@@ -136,16 +133,5 @@ public interface FleetConfig {
         /** Only requests with a temperature at or below this are cached (their answer can be reused). */
         @WithDefault("0")
         double maxTemperature();
-
-        /** Longest a cache read or write may take; past it the read is a miss, so a hung Redis never stalls a request. */
-        @WithDefault("500ms")
-        Duration timeout();
-    }
-
-    /** Idempotency replays live on the state Redis; an unreadable replay fails the request (503) rather than risk a second charge. */
-    interface Idempotency {
-        /** Longest a replay read or write may take before the state Redis counts as unavailable. */
-        @WithDefault("2s")
-        Duration timeout();
     }
 }

@@ -3,6 +3,7 @@ package dev.llmfleet.common.jobs;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmfleet.common.redis.RedisTimeouts;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Response;
@@ -22,7 +23,8 @@ import java.util.stream.Collectors;
  * cancel racing a start, or two workers racing over a redelivered job, always leave one winner. A run
  * holds the job under a lease (owner, run number, expiry on Redis's clock) that its worker renews; no
  * other worker starts it while the lease lives, and a run ends it only while it still holds it.
- * The result lives under its own key, written in the same step that says {@code succeeded}.
+ * The result lives under its own key, written in the same step that says {@code succeeded}. Every command is bounded
+ * by {@code fleet.redis.state-timeout}: a stalled Redis fails it with a timeout instead of holding its caller.
  */
 @ApplicationScoped
 public class JobStore {
@@ -125,11 +127,17 @@ public class JobStore {
             """;
 
     private final ReactiveRedisDataSource redis;
+    private final RedisTimeouts timeouts;
     private final ObjectMapper mapper;
 
-    public JobStore(ReactiveRedisDataSource redis, ObjectMapper mapper) {
+    public JobStore(ReactiveRedisDataSource redis, RedisTimeouts timeouts, ObjectMapper mapper) {
         this.redis = redis;
+        this.timeouts = timeouts;
         this.mapper = mapper;
+    }
+
+    private Uni<Response> execute(String command, String... args) {
+        return timeouts.state(redis.execute(command, args));
     }
 
     /** The outcome of a compare-and-set: whether it applied, and the record as it now is (null: no such job). */
@@ -138,12 +146,12 @@ public class JobStore {
 
     /** Creates the job; answers null when created, else the job that already had this id. */
     public Uni<JobRecord> create(JobRecord record) {
-        return redis.execute("EVAL", CREATE, "1", key(record.id()), encode(record), Long.toString(TTL.toMillis()))
+        return execute("EVAL", CREATE, "1", key(record.id()), encode(record), Long.toString(TTL.toMillis()))
                 .map(response -> response == null ? null : decode(response.toString()));
     }
 
     public Uni<JobRecord> get(String id) {
-        return redis.execute("GET", key(id)).map(response -> response == null ? null : decode(response.toString()));
+        return execute("GET", key(id)).map(response -> response == null ? null : decode(response.toString()));
     }
 
     /**
@@ -152,7 +160,7 @@ public class JobStore {
      */
     public Uni<Change> transition(String id, Set<JobStatus> from, Map<String, Object> patch) {
         String allowed = from.stream().map(JobStatus::json).collect(Collectors.joining(","));
-        return redis.execute("EVAL", TRANSITION, "1", key(id), allowed, encodePatch(patch), Long.toString(TTL.toMillis()))
+        return execute("EVAL", TRANSITION, "1", key(id), allowed, encodePatch(patch), Long.toString(TTL.toMillis()))
                 .map(this::change);
     }
 
@@ -169,7 +177,7 @@ public class JobStore {
     public Uni<Change> start(String id, String owner, Duration lease, boolean reclaim) {
         String allowed = runnable().stream().filter(status -> status != JobStatus.RUNNING).map(JobStatus::json)
                 .collect(Collectors.joining(","));
-        return redis.execute("EVAL", START, "1", key(id), allowed, owner, Long.toString(lease.toMillis()),
+        return execute("EVAL", START, "1", key(id), allowed, owner, Long.toString(lease.toMillis()),
                 Long.toString(TTL.toMillis()), reclaim ? "1" : "0").map(this::change);
     }
 
@@ -178,7 +186,7 @@ public class JobStore {
      * {@code result} is not null, storing it; applies only while that run still holds the job.
      */
     public Uni<Change> finish(String id, String owner, int run, Map<String, Object> patch, int calls, JsonNode result) {
-        return redis.execute("EVAL", FINISH, "2", key(id), resultKey(id), owner, Integer.toString(run), encodePatch(patch),
+        return execute("EVAL", FINISH, "2", key(id), resultKey(id), owner, Integer.toString(run), encodePatch(patch),
                 Integer.toString(calls), Long.toString(TTL.toMillis()), result == null ? "" : result.toString()).map(this::change);
     }
 
@@ -193,11 +201,11 @@ public class JobStore {
         args.add(owner);
         args.add(Long.toString(lease.toMillis()));
         args.addAll(runNumbers);
-        return redis.execute("EVAL", args.toArray(String[]::new)).map(Response::toInteger);
+        return execute("EVAL", args.toArray(String[]::new)).map(Response::toInteger);
     }
 
     public Uni<JsonNode> getResult(String id) {
-        return redis.execute("GET", resultKey(id)).map(response -> {
+        return execute("GET", resultKey(id)).map(response -> {
             if (response == null) {
                 return null;
             }
@@ -280,7 +288,7 @@ public class JobStore {
      * answers null when created, else the job that already had this id (nothing is changed then).
      */
     public Uni<JobRecord> createPending(JobRecord record, JobRequested message) {
-        return redis.execute("EVAL", CREATE_PENDING, "3", key(record.id()), requestKey(record.id()), PENDING_INDEX,
+        return execute("EVAL", CREATE_PENDING, "3", key(record.id()), requestKey(record.id()), PENDING_INDEX,
                         encode(record), encode(message), Long.toString(TTL.toMillis()),
                         Long.toString(record.createdAt().toEpochMilli()), record.id())
                 .map(response -> response == null ? null : decode(response.toString()));
@@ -292,25 +300,25 @@ public class JobStore {
      * entry whose job did not become pending is dropped by the next claim).
      */
     public Uni<Void> holdPending(JobRequested message, Instant at) {
-        return redis.execute("EVAL", HOLD, "2", requestKey(message.jobId()), PENDING_INDEX,
+        return execute("EVAL", HOLD, "2", requestKey(message.jobId()), PENDING_INDEX,
                 encode(message), Long.toString(TTL.toMillis()), Long.toString(at.toEpochMilli()), message.jobId()).replaceWithVoid();
     }
 
     /** The kept Kafka message of a pending job, or null. */
     public Uni<JobRequested> pendingMessage(String id) {
-        return redis.execute("GET", requestKey(id)).map(response -> response == null ? null : decodeMessage(response.toString()));
+        return execute("GET", requestKey(id)).map(response -> response == null ? null : decodeMessage(response.toString()));
     }
 
     /** Kafka acknowledged job {@code id}: pending → queued if it is still pending; the job leaves the pending index. */
     public Uni<Change> markQueued(String id) {
-        return redis.execute("EVAL", QUEUE, "3", key(id), PENDING_INDEX, requestKey(id), id, Long.toString(TTL.toMillis()))
+        return execute("EVAL", QUEUE, "3", key(id), PENDING_INDEX, requestKey(id), id, Long.toString(TTL.toMillis()))
                 .map(response -> response == null ? new Change(false, null)
                         : new Change(response.get(0).toInteger() == 1, decode(response.get(1).toString())));
     }
 
     /** Up to {@code limit} ids of jobs indexed as pending since {@code cutoff} or before, oldest first. */
     public Uni<List<String>> pendingSince(Instant cutoff, int limit) {
-        return redis.execute("ZRANGEBYSCORE", PENDING_INDEX, "-inf", Long.toString(cutoff.toEpochMilli()), "LIMIT", "0",
+        return execute("ZRANGEBYSCORE", PENDING_INDEX, "-inf", Long.toString(cutoff.toEpochMilli()), "LIMIT", "0",
                         Integer.toString(limit))
                 .map(response -> {
                     List<String> ids = new ArrayList<>(response.size());
@@ -324,7 +332,7 @@ public class JobStore {
      * other sweep claimed it since); answers its Kafka message, or null when there is nothing to re-publish.
      */
     public Uni<JobRequested> claimPending(String id, Instant cutoff, Instant now) {
-        return redis.execute("EVAL", CLAIM, "3", key(id), PENDING_INDEX, requestKey(id), id,
+        return execute("EVAL", CLAIM, "3", key(id), PENDING_INDEX, requestKey(id), id,
                         Long.toString(cutoff.toEpochMilli()), Long.toString(now.toEpochMilli()))
                 .map(response -> response == null ? null : decodeMessage(response.toString()));
     }

@@ -115,7 +115,7 @@ public class JobsResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
     @APIResponse(responseCode = "503", description = "Kafka (queue_unavailable) or the job store (job_store_unavailable) cannot take "
             + "the job now; retry after Retry-After seconds with the same request. After queue_unavailable the job is kept pending "
-            + "and may still run, once",
+            + "and may still run, once; after job_store_unavailable it may have been stored all the same, and then runs once too",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
     public Uni<Response> submit(byte[] body,
                                 @Parameter(description = "Feature when the body names none") @HeaderParam(RequestTags.FEATURE_HEADER) String feature,
