@@ -20,6 +20,8 @@ import static org.awaitility.Awaitility.await;
 class WorkerScaleOutTest {
     private static final int BUDGET = 10;
     private static final int RESERVE = 2;
+    /** Enough for both workers to run at their share for several seconds (200 ms per call). */
+    private static final int JOBS = 240;
     /** Every job topic's partitions split between the two workers (3 of 6 each, 3 topics and the retry topic), and billing.state. */
     private static final int PARTITIONS_EACH = 4 * 3 + 1;
 
@@ -41,18 +43,25 @@ class WorkerScaleOutTest {
             own.sim.reset();
             own.sim.configure(Simulator.NORMAL);
             own.sim.configure("{\"latency_base_ms\":200}");
-            Set<String> ids = Jobs.ids(own.jobs.submit(Load.jobs(300, "scale-out"), 300));
+            Set<String> ids = Jobs.ids(own.jobs.submit(Load.jobs(JOBS, "scale-out"), JOBS));
             Map<String, JsonNode> finished = own.jobs.awaitFinished(ids, 60_000);
-            assertThat(finished.values()).allSatisfy(job -> assertThat(job.get("status").asText()).isEqualTo("succeeded"));
-            assertThat(own.sim.totals().get("peak_in_flight").asInt())
-                    .as("calls at the provider at once: within the budget, and more than one worker's share (both called)")
-                    .isGreaterThan(half).isLessThanOrEqualTo(BUDGET);
-            assertThat(Worker.succeeded(first)).as("jobs the first worker ran").isPositive();
-            assertThat(Worker.succeeded(second)).as("jobs the second worker ran").isPositive();
+            int peak = own.sim.totals().get("peak_in_flight").asInt();
+            double ranFirst = Worker.succeeded(first);
+            double ranSecond = Worker.succeeded(second);
 
             second.kill();
-            await("the survivor to take the whole share").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(250))
+            long killedAt = System.nanoTime();
+            await("the survivor to take the whole share").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
                     .until(() -> Double.valueOf(BUDGET - RESERVE).equals(Worker.providerShare(first)));
+            long takeoverMillis = (System.nanoTime() - killedAt) / 1_000_000;
+            System.out.printf("SCALE-OUT-RESULT\tbudget %d\treserve %d\tjobs %d\tpeak in flight %d\tran %.0f + %.0f\ttakeover %d ms%n",
+                    BUDGET, RESERVE, JOBS, peak, ranFirst, ranSecond, takeoverMillis);
+
+            assertThat(finished.values()).allSatisfy(job -> assertThat(job.get("status").asText()).isEqualTo("succeeded"));
+            assertThat(peak).as("calls at the provider at once: within the budget, and more than one worker's share (both called)")
+                    .isGreaterThan(half).isLessThanOrEqualTo(BUDGET);
+            assertThat(ranFirst).as("jobs the first worker ran").isPositive();
+            assertThat(ranSecond).as("jobs the second worker ran").isPositive();
             assertThat(Worker.instancesLive(first)).isEqualTo(1.0);
         }
     }
