@@ -13,7 +13,8 @@ import java.util.concurrent.CompletionException;
 /**
  * The whole platform on one machine: Kafka and Redis, the provider simulator (unless a real provider
  * is named) and the three services, each a real process. {@code ./fleet up} and the end-to-end tests
- * both run it; tests also kill and restart single services through {@link #service(String)}.
+ * both run it; tests also kill and restart single services through {@link #service(String)}, and scale the worker out
+ * with {@link #startWorker(Map)}.
  */
 public final class Fleet implements AutoCloseable {
     public static final String PROVIDER_SIM = "provider-sim";
@@ -35,6 +36,8 @@ public final class Fleet implements AutoCloseable {
     private final Options options;
     private final Map<String, ServiceProcess> services = new LinkedHashMap<>();
     private LocalStack ownStack;
+    /** What every fleet service is given: Kafka, Redis, the provider and its key. */
+    private final Map<String, String> platformEnv = new HashMap<>();
     private String kafka;
     private String redis;
     private String providerUrl;
@@ -83,7 +86,7 @@ public final class Fleet implements AutoCloseable {
         }
         List<ServiceProcess> launched = new ArrayList<>();
         if (options.mdbBaseUrl() == null) {
-            ServiceProcess sim = define(PROVIDER_SIM, Map.of()).launch();
+            ServiceProcess sim = define(PROVIDER_SIM, PROVIDER_SIM, Map.of(), Map.of()).launch();
             launched.add(sim);
             providerUrl = sim.url() + "/v1";
         } else {
@@ -92,13 +95,12 @@ public final class Fleet implements AutoCloseable {
         join(stack);
         kafka = ownStack != null ? ownStack.kafkaBootstrapServers() : options.kafka();
         redis = ownStack != null ? ownStack.redisUrl() : options.redis();
-        Map<String, String> shared = new HashMap<>();
-        shared.put("KAFKA_BOOTSTRAP_SERVERS", kafka);
-        shared.put("REDIS_URL", redis);
-        shared.put("MDB_BASE_URL", providerUrl);
-        shared.put("MDB_API_KEY", options.mdbApiKey());
+        platformEnv.put("KAFKA_BOOTSTRAP_SERVERS", kafka);
+        platformEnv.put("REDIS_URL", redis);
+        platformEnv.put("MDB_BASE_URL", providerUrl);
+        platformEnv.put("MDB_API_KEY", options.mdbApiKey());
         for (String name : SERVICES) {
-            launched.add(define(name, shared).launch());
+            launched.add(define(name, name, platformEnv, Map.of()).launch());
         }
         // JVMs start in parallel; readiness is awaited together so start time is the slowest, not the sum
         join(CompletableFuture.allOf(launched.stream()
@@ -114,16 +116,31 @@ public final class Fleet implements AutoCloseable {
         }
     }
 
-    private ServiceProcess define(String name, Map<String, String> shared) {
-        Map<String, String> env = new HashMap<>(shared);
+    /**
+     * One more worker instance, as a scaled-out deployment runs them: the same Kafka group, Redis and provider as the
+     * first, the fleet's worker settings plus {@code env}, on a free port. Named {@code worker-service-<n>} (its log
+     * too), it is stopped with the fleet; waits until it is ready.
+     */
+    public synchronized ServiceProcess startWorker(Map<String, String> env) {
+        int instance = 2;
+        while (services.containsKey(WORKER + "-" + instance)) {
+            instance++;
+        }
+        return define(WORKER + "-" + instance, WORKER, platformEnv, env).start(START_TIMEOUT);
+    }
+
+    /** An instance {@code name} of {@code module}: {@code base} settings, then the module's from the options, then {@code env}. */
+    private ServiceProcess define(String name, String module, Map<String, String> base, Map<String, String> env) {
+        Map<String, String> settings = new HashMap<>(base);
         // a service whose launcher dies (even by SIGKILL) stops itself instead of lingering
-        env.put("LLMFLEET_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
-        env.putAll(options.env().getOrDefault(name, Map.of()));
+        settings.put("LLMFLEET_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
+        settings.putAll(options.env().getOrDefault(module, Map.of()));
+        settings.putAll(env);
         int port = options.ports().getOrDefault(name, 0);
         ServiceProcess service = new ServiceProcess(name,
-                options.home().resolve(name).resolve("target/quarkus-app/quarkus-run.jar"),
-                port == 0 ? Ports.free() : port, env, options.logs().resolve(name + ".log"), JVM_OPTIONS,
-                name.equals(WORKER) ? niceness(System.getenv("FLEET_WORKER_NICE"), WORKER_NICENESS) : 0);
+                options.home().resolve(module).resolve("target/quarkus-app/quarkus-run.jar"),
+                port == 0 ? Ports.free() : port, settings, options.logs().resolve(name + ".log"), JVM_OPTIONS,
+                module.equals(WORKER) ? niceness(System.getenv("FLEET_WORKER_NICE"), WORKER_NICENESS) : 0);
         services.put(name, service);
         return service;
     }

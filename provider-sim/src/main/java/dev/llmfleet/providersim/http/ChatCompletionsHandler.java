@@ -59,10 +59,10 @@ public class ChatCompletionsHandler {
                 throw ApiException.unauthorized("Incorrect API key provided.");
             }
             Runnable release = limiter.acquire(apiKey, s.maxConcurrentRequests(), s.requestsPerMinute());
-            ledger.inFlight().incrementAndGet();
+            ledger.requestStarted();
             ctx.addEndHandler(done -> {
                 release.run();
-                ledger.inFlight().decrementAndGet();
+                ledger.requestEnded();
             });
             ChatRequest request = ChatRequest.parse(Responses.body(ctx));
             String idempotencyKey = ctx.request().getHeader(idempotencyHeader);

@@ -40,6 +40,7 @@ public class Ledger {
     private final LongAdder topupRequests = new LongAdder();
     private final Map<Integer, LongAdder> errors = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger peakInFlight = new AtomicInteger();
 
     private static final class ModelTotals {
         long calls;
@@ -121,6 +122,7 @@ public class Ledger {
             chargedRepeats.reset();
             topupRequests.reset();
             errors.clear();
+            peakInFlight.set(inFlight.get());
         }
     }
 
@@ -145,8 +147,14 @@ public class Ledger {
         errors.computeIfAbsent(status, s -> new LongAdder()).increment();
     }
 
-    public AtomicInteger inFlight() {
-        return inFlight;
+    /** A chat request is being answered from now on (the peak since start or the last reset follows). */
+    public void requestStarted() {
+        peakInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+    }
+
+    /** A chat request's answer is over (once per {@link #requestStarted()}). */
+    public void requestEnded() {
+        inFlight.decrementAndGet();
     }
 
     private BigDecimal chargedTotal() {
@@ -167,6 +175,7 @@ public class Ledger {
             out.put("charged_repeats", chargedRepeats.sum());
             out.put("errors", errorCounts);
             out.put("in_flight", inFlight.get());
+            out.put("peak_in_flight", peakInFlight.get());
             out.put("charged_usd", Money.format(charged));
             out.put("prompt_tokens", promptTokens);
             out.put("completion_tokens", completionTokens);

@@ -6,8 +6,12 @@ import io.restassured.response.Response;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -34,6 +38,27 @@ class LimitsAndFaultsTest extends SimTestSupport {
         configure("{\"latency_base_ms\": 0}");
         complete(chat("openai/gpt-4o-mini", "third", 10, false)).then().statusCode(200);
         assertThat(totals().getLong("errors.'429'")).isEqualTo(1);
+    }
+
+    @Test
+    void totalsKeepThePeakOfConcurrentRequestsUntilAReset() {
+        configure("{\"latency_base_ms\": 400}");
+        ExecutorService clients = Executors.newFixedThreadPool(3);
+        try {
+            List<CompletableFuture<Response>> calls = IntStream.range(0, 3).mapToObj(i -> CompletableFuture.supplyAsync(
+                    () -> complete(chat("openai/gpt-4o-mini", "at once " + i, 5, false)), clients)).toList();
+            await().atMost(Duration.ofSeconds(5)).until(() -> totals().getInt("in_flight") == 3);
+            calls.forEach(call -> assertThat(call.join().statusCode()).isEqualTo(200));
+        } finally {
+            clients.shutdown();
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> totals().getInt("in_flight") == 0);
+        configure("{\"latency_base_ms\": 0}");
+        complete(chat("openai/gpt-4o-mini", "alone", 5, false)).then().statusCode(200);
+        assertThat(totals().getInt("peak_in_flight")).as("the peak outlives the calls").isEqualTo(3);
+
+        resetSimulator();
+        assertThat(totals().getInt("peak_in_flight")).as("a reset starts a new peak").isZero();
     }
 
     @Test

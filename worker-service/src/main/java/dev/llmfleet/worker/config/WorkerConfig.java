@@ -86,7 +86,8 @@ public interface WorkerConfig {
 
         /**
          * Provider calls the whole fleet may have in flight (the provider's per-key limit), shared with the
-         * interactive lane, which draws first; 0 when unknown (then AIMD alone finds the room).
+         * interactive lane, which draws first; the live worker instances split the rest (the same value at each).
+         * 0 when unknown (then AIMD alone finds the room).
          */
         @WithDefault("0")
         int providerBudget();

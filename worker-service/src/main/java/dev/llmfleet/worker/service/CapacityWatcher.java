@@ -13,25 +13,32 @@ import jakarta.enterprise.event.Observes;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Keeps the worker inside what the provider has left: when the provider's concurrency budget is known,
- * the limiter's ceiling is that budget minus the interactive lane's recent peak minus a reserve.
- * If Redis cannot be read the last ceiling stays; AIMD on 429s still protects the provider.
+ * Keeps the workers together inside what the provider has left: when the provider's concurrency budget is known, the
+ * limiter's ceiling is this worker's {@link WorkerShare} of that budget minus the interactive lane's recent peak minus a
+ * reserve, split among the {@link LiveWorkers}. If Redis cannot be read the last ceiling stays; AIMD on 429s still
+ * protects the provider.
  */
 @ApplicationScoped
 public class CapacityWatcher {
     private final ConcurrencyLimiter limiter;
+    private final LiveWorkers workers;
     private final WorkerConfig.Concurrency settings;
     private final ReactiveRedisDataSource redis;
     private final Vertx vertx;
     private final AtomicInteger interactive = new AtomicInteger();
+    private final AtomicInteger share = new AtomicInteger();
 
-    public CapacityWatcher(ConcurrencyLimiter limiter, WorkerConfig config, ReactiveRedisDataSource redis, Vertx vertx,
-                           MeterRegistry registry) {
+    public CapacityWatcher(ConcurrencyLimiter limiter, LiveWorkers workers, WorkerConfig config, ReactiveRedisDataSource redis,
+                           Vertx vertx, MeterRegistry registry) {
         this.limiter = limiter;
+        this.workers = workers;
         this.settings = config.concurrency();
         this.redis = redis;
         this.vertx = vertx;
         registry.gauge("fleet.worker.interactive.in.flight", interactive);
+        if (settings.providerBudget() > 0) {
+            registry.gauge("fleet.worker.provider.share", share);
+        }
     }
 
     private long timer = -1;
@@ -50,7 +57,10 @@ public class CapacityWatcher {
         redis.hash(String.class).hgetall(InteractiveLoad.KEY).subscribe().with(entries -> {
             int load = InteractiveLoad.total(entries, System.currentTimeMillis());
             interactive.set(load);
-            limiter.ceiling(settings.providerBudget() - load - settings.interactiveReserve());
+            LiveWorkers.Roster roster = workers.roster();
+            int calls = WorkerShare.calls(settings.providerBudget(), load, settings.interactiveReserve(), roster.count(), roster.rank());
+            share.set(calls);
+            limiter.ceiling(calls);
         }, failure -> { });
     }
 }
