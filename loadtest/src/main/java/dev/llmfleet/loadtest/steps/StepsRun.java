@@ -124,8 +124,11 @@ public final class StepsRun {
                 }
                 Ledger.Settled settled = null;
                 if (ledger != null) {
-                    String waitOn = results.containsKey(INTERACTIVE) ? INTERACTIVE : ASYNC;
-                    settled = ledger.settle(before, waitOn, INTERACTIVE.equals(waitOn) ? results.get(INTERACTIVE).ok() : 0, options.ledgerWait());
+                    // interactive answers are billed as they come, so billing catches up with them; the async lane's spend
+                    // keeps flowing while a backlog drains, so without interactive lines the ledger is read as it stands
+                    settled = results.containsKey(INTERACTIVE)
+                            ? ledger.settle(before, INTERACTIVE, results.get(INTERACTIVE).ok(), options.ledgerWait())
+                            : new Ledger.Settled(ledger.read(), true, 0);
                 }
                 List<StepsReport.LaneStep> laneSteps = new ArrayList<>();
                 List<StepVerdict.Reading> stageReadings = new ArrayList<>();
