@@ -264,6 +264,11 @@ public final class LoadTestMain implements Runnable {
                 description = "How far a lane's cost per request may rise above its first stage's (default: ${DEFAULT-VALUE}).")
         double maxCostCreep;
 
+        @Option(names = "--warmup-seconds", defaultValue = "0", paramLabel = "N",
+                description = "Before stage 1, send the first stage's rate for N seconds with every prompt marked (warms the JVMs "
+                        + "without priming the cache; not in the results; default: ${DEFAULT-VALUE}).")
+        int warmupSeconds;
+
         @Option(names = "--keep-going", description = "Run every stage even after one broke an error or latency limit (default: stop there).")
         boolean keepGoing;
 
@@ -293,8 +298,8 @@ public final class LoadTestMain implements Runnable {
             if (!Files.isRegularFile(workload)) {
                 throw usage("no workload at " + workload.toAbsolutePath().normalize() + ": pass --workload FILE or set FLEET_WORKLOAD");
             }
-            if (stageSeconds < 1) {
-                throw usage("--stage-seconds must be at least 1");
+            if (stageSeconds < 1 || warmupSeconds < 0) {
+                throw usage("--stage-seconds must be at least 1 and --warmup-seconds at least 0");
             }
             try {
                 StepsRun.laneFilter(lane);
@@ -304,7 +309,7 @@ public final class LoadTestMain implements Runnable {
             URI base = URI.create(Monitor.strip(baseUrl).replaceAll("/v1$", ""));
             StepVerdict.Limits limits = new StepVerdict.Limits(maxErrorRate, maxP99.toNanos() / 1e6, maxCostCreep);
             return new StepsRun(new StepsRun.Options(base, apiKey, blankToNull(billingUrl), blankToNull(workerUrl), blankToNull(kafka), lane,
-                    workload, rates(), stageSeconds, limits, noCache, connections, timeout, ledgerWait, keepGoing, json), System.out, System.err).run();
+                    workload, rates(), stageSeconds, limits, noCache, connections, timeout, ledgerWait, warmupSeconds, keepGoing, json), System.out, System.err).run();
         }
 
         private List<Double> rates() {

@@ -48,7 +48,7 @@ public final class StepsRun {
     /** Everything a run needs; {@code billingUrl}, {@code workerUrl} and {@code kafka} may be null (their figures are then missing). */
     public record Options(URI baseUrl, String apiKey, String billingUrl, String workerUrl, String kafka, String lane, Path workload,
                           List<Double> rates, int stageSeconds, StepVerdict.Limits limits, boolean noCache, int connections,
-                          Duration timeout, Duration ledgerWait, boolean keepGoing, Path json) {
+                          Duration timeout, Duration ledgerWait, int warmupSeconds, boolean keepGoing, Path json) {
     }
 
     private final Options options;
@@ -85,24 +85,27 @@ public final class StepsRun {
                         + "p99 %.0f ms, cost creep %.0f%%%n", runId, options.baseUrl(), options.lane(), workload.size(),
                 options.rates().stream().map(StepVerdict::rate).collect(Collectors.joining(",")), options.stageSeconds(),
                 options.limits().maxErrorRate() * 100, options.limits().maxP99Ms(), options.limits().maxCostCreep() * 100);
-        Ledger ledger = options.billingUrl() == null ? null : new Ledger(options.billingUrl());
-        Ledger.Reading before = null;
-        if (ledger == null) {
-            notes.add("no billing URL (--billing-url or FLEET_BILLING_URL): no ledger figures");
-        } else {
-            try {
-                before = ledger.read();
-            } catch (IOException e) {
-                notes.add("billing unreadable at " + ledger.summaryUri() + ": " + e.getMessage() + "; no ledger figures");
-                ledger = null;
-            }
-        }
         List<StepsReport.Step> steps = new ArrayList<>();
         List<List<StepVerdict.Reading>> readings = new ArrayList<>();
         KafkaLag kafka = lanes.contains(ASYNC) && options.kafka() != null ? new KafkaLag(options.kafka(), "llm-fleet-worker", KafkaLag.JOB_TOPICS) : null;
         try (kafka; Monitor monitor = asyncMonitor(lanes, kafka);
              LoadRunner runner = new LoadRunner(new LoadRunner.Settings(options.apiKey(), options.noCache(), options.connections(),
                      options.timeout()))) {
+            if (options.warmupSeconds() > 0) {
+                warmUp(runner, workload, lanes);
+            }
+            Ledger ledger = options.billingUrl() == null ? null : new Ledger(options.billingUrl());
+            Ledger.Reading before = null;
+            if (ledger == null) {
+                notes.add("no billing URL (--billing-url or FLEET_BILLING_URL): no ledger figures");
+            } else {
+                try {
+                    before = ledger.read();
+                } catch (IOException e) {
+                    notes.add("billing unreadable at " + ledger.summaryUri() + ": " + e.getMessage() + "; no ledger figures");
+                    ledger = null;
+                }
+            }
             long cursor = 0;
             for (int i = 0; i < options.rates().size(); i++) {
                 Stage stage = new Stage(options.rates().get(i), Duration.ofSeconds(options.stageSeconds()));
@@ -178,6 +181,24 @@ public final class StepsRun {
         Files.writeString(chart, StepsChart.svg(StepsChart.data(report)));
         progress.println("results written to " + json + ", chart " + chart);
         return verdict.exitCode();
+    }
+
+    /**
+     * The first stage's rate for {@code --warmup-seconds} with every prompt marked, so it warms the JVMs without priming the
+     * cache the stages then hit; not part of the results.
+     */
+    private void warmUp(LoadRunner runner, Workload workload, List<String> lanes) {
+        Stage warmup = new Stage(options.rates().get(0), Duration.ofSeconds(options.warmupSeconds()));
+        Workload marked = workload.marked("warm-up");
+        Map<String, StageRecorder> recorders = new LinkedHashMap<>();
+        lanes.forEach(lane -> recorders.put(lane, new StageRecorder()));
+        progress.printf("  warm-up: %s req/s for %d s (prompts marked, not in the results)%n", StepVerdict.rate(warmup.ratePerSecond()),
+                options.warmupSeconds());
+        runner.run(warmup, n -> request(marked.get(n), recorders), List.copyOf(recorders.values()));
+        recorders.forEach((lane, recorder) -> {
+            StageRecorder.Progress p = recorder.progress();
+            progress.printf(Locale.ROOT, "  warm-up %s: %d sent, %d ok, %d errors%n", lane, p.sent(), p.ok(), p.errors());
+        });
     }
 
     private static int stageNumber(int index) {
@@ -265,8 +286,8 @@ public final class StepsRun {
     private void printStage(StepsReport.Step step) {
         for (StepsReport.LaneStep lane : step.lanes()) {
             StageResult r = lane.requests();
-            progress.printf(Locale.ROOT, "  stage %d %s: %d sent, %d ok, %.2f%% errors %s, p99 %s ms, $/req headers %s, ledger %s%s%n", step.stage(),
-                    lane.lane(), r.sent(), r.ok(), r.errorRate() * 100, r.errorsByStatus().isEmpty() ? "" : r.errorsByStatus(),
+            progress.printf(Locale.ROOT, "  stage %d %s: %d sent, %d ok, %.2f%% errors%s, p99 %s ms, $/req headers %s, ledger %s%s%n", step.stage(),
+                    lane.lane(), r.sent(), r.ok(), r.errorRate() * 100, r.errorsByStatus().isEmpty() ? "" : " " + r.errorsByStatus(),
                     StepsReport.num(r.latencyP99Ms()), ASYNC.equals(lane.lane()) ? "-" : StepsReport.usd(r.chargedUsdPerRequest()),
                     lane.ledger() == null ? "-" : StepsReport.usd(lane.ledger().costPerRequest()),
                     lane.async() == null ? "" : String.format(Locale.ROOT, ", jobs done %.1f/s, lag %s", lane.async().finishedPerSecond(),
