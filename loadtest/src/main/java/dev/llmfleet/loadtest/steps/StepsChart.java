@@ -70,7 +70,7 @@ public final class StepsChart {
         List<String> stages = steps.stream().map(s -> StepVerdict.rate(s.rate()) + " req/s").toList();
         List<Boolean> broken = steps.stream().map(s -> report.verdict().breaches().stream().anyMatch(b -> b.stage() == s.stage())).toList();
         String title = String.format(Locale.ROOT, "Stepped load: lane %s, %.0f s per stage, started %s (exit %d)", settings.lane(),
-                settings.stageSeconds(), report.startedAt(), report.verdict().exitCode());
+                settings.stageSeconds(), report.startedAt().replaceAll("\\.\\d+Z$", "Z"), report.verdict().exitCode());
         return new Data(title, wrap("Verdict: " + report.verdict().summary(), 140), stages, broken, panels);
     }
 
@@ -142,7 +142,7 @@ public final class StepsChart {
 
     public static String svg(Data data) {
         int plotWidth = WIDTH - LEFT - RIGHT;
-        int head = TOP + 16 * data.verdict().size();
+        int head = TOP + 16 * data.verdict().size() + 16;
         int height = head + data.panels().size() * (PANEL_HEIGHT + GAP) + 10;
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
@@ -176,6 +176,7 @@ public final class StepsChart {
                 double y = y(limit.value(), panel.yMax(), top, bottom);
                 out.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#d62728\" stroke-width=\"1.5\" "
                         + "stroke-dasharray=\"6 4\"/>%n", LEFT, y, LEFT + plotWidth, y));
+                out.append(text(LEFT + plotWidth - 4, y - 4, 10, "normal", "end", "#d62728", limit.label()));
                 out.append(text(LEFT + plotWidth + 10, legendY, 11, "normal", "start", "#d62728", "- - " + limit.label()));
                 legendY += 16;
             }
