@@ -37,21 +37,24 @@ public final class CostCreep {
         StageResult first = stagesOfOneTarget.get(0);
         BigDecimal base = first.chargedUsdPerRequest();
         for (StageResult stage : stagesOfOneTarget.subList(1, stagesOfOneTarget.size())) {
-            if (stage.ok() == 0) {
-                continue;
-            }
             BigDecimal cost = stage.chargedUsdPerRequest();
-            if (base.signum() == 0) {
-                if (cost.signum() > 0) {
-                    warnings.add(new Warning(stage.target(), stage.stage(), stage.label(), base, cost, null));
-                }
-                continue;
-            }
-            double increase = cost.subtract(base).divide(base, 10, RoundingMode.HALF_UP).doubleValue();
-            if (increase > threshold) {
-                warnings.add(new Warning(stage.target(), stage.stage(), stage.label(), base, cost, increase));
+            if (stage.ok() > 0 && crept(base, cost, threshold)) {
+                warnings.add(new Warning(stage.target(), stage.stage(), stage.label(), base, cost, increase(base, cost)));
             }
         }
         return warnings;
+    }
+
+    /** Whether {@code cost} rose above {@code base} by more than {@code threshold} (a fraction); from a free base, any cost did. */
+    public static boolean crept(BigDecimal base, BigDecimal cost, double threshold) {
+        if (base.signum() == 0) {
+            return cost.signum() > 0;
+        }
+        return increase(base, cost) > threshold;
+    }
+
+    /** The rise of {@code cost} over {@code base} as a fraction (0.25 = 25 %), or null when the base is 0. */
+    public static Double increase(BigDecimal base, BigDecimal cost) {
+        return base.signum() == 0 ? null : cost.subtract(base).divide(base, 10, RoundingMode.HALF_UP).doubleValue();
     }
 }

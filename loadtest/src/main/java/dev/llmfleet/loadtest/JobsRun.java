@@ -220,7 +220,8 @@ public final class JobsRun {
         return v == null ? "-" : String.format(Locale.ROOT, "%.1f", v);
     }
 
-    static void write(Path file, Object result) throws IOException {
+    /** Writes a result record as JSON: snake_case, indented, money as plain decimals. */
+    public static void write(Path file, Object result) throws IOException {
         new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                 .enable(SerializationFeature.INDENT_OUTPUT)
                 .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)

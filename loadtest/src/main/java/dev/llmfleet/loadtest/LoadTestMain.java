@@ -1,22 +1,33 @@
 package dev.llmfleet.loadtest;
 
+import dev.llmfleet.loadtest.jobs.Monitor;
+import dev.llmfleet.loadtest.steps.StepVerdict;
+import dev.llmfleet.loadtest.steps.StepsRun;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
  * Command line of the load test: {@code run} against one target, {@code compare} two targets side by side, {@code jobs}
- * through the async lane, {@code mixed} interactive traffic while a backlog drains, {@code usage} billing's ingestion rate.
+ * through the async lane, {@code mixed} interactive traffic while a backlog drains, {@code usage} billing's ingestion rate,
+ * {@code steps} a stepped run against a running platform with a verdict.
  */
 @Command(name = "loadtest", mixinStandardHelpOptions = true, version = "loadtest 0.1.0",
         description = "Scale in steps and measure: open-loop staged load with latency, errors and cost per request per stage.%n"
-                + "Exit codes: 0 ok, 1 failure, 2 bad usage, 3 cost creep, 4 jobs not all finished / mixed outside tolerance.",
+                + "Exit codes: 0 ok, 1 failure, 2 bad usage, 3 cost creep, 4 jobs not all finished / mixed outside tolerance / "
+                + "steps broke an error or latency limit.",
         subcommands = {LoadTestMain.RunCommand.class, LoadTestMain.CompareCommand.class, LoadTestMain.JobsCommand.class,
-                LoadTestMain.MixedCommand.class, LoadTestMain.UsageCommand.class, CommandLine.HelpCommand.class})
+                LoadTestMain.MixedCommand.class, LoadTestMain.UsageCommand.class, LoadTestMain.StepsCommand.class,
+                CommandLine.HelpCommand.class})
 public final class LoadTestMain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -25,7 +36,8 @@ public final class LoadTestMain implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
-    static CommandLine commandLine() {
+    /** The command line with its error handling, for {@link #main} and for callers that run it in-process. */
+    public static CommandLine commandLine() {
         return new CommandLine(new LoadTestMain())
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
                     cmd.getErr().println("loadtest: " + e.getMessage());
@@ -190,6 +202,156 @@ public final class LoadTestMain implements Runnable {
             }
             return new UsageRun(kafka, billingUrl, group, events, duplicates, cacheHits, rate, interval, maxWait, json,
                     System.out, System.err).run();
+        }
+    }
+
+    /** Stepped load against a running platform: per stage latency, errors, cost per request (headers and ledger), then a verdict. */
+    @Command(name = "steps", mixinStandardHelpOptions = true,
+            description = "Scale in steps and measure: send the workload at each stage's rate (open loop; interactive lines as chat "
+                    + "completions, async lines as jobs) against a running platform, show a progress line per stage, then a table per "
+                    + "stage and lane (offered/achieved rate, p50/p95/p99/max, time to first token of streams, errors by status, cache "
+                    + "hits, cost per request from the response headers and from billing's ledger, the async lane's jobs/s and lag), the "
+                    + "verdict against the limits, and JSON plus an SVG chart beside it.%n"
+                    + "Exit codes: 0 sound, 3 cost per request crept, 4 an error or latency limit broken, 2 bad usage, 1 failure.")
+    static final class StepsCommand implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--base-url", defaultValue = "${env:FLEET_INTAKE_URL}", paramLabel = "URL",
+                description = "Intake's base URL, with or without /v1 (default: $FLEET_INTAKE_URL, which ./fleet reads from .fleet/env).")
+        String baseUrl;
+
+        @Option(names = "--api-key", defaultValue = "${env:FLEET_API_KEY:-mdb_sim_local}", paramLabel = "KEY",
+                description = "Sent as Authorization: Bearer KEY (default: $FLEET_API_KEY or mdb_sim_local).")
+        String apiKey;
+
+        @Option(names = "--billing-url", defaultValue = "${env:FLEET_BILLING_URL}", paramLabel = "URL",
+                description = "Billing's base URL, for the ledger's cost per request (default: $FLEET_BILLING_URL; without it no ledger figures).")
+        String billingUrl;
+
+        @Option(names = "--worker-url", defaultValue = "${env:FLEET_WORKER_URL}", paramLabel = "URL",
+                description = "The worker's base URL, for the async lane's jobs/s (default: $FLEET_WORKER_URL).")
+        String workerUrl;
+
+        @Option(names = "--kafka", defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS}", paramLabel = "HOST:PORT",
+                description = "Kafka, for the worker group's consumer lag (default: $KAFKA_BOOTSTRAP_SERVERS; without it the worker's own fetch lag).")
+        String kafka;
+
+        @Option(names = "--lane", defaultValue = "both", paramLabel = "interactive|async|both",
+                description = "Which of the workload's lines to send; both keeps the workload's own mix (default: ${DEFAULT-VALUE}).")
+        String lane;
+
+        @Option(names = "--workload", defaultValue = "${env:FLEET_WORKLOAD:-../shared/workloads/mixed-v1.jsonl}", paramLabel = "FILE",
+                description = "Workload JSONL (default: ${DEFAULT-VALUE}, relative to the current directory; $FLEET_WORKLOAD sets another).")
+        Path workload;
+
+        @Option(names = "--stages", defaultValue = "50,100,200,400", paramLabel = "RATE[,RATE...]",
+                description = "Offered rates in requests/s, one stage each, across the lanes sent (default: ${DEFAULT-VALUE}).")
+        String stages;
+
+        @Option(names = "--stage-seconds", defaultValue = "60", paramLabel = "N", description = "Length of every stage (default: ${DEFAULT-VALUE}).")
+        int stageSeconds;
+
+        @Option(names = "--max-error-rate", defaultValue = "1%", paramLabel = "PERCENT", converter = PercentConverter.class,
+                description = "Errors (non-2xx and transport failures) per request sent a lane may have in a stage (default: ${DEFAULT-VALUE}).")
+        double maxErrorRate;
+
+        @Option(names = "--max-p99", defaultValue = "2s", paramLabel = "DURATION", converter = LoadOptions.DurationConverter.class,
+                description = "The p99 latency a lane may have in a stage (default: ${DEFAULT-VALUE}).")
+        Duration maxP99;
+
+        @Option(names = "--max-cost-creep", defaultValue = "10%", paramLabel = "PERCENT", converter = PercentConverter.class,
+                description = "How far a lane's cost per request may rise above its first stage's (default: ${DEFAULT-VALUE}).")
+        double maxCostCreep;
+
+        @Option(names = "--warmup-seconds", defaultValue = "0", paramLabel = "N",
+                description = "Before stage 1, send the first stage's rate for N seconds with every prompt marked (warms the JVMs "
+                        + "without priming the cache; not in the results; default: ${DEFAULT-VALUE}).")
+        int warmupSeconds;
+
+        @Option(names = "--keep-going", description = "Run every stage even after one broke an error or latency limit (default: stop there).")
+        boolean keepGoing;
+
+        @Option(names = "--no-cache", description = "Send Cache-Control: no-cache with the chat completions.")
+        boolean noCache;
+
+        @Option(names = "--connections", defaultValue = "256", paramLabel = "N", description = "Connection pool size (default: ${DEFAULT-VALUE}).")
+        int connections;
+
+        @Option(names = "--timeout", defaultValue = "30s", paramLabel = "DURATION", converter = LoadOptions.DurationConverter.class,
+                description = "Per-request timeout; also how long a stage waits for its last answers (default: ${DEFAULT-VALUE}).")
+        Duration timeout;
+
+        @Option(names = "--ledger-wait", defaultValue = "30s", paramLabel = "DURATION", converter = LoadOptions.DurationConverter.class,
+                description = "After a stage, wait at most this long for billing to have counted it (default: ${DEFAULT-VALUE}).")
+        Duration ledgerWait;
+
+        @Option(names = "--json", paramLabel = "FILE",
+                description = "Where to write the JSON (default: .fleet/steps/steps-<start time>.json); the SVG chart goes beside it.")
+        Path json;
+
+        @Override
+        public Integer call() throws Exception {
+            if (baseUrl == null || baseUrl.isBlank()) {
+                throw usage("no --base-url and no FLEET_INTAKE_URL: start the platform (./fleet up) or name intake's URL");
+            }
+            if (!Files.isRegularFile(workload)) {
+                throw usage("no workload at " + workload.toAbsolutePath().normalize() + ": pass --workload FILE or set FLEET_WORKLOAD");
+            }
+            if (stageSeconds < 1 || warmupSeconds < 0) {
+                throw usage("--stage-seconds must be at least 1 and --warmup-seconds at least 0");
+            }
+            try {
+                StepsRun.laneFilter(lane);
+            } catch (IllegalArgumentException e) {
+                throw usage(e.getMessage());
+            }
+            URI base = URI.create(Monitor.strip(baseUrl).replaceAll("/v1$", ""));
+            StepVerdict.Limits limits = new StepVerdict.Limits(maxErrorRate, maxP99.toNanos() / 1e6, maxCostCreep);
+            return new StepsRun(new StepsRun.Options(base, apiKey, blankToNull(billingUrl), blankToNull(workerUrl), blankToNull(kafka), lane,
+                    workload, rates(), stageSeconds, limits, noCache, connections, timeout, ledgerWait, warmupSeconds, keepGoing, json), System.out, System.err).run();
+        }
+
+        private List<Double> rates() {
+            List<Double> rates = new ArrayList<>();
+            for (String part : stages.split(",")) {
+                try {
+                    double rate = Double.parseDouble(part.trim());
+                    if (rate > 0 && !Double.isInfinite(rate)) {
+                        rates.add(rate);
+                        continue;
+                    }
+                } catch (NumberFormatException e) {
+                    // answered below
+                }
+                throw usage("bad --stages '" + stages + "': expected positive rates in requests/s, e.g. 50,100,200,400");
+            }
+            return rates;
+        }
+
+        private CommandLine.ParameterException usage(String message) {
+            return new CommandLine.ParameterException(spec.commandLine(), message);
+        }
+
+        private static String blankToNull(String value) {
+            return value == null || value.isBlank() ? null : value;
+        }
+    }
+
+    /** Reads {@code 1%}, {@code 0.5%} or {@code 10} (always a percentage) as a fraction. */
+    static final class PercentConverter implements CommandLine.ITypeConverter<Double> {
+        @Override
+        public Double convert(String value) {
+            String number = value.trim().endsWith("%") ? value.trim().substring(0, value.trim().length() - 1) : value.trim();
+            try {
+                double percent = Double.parseDouble(number.trim());
+                if (percent >= 0 && !Double.isInfinite(percent)) {
+                    return percent / 100;
+                }
+            } catch (NumberFormatException e) {
+                // answered below
+            }
+            throw new CommandLine.TypeConversionException("'" + value + "' is not a percentage such as 1% or 0.5%");
         }
     }
 }

@@ -11,6 +11,8 @@ import java.util.concurrent.TimeUnit;
 public final class StageRecorder {
     /** Latencies up to ten minutes, three significant digits, in microseconds. */
     private final Histogram latencyMicros = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
+    /** Time to the first body chunk of streamed answers, on the same scale. */
+    private final Histogram firstTokenMicros = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
     private final Map<String, Long> errorsByStatus = new TreeMap<>();
     private long sent;
     private long completed;
@@ -30,6 +32,14 @@ public final class StageRecorder {
 
     /** An HTTP answer arrived; {@code latencyNanos} runs from the request's scheduled send time. */
     public synchronized void answered(ResponseFacts facts, long latencyNanos) {
+        answered(facts, latencyNanos, -1);
+    }
+
+    /**
+     * A streamed HTTP answer arrived whole; {@code firstChunkNanos} (from the scheduled send time) is when its first body
+     * chunk came, or negative when it had none or was not streamed.
+     */
+    public synchronized void answered(ResponseFacts facts, long latencyNanos, long firstChunkNanos) {
         if (closed) {
             return;
         }
@@ -42,7 +52,10 @@ public final class StageRecorder {
             return;
         }
         ok++;
-        latencyMicros.recordValue(Math.min(latencyMicros.getHighestTrackableValue(), Math.max(0, latencyNanos / 1000)));
+        record(latencyMicros, latencyNanos);
+        if (firstChunkNanos >= 0) {
+            record(firstTokenMicros, firstChunkNanos);
+        }
         if (facts.chargedUsd() == null) {
             uncharged++;
         }
@@ -60,6 +73,10 @@ public final class StageRecorder {
         }
         completed++;
         error(kind);
+    }
+
+    private static void record(Histogram histogram, long nanos) {
+        histogram.recordValue(Math.min(histogram.getHighestTrackableValue(), Math.max(0, nanos / 1000)));
     }
 
     private void error(String key) {
@@ -89,17 +106,37 @@ public final class StageRecorder {
         return completed;
     }
 
+    /**
+     * The stage so far, for a progress line.
+     *
+     * @param latencyP99Ms     p99 of the successful answers so far, or null before the first
+     * @param chargedPerRequest charged USD so far over the successful answers so far
+     */
+    public record Progress(long sent, long ok, long errors, Double latencyP99Ms, BigDecimal chargedPerRequest) {
+    }
+
+    public synchronized Progress progress() {
+        long errors = errorsByStatus.values().stream().mapToLong(Long::longValue).sum();
+        return new Progress(sent, ok, errors, latencyMicros.getTotalCount() > 0 ? millis(latencyMicros.getValueAtPercentile(99)) : null,
+                StageResult.perRequest(chargedUsd, ok));
+    }
+
     /** The stage's figures; {@code elapsedNanos} runs from the stage's start to its last answer (or its end). */
     public synchronized StageResult result(String target, int index, Stage stage, long elapsedNanos) {
         long errors = errorsByStatus.values().stream().mapToLong(Long::longValue).sum();
         double elapsedSeconds = elapsedNanos / 1e9;
         boolean any = latencyMicros.getTotalCount() > 0;
+        boolean streamed = firstTokenMicros.getTotalCount() > 0;
         return new StageResult(target, index, stage.label(), stage.ratePerSecond(), stage.duration().toMillis() / 1000.0,
                 sent, completed, ok, errors, sent == 0 ? 0 : (double) errors / sent, java.util.Collections.unmodifiableMap(new TreeMap<>(errorsByStatus)),
                 any ? millis(latencyMicros.getValueAtPercentile(50)) : null,
                 any ? millis(latencyMicros.getValueAtPercentile(90)) : null,
+                any ? millis(latencyMicros.getValueAtPercentile(95)) : null,
                 any ? millis(latencyMicros.getValueAtPercentile(99)) : null,
                 any ? millis(latencyMicros.getMaxValue()) : null,
+                firstTokenMicros.getTotalCount(),
+                streamed ? millis(firstTokenMicros.getValueAtPercentile(50)) : null,
+                streamed ? millis(firstTokenMicros.getValueAtPercentile(99)) : null,
                 elapsedSeconds > 0 ? ok / elapsedSeconds : 0, maxSendLagNanos / 1e6,
                 chargedUsd, StageResult.perRequest(chargedUsd, ok), uncharged,
                 cacheHits, cacheMisses, cacheHits + cacheMisses == 0 ? null : (double) cacheHits / (cacheHits + cacheMisses));

@@ -61,7 +61,7 @@ public final class Workload {
                 throw new IllegalArgumentException(where + ": no 'request' object");
             }
             return new WorkloadRequest(node.path("id").asText(where), node.path("lane").asText(""), node.path("feature").asText(""),
-                    "reject".equals(node.path("expect").asText("ok")), MAPPER.writeValueAsBytes(request),
+                    node.path("priority").asText("normal"), "reject".equals(node.path("expect").asText("ok")), MAPPER.writeValueAsBytes(request),
                     request.path("stream").asBoolean(false));
         } catch (IOException e) {
             throw new IllegalArgumentException(where + ": not a JSON object: " + e.getMessage(), e);
@@ -84,7 +84,7 @@ public final class Workload {
         List<WorkloadRequest> marked = new ArrayList<>();
         for (int i = 0; i < requests.size(); i++) {
             WorkloadRequest r = requests.get(i);
-            marked.add(new WorkloadRequest(r.id() + "-" + marker, r.lane(), r.feature(), r.expectReject(),
+            marked.add(new WorkloadRequest(r.id() + "-" + marker, r.lane(), r.feature(), r.priority(), r.expectReject(),
                     prefixLastMessage(r.body(), marker + " " + (i + 1) + ": "), r.stream()));
         }
         return new Workload(marked);
@@ -102,6 +102,11 @@ public final class Workload {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The lanes the selected lines belong to, in order of first appearance. */
+    public List<String> lanes() {
+        return requests.stream().map(WorkloadRequest::lane).distinct().toList();
     }
 
     public int size() {

@@ -40,7 +40,7 @@ class CostCreepTest {
     void comparisonGivesAddedLatencyAndSaving() {
         StageResult intake = stage(1, "0.00025", 100);
         StageResult direct = new StageResult("direct", 1, "200x30s", 200, 30, 100, 100, 100, 0, 0, Map.of(),
-                1.0, 2.0, 4.0, 9.0, 200, 0, new BigDecimal("0.1"), new BigDecimal("0.001"), 0, 0, 0, null);
+                1.0, 2.0, 3.0, 4.0, 9.0, 0, null, null, 200, 0, new BigDecimal("0.1"), new BigDecimal("0.001"), 0, 0, 0, null);
 
         StageComparison c = StageComparison.of(intake, direct);
 
@@ -52,6 +52,6 @@ class CostCreepTest {
     private static StageResult stage(int index, String perRequest, long ok) {
         BigDecimal cost = new BigDecimal(perRequest);
         return new StageResult("intake", index, "200x30s", 200, 30, ok, ok, ok, 0, 0, Map.of(),
-                3.0, 5.0, 10.0, 20.0, 200, 0, cost.multiply(BigDecimal.valueOf(ok)), cost, 0, 0, 0, null);
+                3.0, 5.0, 8.0, 10.0, 20.0, 0, null, null, 200, 0, cost.multiply(BigDecimal.valueOf(ok)), cost, 0, 0, 0, null);
     }
 }

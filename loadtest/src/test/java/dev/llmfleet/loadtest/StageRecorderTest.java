@@ -69,4 +69,41 @@ class StageRecorderTest {
         assertThat(result.chargedUsdPerRequest()).isEqualByComparingTo("0");
         assertThat(result.errorRate()).isZero();
     }
+
+    @Test
+    void givesP95AndTheTimeToFirstTokenOfStreamsOnly() {
+        StageRecorder recorder = new StageRecorder();
+        for (int i = 1; i <= 100; i++) {
+            recorder.sent(0);
+            recorder.answered(new ResponseFacts(200, new BigDecimal("0.001"), "miss"), i * 1_000_000L, i <= 10 ? i * 100_000L : -1);
+        }
+
+        StageResult result = recorder.result("interactive", 1, STAGE, 1_000_000_000L);
+
+        assertThat(result.latencyP95Ms()).isCloseTo(95.0, org.assertj.core.data.Offset.offset(0.1));
+        assertThat(result.streams()).isEqualTo(10);
+        assertThat(result.ttftP50Ms()).isCloseTo(0.5, org.assertj.core.data.Offset.offset(0.01));
+        assertThat(result.ttftP99Ms()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(0.01));
+        assertThat(new StageRecorder().result("t", 1, STAGE, 1).ttftP50Ms()).as("no streams, no time to first token").isNull();
+    }
+
+    @Test
+    void progressShowsTheStageSoFar() {
+        StageRecorder recorder = new StageRecorder();
+        for (int i = 0; i < 4; i++) {
+            recorder.sent(0);
+        }
+        recorder.answered(new ResponseFacts(200, new BigDecimal("0.003"), "miss"), 5_000_000L);
+        recorder.answered(new ResponseFacts(200, BigDecimal.ZERO, "hit"), 1_000_000L);
+        recorder.answered(new ResponseFacts(429, null, null), 1_000_000L);
+
+        StageRecorder.Progress p = recorder.progress();
+
+        assertThat(p.sent()).isEqualTo(4);
+        assertThat(p.ok()).isEqualTo(2);
+        assertThat(p.errors()).isEqualTo(1);
+        assertThat(p.latencyP99Ms()).isCloseTo(5.0, org.assertj.core.data.Offset.offset(0.01));
+        assertThat(p.chargedPerRequest()).isEqualByComparingTo("0.0015");
+        assertThat(new StageRecorder().progress().latencyP99Ms()).isNull();
+    }
 }

@@ -67,14 +67,8 @@ public final class JobSource {
                 if (!"all".equals(lane) && !lane.equals(node.path("lane").asText())) {
                     continue;
                 }
-                ObjectNode body = ((ObjectNode) node.get("request")).deepCopy();
-                body.remove("stream");
-                body.remove("stream_options");
-                if (node.hasNonNull("feature")) {
-                    body.put("feature", node.get("feature").asText());
-                }
-                body.put("priority", node.path("priority").asText("normal"));
-                lines.add(body);
+                lines.add(asJob(node.get("request"), node.hasNonNull("feature") ? node.get("feature").asText() : null,
+                        node.path("priority").asText("normal")));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read workload " + file + ": " + e.getMessage(), e);
@@ -111,13 +105,30 @@ public final class JobSource {
             body.put("priority", priorityOverride);
         }
         if (tag) {
-            JsonNode messages = body.path("messages");
-            if (messages.isArray() && messages.size() > 0 && messages.get(messages.size() - 1).path("content").isTextual()) {
-                ObjectNode last = (ObjectNode) messages.get(messages.size() - 1);
-                last.put("content", "[" + runId + " #" + n + "] " + last.get("content").asText());
-            }
+            tag(body, runId, n);
         }
         return body;
+    }
+
+    /** A chat body as a job body: without {@code stream} (jobs are never streamed), with the feature (if any) and priority. */
+    public static ObjectNode asJob(JsonNode chatBody, String feature, String priority) {
+        ObjectNode body = ((ObjectNode) chatBody).deepCopy();
+        body.remove("stream");
+        body.remove("stream_options");
+        if (feature != null && !feature.isEmpty()) {
+            body.put("feature", feature);
+        }
+        body.put("priority", priority);
+        return body;
+    }
+
+    /** Puts {@code "[<run id> #<n>] "} before the last message's text, so job {@code n} of this run names a job of its own. */
+    public static void tag(ObjectNode body, String runId, long n) {
+        JsonNode messages = body.path("messages");
+        if (messages.isArray() && messages.size() > 0 && messages.get(messages.size() - 1).path("content").isTextual()) {
+            ObjectNode last = (ObjectNode) messages.get(messages.size() - 1);
+            last.put("content", "[" + runId + " #" + n + "] " + last.get("content").asText());
+        }
     }
 
     /** A short, distinct prompt: the run id and job number, plus a few words picked from the number. */

@@ -320,6 +320,18 @@ public final class Monitor implements AutoCloseable {
         return n == 0 ? null : sum / n;
     }
 
+    /** Largest value of a tick field over the ticks between two monitor times; null when none has it. */
+    public synchronized Double max(double from, double to, java.util.function.Function<Tick, Double> field) {
+        Double max = null;
+        for (Tick t : ticks) {
+            Double v = field.apply(t);
+            if (t.t() >= from && t.t() <= to && v != null && (max == null || v > max)) {
+                max = v;
+            }
+        }
+        return max;
+    }
+
     public synchronized Long maxLag() {
         return ticks.stream().map(Tick::lag).filter(java.util.Objects::nonNull).max(Long::compare).orElse(null);
     }
