@@ -82,7 +82,7 @@ public final class StepVerdict {
                     Double rise = CostCreep.increase(base, r.costPerRequest());
                     breaches.add(new Breach(r.stage(), r.rate(), r.lane(), COST_CREEP, String.format(Locale.ROOT,
                             "%s cost per request $%s %s over its first stage's $%s (limit +%.0f%%)", r.lane(),
-                            r.costPerRequest().toPlainString(), rise == null ? "from $0" : String.format(Locale.ROOT, "+%.1f%%", rise * 100),
+                            r.costPerRequest().toPlainString(), rise == null ? "from $0" : String.format(Locale.ROOT, "+%.2f%%", rise * 100),
                             base.toPlainString(), limits.maxCostCreep() * 100)));
                 }
             }

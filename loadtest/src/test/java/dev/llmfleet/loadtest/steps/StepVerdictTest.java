@@ -52,7 +52,7 @@ class StepVerdictTest {
         assertThat(v.breaches()).singleElement().satisfies(b -> {
             assertThat(b.lane()).isEqualTo("async");
             assertThat(b.limit()).isEqualTo(StepVerdict.COST_CREEP);
-            assertThat(b.message()).contains("+15.0%", "$0.0004");
+            assertThat(b.message()).contains("+15.00%", "$0.0004");
         });
         assertThat(v.highestHeld()).as("a stage whose cost crept did not hold every limit").isEqualTo(1);
         assertThat(v.summary()).contains("cost per request CREPT (stage 2 async)");
