@@ -74,9 +74,12 @@ public class AlertRepository {
                 List.of(Long.toString(unattributedNanos), Long.toString(toleranceNanos), Long.toString(stepNanos))).map(r -> r.toLong() == 1);
     }
 
-    /** True the first time a (feature, window) is claimed for a cost anomaly alert. */
-    public Uni<Boolean> claimAnomaly(String feature, long windowId, Duration ttl) {
-        return redis.execute("SET", ns + "anomaly:" + windowId + ":" + feature, "1", "NX", "PX", Long.toString(ttl.toMillis()))
+    /**
+     * True when no cost anomaly alert of this feature was claimed within the last {@code quiet}: the claim expires
+     * after it, so a lasting anomaly alerts once per that span wherever a wall-clock window boundary falls.
+     */
+    public Uni<Boolean> claimAnomaly(String feature, Duration quiet) {
+        return redis.execute("SET", ns + "anomaly:" + feature, "1", "NX", "PX", Long.toString(quiet.toMillis()))
                 .map(r -> r != null && "OK".equalsIgnoreCase(r.toString()));
     }
 

@@ -23,8 +23,8 @@ import java.util.Map;
 /**
  * Cost anomalies: every check interval, each feature's cost per request over the last window (minute buckets,
  * the current one included) against the baseline span just before it; above factor × baseline, with enough
- * requests in both, a {@code cost_anomaly} alert, once per feature per window (claimed in Redis, so once across
- * instances too).
+ * requests in both, a {@code cost_anomaly} alert, at most once per feature per window length (claimed in Redis
+ * with that expiry, so once across instances too, and not again at a wall-clock window boundary).
  */
 @ApplicationScoped
 public class AnomalyService {
@@ -71,7 +71,6 @@ public class AnomalyService {
         for (long m = current - windowMinutes - baselineMinutes + 1; m <= current; m++) {
             minutes.add(m);
         }
-        long windowId = Math.floorDiv(now, config.window().toMillis());
         return ledger.groupsPerBucket(Resolution.MINUTE, minutes).chain(perMinute -> {
             Map<String, Counters> baseline = new HashMap<>();
             Map<String, Counters> window = new HashMap<>();
@@ -88,7 +87,7 @@ public class AnomalyService {
                 if (b == null || !AnomalyRule.anomalous(w.requests, w.chargedNanos, b.requests, b.chargedNanos, config.factor(), config.minRequests())) {
                     continue;
                 }
-                raised.add(alarms.claimAnomaly(e.getKey(), windowId, config.window().multipliedBy(2))
+                raised.add(alarms.claimAnomaly(e.getKey(), config.window())
                         .call(claimed -> claimed ? raise(e.getKey(), w, b) : Uni.createFrom().voidItem()));
             }
             if (raised.isEmpty()) {

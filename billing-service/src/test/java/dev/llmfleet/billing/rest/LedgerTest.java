@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmfleet.billing.IsolatedLedger;
 import dev.llmfleet.billing.UsageEvents;
 import dev.llmfleet.billing.WebhookReceiver;
+import dev.llmfleet.billing.service.AnomalyService;
 import dev.llmfleet.common.messaging.UsageRecorded;
 import dev.llmfleet.localstack.testing.LocalStackResource;
 import io.quarkus.test.common.WithTestResource;
@@ -44,6 +45,9 @@ class LedgerTest {
 
     @Inject
     ObjectMapper mapper;
+
+    @Inject
+    AnomalyService anomalyCheck;
 
     @BeforeEach
     void consumerReady() {
@@ -249,6 +253,25 @@ class LedgerTest {
         assertThat(new BigDecimal(alert.path("figures").path("baseline_cost_per_request_usd").asText())).isEqualByComparingTo("0.0001");
         UsageEvents.sleep(3000);
         assertThat(anomalies(feature)).as("once per feature per window").hasSize(1);
+    }
+
+    @Test
+    void aLastingCostAnomalyAlertsOnceAcrossAWindowBoundary() {
+        String tenant = tenant();
+        // hours ahead, so the periodic check (on the real clock) and other tests never see these minutes
+        String feature = "doc-summarize";
+        long window = Duration.ofMinutes(5).toMillis();
+        long boundary = Math.floorDiv(System.currentTimeMillis() + Duration.ofHours(3).toMillis(), window) * window;
+        Instant spike = Instant.ofEpochMilli(boundary - 20_000);
+        Instant baseline = spike.minus(Duration.ofMinutes(30));
+        for (int i = 0; i < 25; i++) {
+            events.send(call(id(), feature, tenant, "openai/gpt-4o-mini", "async", 10, 10, "0.0001", null, baseline));
+            events.send(call(id(), feature, tenant, "openai/gpt-4o-mini", "async", 10, 10, "0.0005", null, spike));
+        }
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .until(() -> anomalyCheck.check(boundary - 1_000).await().indefinitely() == 1);
+        assertThat(anomalyCheck.check(boundary + 1_000).await().indefinitely()).as("the same anomaly a second later, past the boundary").isZero();
+        assertThat(anomalies(feature)).hasSize(1);
     }
 
     @Test
