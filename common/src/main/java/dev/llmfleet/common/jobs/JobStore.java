@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmfleet.common.redis.RedisTimeouts;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.smallrye.faulttolerance.api.ExponentialBackoff;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.faulttolerance.Retry;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -88,16 +90,20 @@ public class JobStore {
     /**
      * Ends run ARGV[2] of owner ARGV[1]: applies the JSON patch ARGV[3] and adds ARGV[4] to attempts only while the job
      * is still {@code running} under that owner and run; with a non-empty ARGV[6], stores it as the result (KEYS[2]) in
-     * the same step. Answers like TRANSITION.
+     * the same step. Answers like TRANSITION, and {1, current} when that run already ended it with the patch's status
+     * (a repeat of an end whose answer was lost), so an end can be retried.
      */
     private static final String FINISH = """
             local current = redis.call('GET', KEYS[1])
             if not current then return false end
             local job = cjson.decode(current)
-            if job.status ~= 'running' or job.owner ~= ARGV[1] or tonumber(job.run) ~= tonumber(ARGV[2]) then
+            local patch = cjson.decode(ARGV[3])
+            if job.owner ~= ARGV[1] or tonumber(job.run) ~= tonumber(ARGV[2]) then return {0, current} end
+            if job.status ~= 'running' then
+                if job.status == patch.status then return {1, current} end
                 return {0, current}
             end
-            for k, v in pairs(cjson.decode(ARGV[3])) do job[k] = v end
+            for k, v in pairs(patch) do job[k] = v end
             job.attempts = (tonumber(job.attempts) or 0) + tonumber(ARGV[4])
             job.lease_until = cjson.null
             local updated = cjson.encode(job)
@@ -183,8 +189,12 @@ public class JobStore {
 
     /**
      * Ends run {@code run} of {@code owner} with {@code patch}, adding {@code calls} to the job's attempts and, when
-     * {@code result} is not null, storing it; applies only while that run still holds the job.
+     * {@code result} is not null, storing it; applies only while that run still holds the job. A failed end is
+     * retried (a timeout leaves unknown whether Redis applied it; a repeat of an applied end answers applied, changing
+     * nothing), so a slow Redis never leaves a job ended in Redis but never reported.
      */
+    @Retry(maxRetries = -1, maxDuration = 60_000, delay = 200, jitter = 100)
+    @ExponentialBackoff(maxDelay = 5_000)
     public Uni<Change> finish(String id, String owner, int run, Map<String, Object> patch, int calls, JsonNode result) {
         return execute("EVAL", FINISH, "2", key(id), resultKey(id), owner, Integer.toString(run), encodePatch(patch),
                 Integer.toString(calls), Long.toString(TTL.toMillis()), result == null ? "" : result.toString()).map(this::change);

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -117,6 +118,24 @@ class JobLeaseAndFaultTest {
         assertThat(after.status()).isEqualTo(JobStatus.RUNNING);
         assertThat(after.owner()).isEqualTo("another-worker");
         assertThat(after.attempts()).isZero();
+    }
+
+    @Test
+    void anEndRepeatedAfterItsAnswerWasLostAnswersAppliedAndChangesNothing() {
+        String id = newJob();
+        JobRecord started = jobs.start(id, leases.owner(), Duration.ofSeconds(20), false).await().atMost(WAIT).record();
+        Map<String, Object> end = new HashMap<>(Map.of("status", JobStatus.SUCCEEDED.json(), "charged_usd", "0.001"));
+        assertThat(jobs.finish(id, leases.owner(), started.run(), end, 1, null).await().atMost(WAIT).applied()).isTrue();
+
+        // the same end again, as a retry sends it when Redis applied the first but its answer timed out
+        JobStore.Change repeated = jobs.finish(id, leases.owner(), started.run(), end, 1, null).await().atMost(WAIT);
+        assertThat(repeated.applied()).as("an end this run already made").isTrue();
+        assertThat(repeated.record().attempts()).as("the repeat adds no calls").isEqualTo(1);
+        Map<String, Object> other = new HashMap<>(Map.of("status", JobStatus.DEAD_LETTERED.json()));
+        assertThat(jobs.finish(id, leases.owner(), started.run(), other, 1, null).await().atMost(WAIT).applied())
+                .as("a different end of an ended run").isFalse();
+        assertThat(jobs.finish(id, "another-worker", started.run(), end, 1, null).await().atMost(WAIT).applied())
+                .as("another owner's end").isFalse();
     }
 
     @Test

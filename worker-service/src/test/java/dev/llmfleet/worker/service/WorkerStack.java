@@ -58,6 +58,9 @@ public class WorkerStack implements QuarkusTestResourceLifecycleManager {
         config.put("fleet.worker.max-hold", "1s");
         config.put("fleet.worker.retry-initial-backoff", "200ms");
         config.put("fleet.worker.retry-max-backoff", "1s");
+        // a job's end retries a failing Redis for a minute; seconds here, so a stopped Redis parks the job soon
+        config.put("quarkus.fault-tolerance.\"dev.llmfleet.common.jobs.JobStore/finish\".retry.max-duration", "3000");
+        config.put("quarkus.fault-tolerance.\"dev.llmfleet.common.jobs.JobStore/finish\".exponential-backoff.max-delay", "1000");
         return config;
     }
 
