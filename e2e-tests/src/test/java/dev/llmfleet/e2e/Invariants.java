@@ -1,6 +1,7 @@
 package dev.llmfleet.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmfleet.localstack.ServiceProcess;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,11 +13,13 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -36,6 +39,7 @@ import static org.awaitility.Awaitility.await;
  */
 final class Invariants {
     private static final Path RESULTS = FleetHarness.home().resolve("e2e-tests/target/fault-results.tsv");
+    private static final Pattern UNDELIVERED = Metrics.series("fleet_usage_undelivered");
     private static final Set<String> FINAL = Set.of("succeeded", "failed", "dead_lettered", "cancelled");
 
     /** How the fault may end. {@code ledgerExact}: no charge may go unrecorded; {@code statuses}: the final statuses allowed. */
@@ -140,7 +144,8 @@ final class Invariants {
 
     /**
      * Puts the provider back to normal and makes one interactive call last, so billing's latest balance reading is the provider's final balance, then waits
-     * (bounded) until the ledger and the unattributed spend explain every charge and the ledger stood still; answers
+     * (bounded) until the ledger and the unattributed spend explain every charge, the ledger stood still and intake and
+     * the worker hold no undelivered usage event (a send awaiting Kafka, the outbox); answers
      * the totals then, or the last ones seen when the wait ran out (the assertions say what is wrong).
      */
     private Totals reconciledTotals() {
@@ -157,12 +162,30 @@ final class Invariants {
                 boolean still = now.ledgerRequests() == last[0].ledgerRequests() && now.ledgerUsd().compareTo(last[0].ledgerUsd()) == 0;
                 last[0] = now;
                 BigDecimal gap = now.providerUsd().subtract(before.providerUsd()).subtract(now.ledgerUsd().subtract(before.ledgerUsd()));
-                return still && gap.compareTo(now.unattributedUsd().subtract(before.unattributedUsd())) == 0;
+                return still && gap.compareTo(now.unattributedUsd().subtract(before.unattributedUsd())) == 0
+                        && undeliveredUsage() == 0;
             });
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             // reported by the assertions, with the figures
         }
         return last[0];
+    }
+
+    /**
+     * Usage events intake and the worker still hold (sends awaiting Kafka, the outbox): while any wait, a standing
+     * ledger is not yet the final one. Unknown (a service not answering) counts as some.
+     */
+    private double undeliveredUsage() {
+        double undelivered = 0;
+        for (ServiceProcess service : List.of(own.intake, own.worker)) {
+            try {
+                Double held = Metrics.sum(service, UNDELIVERED);
+                undelivered += held == null ? 1 : held;
+            } catch (RuntimeException down) {
+                undelivered += 1;
+            }
+        }
+        return undelivered;
     }
 
     private static synchronized void record(Result r) {

@@ -2,7 +2,6 @@ package dev.llmfleet.e2e;
 
 import dev.llmfleet.localstack.ServiceProcess;
 
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -10,62 +9,47 @@ import java.util.regex.Pattern;
  * it, and its share of the provider's budget among the live workers.
  */
 final class Worker {
-    private static final Pattern BUSY = gauge("fleet_worker_jobs_in_progress");
-    private static final Pattern ASYNC_SHARE = gauge("fleet_worker_async_share");
-    private static final Pattern INSTANCES_LIVE = gauge("fleet_worker_instances_live");
-    private static final Pattern PROVIDER_SHARE = gauge("fleet_worker_provider_share");
-    private static final Pattern ASSIGNED_PARTITIONS = gauge("kafka_consumer_coordinator_assigned_partitions");
+    private static final Pattern BUSY = Metrics.series("fleet_worker_jobs_in_progress");
+    private static final Pattern ASYNC_SHARE = Metrics.series("fleet_worker_async_share");
+    private static final Pattern INSTANCES_LIVE = Metrics.series("fleet_worker_instances_live");
+    private static final Pattern PROVIDER_SHARE = Metrics.series("fleet_worker_provider_share");
+    private static final Pattern ASSIGNED_PARTITIONS = Metrics.series("kafka_consumer_coordinator_assigned_partitions");
     private static final Pattern SUCCEEDED = Pattern.compile(
             "^(fleet_jobs_completed_total)\\{[^}]*outcome=\"succeeded\"[^}]*} ([0-9.eE+-]+)$", Pattern.MULTILINE);
 
     private Worker() {
     }
 
-    private static Pattern gauge(String names) {
-        return Pattern.compile("^(" + names + ")\\{[^}]*} ([0-9.eE+-]+)$", Pattern.MULTILINE);
-    }
-
-    /** Sum of the series' samples, or null when the worker does not expose the series (yet). */
-    private static Double sum(ServiceProcess worker, Pattern series) {
-        String metrics = Http.get(worker.url() + "/q/metrics").body();
-        Double sum = null;
-        Matcher m = series.matcher(metrics);
-        while (m.find()) {
-            sum = (sum == null ? 0 : sum) + Double.parseDouble(m.group(2));
-        }
-        return sum;
-    }
-
     /** Jobs {@code worker} has taken from Kafka and not yet brought to an outcome. */
     static double busy(ServiceProcess worker) {
-        Double busy = sum(worker, BUSY);
+        Double busy = Metrics.sum(worker, BUSY);
         return busy == null ? 0 : busy;
     }
 
     /** The share of its capacity the balance allows the async lane: 0 while paused, 1 when unrestricted; null if not exposed. */
     static Double asyncShare(ServiceProcess worker) {
-        return sum(worker, ASYNC_SHARE);
+        return Metrics.sum(worker, ASYNC_SHARE);
     }
 
     /** Worker instances {@code worker} counts as live (itself included); null if not exposed. */
     static Double instancesLive(ServiceProcess worker) {
-        return sum(worker, INSTANCES_LIVE);
+        return Metrics.sum(worker, INSTANCES_LIVE);
     }
 
     /** Provider calls {@code worker} may have in flight as its share of the provider budget; null without a budget. */
     static Double providerShare(ServiceProcess worker) {
-        return sum(worker, PROVIDER_SHARE);
+        return Metrics.sum(worker, PROVIDER_SHARE);
     }
 
     /** Kafka partitions assigned to {@code worker}'s consumers (job topics and billing.state). */
     static double assignedPartitions(ServiceProcess worker) {
-        Double assigned = sum(worker, ASSIGNED_PARTITIONS);
+        Double assigned = Metrics.sum(worker, ASSIGNED_PARTITIONS);
         return assigned == null ? 0 : assigned;
     }
 
     /** Job runs {@code worker} brought to success. */
     static double succeeded(ServiceProcess worker) {
-        Double succeeded = sum(worker, SUCCEEDED);
+        Double succeeded = Metrics.sum(worker, SUCCEEDED);
         return succeeded == null ? 0 : succeeded;
     }
 
