@@ -4,13 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmfleet.billing.config.BillingConfig;
 import dev.llmfleet.common.http.CappedBody;
+import dev.llmfleet.common.http.PeerPost;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.faulttolerance.api.BeforeRetry;
 import io.smallrye.faulttolerance.api.BeforeRetryHandler;
 import io.smallrye.faulttolerance.api.ExponentialBackoff;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.core.buffer.Buffer;
@@ -62,13 +62,11 @@ public class TopupClient {
     @Timeout(10_000)
     @BeforeRetry(UnknownOutcome.class)
     public Uni<JsonNode> topup(BigDecimal amount, String idempotencyKey) {
-        RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(config.url())
-                .putHeader("Content-Type", "application/json").putHeader("Accept", "application/json")
-                .putHeader("Idempotency-Key", idempotencyKey).setIdleTimeout(IDLE_TIMEOUT_MS);
+        RequestOptions request = PeerPost.json(config.url(), IDLE_TIMEOUT_MS).putHeader("Accept", "application/json")
+                .putHeader("Idempotency-Key", idempotencyKey);
         config.apiKey().filter(k -> !k.isBlank()).ifPresent(key -> request.putHeader("Authorization", "Bearer " + key));
         Buffer body = Buffer.buffer(mapper.createObjectNode().put("amount_usd", amount).toString());
-        return http.request(request)
-                .chain(req -> req.send(body).onCancellation().invoke(req::reset))
+        return PeerPost.send(http, request, body)
                 .chain(response -> {
                     int status = response.statusCode();
                     if (status >= 200 && status < 300) {

@@ -1,12 +1,10 @@
 package dev.llmfleet.billing.client;
 
-import dev.llmfleet.common.http.CappedBody;
+import dev.llmfleet.common.http.PeerPost;
 import io.smallrye.faulttolerance.api.CircuitBreakerName;
 import io.smallrye.faulttolerance.api.ExponentialBackoff;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.core.http.HttpClient;
@@ -49,14 +47,6 @@ public class WebhookClient {
     @Timeout(5_000)
     @Bulkhead(value = 10, waitingTaskQueue = 100)
     public Uni<Void> deliver(String url, Buffer body) {
-        RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
-                .putHeader("Content-Type", "application/json").setIdleTimeout(IDLE_TIMEOUT_MS);
-        return http.request(request)
-                .chain(req -> req.send(body).onCancellation().invoke(req::reset))
-                .chain(response -> CappedBody.discard(response, ANSWER_CAP).invoke(() -> {
-                    if (response.statusCode() >= 300) {
-                        throw new IllegalStateException("webhook answered HTTP " + response.statusCode());
-                    }
-                }));
+        return PeerPost.acknowledged(http, PeerPost.json(url, IDLE_TIMEOUT_MS), body, ANSWER_CAP, "webhook answered HTTP ");
     }
 }

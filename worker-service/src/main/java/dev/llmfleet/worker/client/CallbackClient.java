@@ -1,13 +1,12 @@
 package dev.llmfleet.worker.client;
 
-import dev.llmfleet.common.http.CappedBody;
+import dev.llmfleet.common.http.PeerPost;
 import dev.llmfleet.common.jobs.CallbackUrls;
 import dev.llmfleet.worker.config.WorkerConfig;
 import io.smallrye.faulttolerance.api.ExponentialBackoff;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.mutiny.core.Vertx;
@@ -72,20 +71,12 @@ public class CallbackClient {
     @Timeout(15_000)
     @Bulkhead(value = 50, waitingTaskQueue = 1_000)
     public Uni<Void> deliver(String url, Buffer body) {
-        return target(url)
-                .chain(http::request)
-                .chain(req -> req.send(body).onCancellation().invoke(req::reset))
-                .chain(response -> CappedBody.discard(response, ANSWER_CAP).invoke(() -> {
-                    if (response.statusCode() >= 300) {
-                        throw new IllegalStateException("receiver answered " + response.statusCode());
-                    }
-                }));
+        return target(url).chain(request -> PeerPost.acknowledged(http, request, body, ANSWER_CAP, "receiver answered "));
     }
 
     /** The request, pinned (unless private targets are allowed) to a resolved address checked to be public. */
     private Uni<RequestOptions> target(String url) {
-        RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
-                .putHeader("Content-Type", "application/json").setIdleTimeout(IDLE_TIMEOUT_MS);
+        RequestOptions request = PeerPost.json(url, IDLE_TIMEOUT_MS);
         if (allowPrivate) {
             return Uni.createFrom().item(request);
         }
