@@ -48,8 +48,8 @@ public class AnswerStore {
 
     public AnswerStore(ReactiveRedisDataSource state, @RedisClientName(RedisRoles.CACHE) ReactiveRedisDataSource cache,
                        ObjectMapper mapper, RedisTimeouts timeouts, MeterRegistry registry) {
-        this.state = new Role("state", state, timeouts, registry);
-        this.cache = new Role(RedisRoles.CACHE, cache, timeouts, registry);
+        this.state = new Role("state", state, timeouts::state, "requests with an Idempotency-Key are refused with 503", registry);
+        this.cache = new Role(RedisRoles.CACHE, cache, timeouts::cache, "answers are served as cache misses and not cached", registry);
         this.mapper = mapper;
     }
 
@@ -98,15 +98,18 @@ public class AnswerStore {
     private static final class Role {
         private final String name;
         private final ReactiveValueCommands<String, String> values;
-        private final RedisTimeouts timeouts;
+        private final RedisTimeouts.Bound bound;
+        /** What callers see while the role fails, for the log. */
+        private final String whileFailing;
         private final Failures getFailures;
         private final Failures setFailures;
         private final AtomicBoolean failing = new AtomicBoolean();
 
-        Role(String name, ReactiveRedisDataSource redis, RedisTimeouts timeouts, MeterRegistry registry) {
+        Role(String name, ReactiveRedisDataSource redis, RedisTimeouts.Bound bound, String whileFailing, MeterRegistry registry) {
             this.name = name;
             this.values = redis.value(String.class, String.class);
-            this.timeouts = timeouts;
+            this.bound = bound;
+            this.whileFailing = whileFailing;
             this.getFailures = new Failures(registry, name, "get");
             this.setFailures = new Failures(registry, name, "set");
         }
@@ -120,7 +123,7 @@ public class AnswerStore {
         }
 
         private <T> Uni<T> watched(Uni<T> command, Failures failures) {
-            return (RedisRoles.CACHE.equals(name) ? timeouts.cache(command) : timeouts.state(command))
+            return bound.apply(command)
                     .onItem().invoke(() -> {
                         if (failing.compareAndSet(true, false)) {
                             LOG.infof("the %s Redis answers again", name);
@@ -129,9 +132,7 @@ public class AnswerStore {
                     .onFailure().invoke(e -> {
                         failures.count(e);
                         if (failing.compareAndSet(false, true)) {
-                            LOG.warnf("the %s Redis is failing (%s): %s", name, e.toString(), RedisRoles.CACHE.equals(name)
-                                    ? "answers are served as cache misses and not cached"
-                                    : "requests with an Idempotency-Key are refused with 503");
+                            LOG.warnf("the %s Redis is failing (%s): %s", name, e.toString(), whileFailing);
                         }
                     });
         }

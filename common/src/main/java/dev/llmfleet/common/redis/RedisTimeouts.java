@@ -37,6 +37,12 @@ public class RedisTimeouts {
         Duration cacheTimeout();
     }
 
+    /** One role's bound ({@link #state} or {@link #cache}), for code that treats both roles alike. */
+    @FunctionalInterface
+    public interface Bound {
+        <T> Uni<T> apply(Uni<T> command);
+    }
+
     /** {@code command} on the state role, failing once it has waited {@code fleet.redis.state-timeout}. */
     public <T> Uni<T> state(Uni<T> command) {
         return bounded(command, "state", state);
