@@ -116,12 +116,12 @@ public class ChatRequestValidator {
             return Math.min(feature.defaultMaxTokens(), feature.maxTokensCap());
         }
         if (!node.isIntegralNumber() || !node.canConvertToInt()) {
-            throw FleetException.invalidParameter(param, "invalid_max_tokens", "'max_tokens' must be an integer.");
+            throw FleetException.invalidParameter(param, "invalid_max_tokens", "'" + param + "' must be an integer.");
         }
         int value = node.intValue();
         if (value < 1 || value > config.limits().maxTokens()) {
             throw FleetException.invalidParameter(param, "invalid_max_tokens",
-                    "'max_tokens' must be between 1 and " + config.limits().maxTokens() + "; it was " + value + ".");
+                    "'" + param + "' must be between 1 and " + config.limits().maxTokens() + "; it was " + value + ".");
         }
         return Math.min(value, feature.maxTokensCap());
     }

@@ -25,7 +25,7 @@ public final class RequestTags {
             return features.defaultFeature();
         }
         if (!FEATURE.matcher(value).matches()) {
-            throw FleetException.invalidParameter(source, "invalid_feature", source + " must be 1-64 letters, digits, '.', '_' or '-'.");
+            throw FleetException.invalidParameter(source, "invalid_feature", "'" + source + "' must be 1-64 letters, digits, '.', '_' or '-'.");
         }
         if (!features.isKnown(value)) {
             throw FleetException.invalidParameter(source, "unknown_feature", "Feature '" + value + "' (" + source

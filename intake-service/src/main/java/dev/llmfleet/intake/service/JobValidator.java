@@ -75,7 +75,7 @@ public class JobValidator {
     private String feature(JsonNode field, String header) {
         if (field != null && !field.isNull()) {
             if (!field.isTextual() || field.textValue().isBlank()) {
-                throw FleetException.invalidParameter("feature", "invalid_feature", "feature must be 1-64 letters, digits, '.', '_' or '-'.");
+                throw FleetException.invalidParameter("feature", "invalid_feature", "'feature' must be 1-64 letters, digits, '.', '_' or '-'.");
             }
             return RequestTags.feature(field.textValue(), "feature", features);
         }
