@@ -77,13 +77,13 @@ public final class RedisNode implements AutoCloseable {
      * Freezes the server (SIGSTOP) the way a stalled Redis looks to its clients: connections stay open and new ones are
      * still accepted by the kernel, but no command is answered until {@link #resume()}.
      */
-    public void pause() {
+    public synchronized void pause() {
         signal("STOP");
         paused = true;
     }
 
     /** Lets a {@link #pause() paused} server run again (SIGCONT); it answers every command sent meanwhile. */
-    public void resume() {
+    public synchronized void resume() {
         signal("CONT");
         paused = false;
     }
@@ -109,7 +109,7 @@ public final class RedisNode implements AutoCloseable {
      * Stops Redis the way a restart with persistence does: {@code SHUTDOWN SAVE} writes a snapshot to this node's folder
      * and exits, so {@link #restart()} comes back with the same keys. Clients see connections refused meanwhile.
      */
-    public void stop() {
+    public synchronized void stop() {
         if (paused) {
             resume();
         }
@@ -138,7 +138,7 @@ public final class RedisNode implements AutoCloseable {
     }
 
     /** Starts the stopped Redis again on the same port, loading the snapshot {@link #stop()} wrote. */
-    public void restart() throws IOException {
+    public synchronized void restart() throws IOException {
         if (Ports.busy(port)) {
             throw new IllegalStateException("Redis is still running on port " + port);
         }

@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Keeps the workers together inside what the provider has left: when the provider's concurrency budget is known, the
- * limiter's ceiling is this worker's {@link WorkerShare} of that budget minus the interactive lane's recent peak minus a
- * reserve, split among the {@link LiveWorkers}. If Redis cannot be read the last ceiling stays; AIMD on 429s still
+ * limiter's ceiling is this worker's {@link WorkerShare}: what the budget leaves after the interactive lane's recent
+ * peak and a reserve, split among the {@link LiveWorkers}. If Redis cannot be read the last ceiling stays; AIMD on 429s still
  * protects the provider.
  */
 @ApplicationScoped
@@ -27,6 +27,7 @@ public class CapacityWatcher {
     private final Vertx vertx;
     private final AtomicInteger interactive = new AtomicInteger();
     private final AtomicInteger share = new AtomicInteger();
+    private long timer = -1;
 
     public CapacityWatcher(ConcurrencyLimiter limiter, LiveWorkers workers, WorkerConfig config, ReactiveRedisDataSource redis,
                            Vertx vertx, MeterRegistry registry) {
@@ -40,8 +41,6 @@ public class CapacityWatcher {
             registry.gauge("fleet.worker.provider.share", share);
         }
     }
-
-    private long timer = -1;
 
     void start(@Observes StartupEvent ignored) {
         if (settings.providerBudget() > 0) {
