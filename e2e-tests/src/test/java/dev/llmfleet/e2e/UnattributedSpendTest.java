@@ -14,8 +14,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A worker SIGKILLed mid-run against a provider that ignores idempotency keys, on a fleet of its own (a clean
- * ledger): no job is lost, the only repeated provider calls are those in flight at the kill (at most the
- * worker's concurrency), and billing reports what they cost as unattributed spend and alerts on it.
+ * ledger): no job is lost, the only repeated provider calls are those of jobs in the worker's hands at the kill (a
+ * call in flight, at most the worker's concurrency, or answered before its answer was stored), and billing reports
+ * what the calls in flight cost, charged but never answered, as unattributed spend and alerts on it.
  */
 class UnattributedSpendTest {
     private static final int CONCURRENCY = 16;
@@ -51,6 +52,9 @@ class UnattributedSpendTest {
         Set<String> ids = Jobs.ids(own.jobs.submit(Billing.bulkJobs(600, "openai/gpt-4o", 100), 300));
         own.sim.awaitCalls(150, 60_000);
         assertThat(own.sim.totals().get("in_flight").asLong()).as("provider calls in flight (charged) at the kill").isPositive();
+        // the jobs in the worker's hands: a call in flight, or answered and its end not yet in Redis (which can take a
+        // while when Redis is slow), are the only ones whose call can be made again
+        double inHand = Worker.busy(own.worker);
         own.worker.kill();
         own.worker.start(Duration.ofSeconds(90));
         Map<String, JsonNode> finished = own.jobs.awaitFinished(ids, 300_000);
@@ -60,7 +64,7 @@ class UnattributedSpendTest {
         run(1);
         int jobCount = ids.size() + 2;
         long repeats = own.sim.calls() - jobCount;
-        assertThat(repeats).as("provider calls repeated after the kill").isBetween(1L, (long) CONCURRENCY);
+        assertThat(repeats).as("provider calls repeated after the kill (%s jobs in hand)", inHand).isBetween(1L, (long) inHand);
 
         BigDecimal maxCharge = finished.values().stream().map(Jobs::charged).max(BigDecimal::compareTo).orElseThrow();
         Billing.await("billing to account for every charge the provider made",
