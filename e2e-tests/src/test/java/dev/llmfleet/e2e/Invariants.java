@@ -28,7 +28,8 @@ import static org.awaitility.Awaitility.await;
  * What every fault test checks once its fault is over, as deltas from a mark taken before the fault (fault tests
  * share a fleet one after another):
  * <ol>
- *     <li>every job answered 202 reached a final status, and only the statuses the test allows;</li>
+ *     <li>every job answered 202 reached a final status, and only the statuses the test allows, and its result is on
+ *     {@code llm.results};</li>
  *     <li>what the provider charged equals the ledger to the nano-dollar, or (where charged calls can go unrecorded: a
  *     process killed after the provider answered, a stream dropped before its charge arrived) exceeds it by exactly
  *     the unattributed spend billing reports;</li>
@@ -131,6 +132,9 @@ final class Invariants {
 
         assertThat(result.lost()).as("%s: jobs answered 202 that never ended (%s)", fault, result).isZero();
         assertThat(statuses.keySet()).as("%s: final statuses", fault).isSubsetOf(expect.statuses());
+        try (TopicReader results = new TopicReader(own.fleet.kafkaBootstrapServers(), "llm.results")) {
+            results.await(finished.keySet(), Duration.ofSeconds(60)); // fails naming a job whose end was never announced
+        }
         assertThat(result.chargedRepeats()).as("%s: provider charges of an idempotency key already charged", fault).isZero();
         assertThat(result.gap()).as("%s: provider charged minus ledger, against the unattributed spend billing reports (%s)", fault, result)
                 .isEqualByComparingTo(result.unattributedUsd());

@@ -34,6 +34,9 @@ public class JobStore {
     public static final Duration TTL = Duration.ofDays(7);
     private static final String PREFIX = "fleet:job:v1:";
 
+    /** The final statuses a run ends a job with, each announced on {@code llm.results}. */
+    public static final Set<JobStatus> FINAL = EnumSet.of(JobStatus.SUCCEEDED, JobStatus.DEAD_LETTERED);
+
     /** Sets the record unless the key exists; answers the existing record, or nil when it created one. */
     private static final String CREATE = """
             local existing = redis.call('GET', KEYS[1])
@@ -90,8 +93,9 @@ public class JobStore {
     /**
      * Ends run ARGV[2] of owner ARGV[1]: applies the JSON patch ARGV[3] and adds ARGV[4] to attempts only while the job
      * is still {@code running} under that owner and run; with a non-empty ARGV[6], stores it as the result (KEYS[2]) in
-     * the same step. Answers like TRANSITION, and {1, current} when that run already ended it with the patch's status
-     * (a repeat of an end whose answer was lost), so an end can be retried.
+     * the same step, and with ARGV[7] = '1' marks the end as not yet announced (KEYS[3]). Answers like TRANSITION, and
+     * {1, current} when that run already ended it with the patch's status (a repeat of an end whose answer was lost), so
+     * an end can be retried.
      */
     private static final String FINISH = """
             local current = redis.call('GET', KEYS[1])
@@ -109,6 +113,7 @@ public class JobStore {
             local updated = cjson.encode(job)
             redis.call('SET', KEYS[1], updated, 'PX', ARGV[5])
             if ARGV[6] ~= '' then redis.call('SET', KEYS[2], ARGV[6], 'PX', ARGV[5]) end
+            if ARGV[7] == '1' then redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[5]) end
             return {1, updated}
             """;
 
@@ -189,15 +194,31 @@ public class JobStore {
 
     /**
      * Ends run {@code run} of {@code owner} with {@code patch}, adding {@code calls} to the job's attempts and, when
-     * {@code result} is not null, storing it; applies only while that run still holds the job. A failed end is
+     * {@code result} is not null, storing it; applies only while that run still holds the job. A final status (succeeded,
+     * dead-lettered) is marked unannounced until {@link #announced} says its result is on Kafka. A failed end is
      * retried (a timeout leaves unknown whether Redis applied it; a repeat of an applied end answers applied, changing
      * nothing), so a slow Redis never leaves a job ended in Redis but never reported.
      */
     @Retry(maxRetries = -1, maxDuration = 60_000, delay = 200, jitter = 100)
     @ExponentialBackoff(maxDelay = 5_000)
     public Uni<Change> finish(String id, String owner, int run, Map<String, Object> patch, int calls, JsonNode result) {
-        return execute("EVAL", FINISH, "2", key(id), resultKey(id), owner, Integer.toString(run), encodePatch(patch),
-                Integer.toString(calls), Long.toString(TTL.toMillis()), result == null ? "" : result.toString()).map(this::change);
+        boolean announce = FINAL.stream().anyMatch(status -> status.json().equals(patch.get("status")));
+        return execute("EVAL", FINISH, "3", key(id), resultKey(id), unannouncedKey(id), owner, Integer.toString(run), encodePatch(patch),
+                Integer.toString(calls), Long.toString(TTL.toMillis()), result == null ? "" : result.toString(), announce ? "1" : "0")
+                .map(this::change);
+    }
+
+    /**
+     * Whether job {@code id} ended (succeeded or dead-lettered) without its result reaching Kafka yet: its worker died,
+     * or its Redis answered too late, between the end and the publication. Its next delivery announces it.
+     */
+    public Uni<Boolean> unannounced(String id) {
+        return execute("EXISTS", unannouncedKey(id)).map(response -> response.toInteger() == 1);
+    }
+
+    /** Job {@code id}'s result is on Kafka. */
+    public Uni<Void> announced(String id) {
+        return execute("DEL", unannouncedKey(id)).replaceWithVoid();
     }
 
     /** Extends the leases of {@code runs} (job id → run number) held by {@code owner} to {@code lease} from now; answers how many. */
@@ -365,6 +386,10 @@ public class JobStore {
 
     private static String resultKey(String id) {
         return key(id) + ":result";
+    }
+
+    private static String unannouncedKey(String id) {
+        return key(id) + ":unannounced";
     }
 
     private String encode(Object recordOrMessage) {

@@ -80,9 +80,13 @@ public class JobConsumer {
                 .onItemOrFailure().transform((ignored, e) -> Optional.<Message<JobCompleted>>empty());
     }
 
-    /** The result message acknowledges the consumed record once the broker has the result. */
-    private static Message<JobCompleted> resultMessage(Message<String> record, JobCompleted result) {
-        return record.withPayload(result).addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(result.jobId()).build());
+    /**
+     * The result message: once the broker has the result, the job's end is marked announced and the consumed record
+     * acknowledged.
+     */
+    private Message<JobCompleted> resultMessage(Message<String> record, JobCompleted result) {
+        return record.withPayload(result).addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(result.jobId()).build())
+                .withAck(() -> runner.announced(result.jobId()).subscribeAsCompletionStage().thenCompose(ignored -> record.ack()));
     }
 
     private static String key(Message<String> record) {

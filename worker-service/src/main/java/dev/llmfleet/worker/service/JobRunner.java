@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -129,9 +130,42 @@ public class JobRunner {
                 return park(job, current.leaseUntil() == null ? Instant.now().plus(leases.lease())
                         : Instant.ofEpochMilli(current.leaseUntil()), "busy");
             }
+            if (JobStore.FINAL.contains(current.status())) {
+                return announceAgain(job, current);
+            }
             registry.counter("fleet.jobs.skipped", "status", current.status().json()).increment();
             return Uni.createFrom().item(Optional.<JobCompleted>empty());
         }).onTermination().invoke(() -> leases.release(job.jobId()));
+    }
+
+    /**
+     * A job that already ended comes again: usually a copy (redelivered, or parked while another run held it), skipped;
+     * but if its result never reached Kafka (its worker died, or Redis answered too late, between the end and the
+     * publication) the result is made from the record and published now, and the callback sent, once more.
+     */
+    private Uni<Optional<JobCompleted>> announceAgain(JobRequested job, JobRecord ended) {
+        return jobs.unannounced(job.jobId()).chain(unannounced -> {
+            if (!unannounced) {
+                registry.counter("fleet.jobs.skipped", "status", ended.status().json()).increment();
+                return Uni.createFrom().item(Optional.<JobCompleted>empty());
+            }
+            Uni<JsonNode> body = ended.status() == JobStatus.SUCCEEDED ? jobs.getResult(job.jobId()) : Uni.createFrom().nullItem();
+            return body.map(result -> {
+                LOG.infof("job %s ended (%s) without its result published: publishing it now", job.jobId(), ended.status().json());
+                registry.counter("fleet.jobs.announced.again", "status", ended.status().json()).increment();
+                JobCompleted completed = JobCompleted.of(ended, result);
+                if (job.callbackUrl() != null) {
+                    callbacks.send(job.callbackUrl(), completed);
+                }
+                return Optional.of(completed);
+            });
+        }).onFailure().recoverWithUni(failure -> unrecorded(job, "announcement", failure));
+    }
+
+    /** The job's result is on Kafka: its end is no longer to be announced (best effort: a repeat costs a duplicate). */
+    public Uni<Void> announced(String jobId) {
+        return jobs.announced(jobId).onFailure().invoke(e -> LOG.debugf("job %s: announcement not recorded (%s)", jobId, e.toString()))
+                .onFailure().recoverWithNull();
     }
 
     /** The start transition under this instance's lease (the Redis record re-created when it expired or was lost). */
@@ -217,29 +251,29 @@ public class JobRunner {
         patch.put("charged_usd", charged);
         patch.put("error", null);
         patch.put("finished_at", now.toString());
-        JobCompleted result = new JobCompleted(JobCompleted.SCHEMA_VERSION, job.jobId(), JobStatus.SUCCEEDED, job.feature(),
-                completion.modelUsed(), charged, completion.body(), null, run.attempts(), now);
-        return finish(job, run, patch, completion.body()).map(applied -> ended(job, applied, "succeeded", result));
+        return finish(job, run, patch, completion.body()).map(ended -> ended(job, ended, "succeeded", completion.body()));
     }
 
-    /** The run's end in Redis (with the result, if any): whether this run still held the job. */
-    private Uni<Boolean> finish(JobRequested job, Run run, Map<String, Object> patch, JsonNode result) {
+    /** The run's end in Redis (with the result, if any): the ended record, or null when this run no longer held the job. */
+    private Uni<JobRecord> finish(JobRequested job, Run run, Map<String, Object> patch, JsonNode result) {
         return jobs.finish(job.jobId(), leases.owner(), run.started.run(), patch, run.calls.get(), result).map(change -> {
             if (!change.applied()) {
                 LOG.warnf("job %s run %d ended after another run took it over (now %s): its end is dropped", job.jobId(),
                         run.started.run(), change.record() == null ? "gone" : change.record().status().json());
                 registry.counter("fleet.jobs.superseded").increment();
+                return null;
             }
-            return change.applied();
+            return change.record();
         });
     }
 
     /** A job's end that applied is counted, called back and published; one that did not is another run's to report. */
-    private Optional<JobCompleted> ended(JobRequested job, boolean applied, String outcome, JobCompleted result) {
-        if (!applied) {
+    private Optional<JobCompleted> ended(JobRequested job, JobRecord ended, String outcome, JsonNode body) {
+        if (ended == null) {
             return Optional.empty();
         }
         registry.counter("fleet.jobs.completed", "priority", job.priority().json(), "outcome", outcome).increment();
+        JobCompleted result = JobCompleted.of(ended, body);
         if (job.callbackUrl() != null) {
             callbacks.send(job.callbackUrl(), result);
         }
@@ -313,7 +347,7 @@ public class JobRunner {
         patch.put("error", error);
         patch.put("charged_usd", run.charged(paid).toPlainString());
         return publisher.retry(next)
-                .chain(() -> finish(job, run, patch, null)
+                .chain(() -> finish(job, run, patch, null).map(Objects::nonNull)
                         .onFailure().invoke(e -> LOG.warnf("job %s is on the retry topic; its record stays running: %s", job.jobId(), e.toString()))
                         .onFailure().recoverWithItem(false))
                 .map(applied -> {
@@ -337,12 +371,10 @@ public class JobRunner {
         patch.put("error", message);
         patch.put("charged_usd", run.charged(paid).toPlainString());
         patch.put("finished_at", now.toString());
-        JobCompleted result = new JobCompleted(JobCompleted.SCHEMA_VERSION, job.jobId(), JobStatus.DEAD_LETTERED, job.feature(),
-                null, null, null, message, run.attempts(), now);
         return publisher.deadLetter(new JobDeadLettered(JobDeadLettered.SCHEMA_VERSION, job.jobId(), original, reason, message,
                         run.attempts(), job.priority().topic(), now), job.jobId())
                 .chain(() -> finish(job, run, patch, null))
-                .map(applied -> ended(job, applied, "dead_lettered", result));
+                .map(ended -> ended(job, ended, "dead_lettered", null));
     }
 
     /** Puts the job aside unrun until {@code at}: the record is acknowledged once the retry topic has it again. */

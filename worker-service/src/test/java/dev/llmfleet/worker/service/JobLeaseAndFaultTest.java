@@ -1,5 +1,6 @@
 package dev.llmfleet.worker.service;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmfleet.common.billing.BalanceLevel;
@@ -19,13 +20,19 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -139,6 +146,38 @@ class JobLeaseAndFaultTest {
     }
 
     @Test
+    void aJobThatEndedWithoutItsResultPublishedIsAnnouncedWhenItsRecordComesAgainAndOnlyThen() throws Exception {
+        String id = newJob();
+        // another worker's run ended the job in Redis and died before the result reached Kafka
+        JobRecord started = jobs.start(id, "crashed-worker", Duration.ofSeconds(20), false).await().atMost(WAIT).record();
+        JsonNode answer = mapper.readTree("{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"done\"}}]}");
+        Map<String, Object> end = new HashMap<>(Map.of("status", JobStatus.SUCCEEDED.json(), "model", "google/gemini-2.0-flash",
+                "charged_usd", "0.00042", "finished_at", Instant.now().toString()));
+        assertThat(jobs.finish(id, "crashed-worker", started.run(), end, 1, answer).await().atMost(WAIT).applied()).isTrue();
+        assertThat(jobs.unannounced(id).await().atMost(WAIT)).isTrue();
+
+        List<JsonNode> announced = new ArrayList<>();
+        try (KafkaConsumer<String, String> results = resultsReader()) {
+            publish(WorkerStack.JOBS_NORMAL, id, requested(id)); // its record again, not committed by the dead worker
+            awaitResults(results, id, announced, 1);
+            JsonNode result = announced.get(0);
+            assertThat(result.path("status").asText()).isEqualTo("succeeded");
+            assertThat(result.path("result")).isEqualTo(answer);
+            assertThat(result.path("charged_usd").asText()).isEqualTo("0.00042");
+            assertThat(result.path("attempts").asInt()).as("no provider call made again").isEqualTo(1);
+            await().atMost(WAIT).until(() -> !jobs.unannounced(id).await().atMost(WAIT));
+
+            // once on Kafka, a further copy of the record is skipped
+            double skipped = counter("fleet.jobs.skipped", "status", "succeeded");
+            publish(WorkerStack.JOBS_NORMAL, id, requested(id));
+            await().atMost(WAIT).until(() -> counter("fleet.jobs.skipped", "status", "succeeded") > skipped);
+            awaitResults(results, id, announced, 1);
+            assertThat(announced).as("announced once").hasSize(1);
+        }
+        assertThat(record(id).attempts()).isEqualTo(1);
+    }
+
+    @Test
     void redisStoppedMidRunDoesNotStopTheConsumerAndTheJobFinishesOnceItIsBack() throws Exception {
         String first = newJob();
         ConcurrencyLimiter.Permit slot = limiter.acquire(Priority.HIGH).await().atMost(WAIT);
@@ -230,6 +269,36 @@ class JobLeaseAndFaultTest {
     /** No channel failed (a record held past the max age, or a failed stream, turns liveness DOWN). */
     private static void assertLive() {
         RestAssured.when().get("/q/health/live").then().statusCode(200);
+    }
+
+    private static KafkaConsumer<String, String> resultsReader() {
+        KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedStack.get().kafkaBootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "results-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer());
+        consumer.subscribe(List.of(WorkerStack.RESULTS));
+        return consumer;
+    }
+
+    /** Polls until {@code into} holds {@code count} results of job {@code id}, then a moment more, so a duplicate shows too. */
+    private void awaitResults(KafkaConsumer<String, String> consumer, String id, List<JsonNode> into, int count) {
+        await().atMost(WAIT).until(() -> {
+            read(consumer, id, into, 500);
+            return into.size() >= count;
+        });
+        read(consumer, id, into, 2_000);
+    }
+
+    private void read(KafkaConsumer<String, String> consumer, String id, List<JsonNode> into, long millis) {
+        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(millis))) {
+            if (id.equals(r.key())) {
+                try {
+                    into.add(mapper.readTree(r.value()));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
     }
 
     private static synchronized void publish(String topic, String key, String value) throws Exception {

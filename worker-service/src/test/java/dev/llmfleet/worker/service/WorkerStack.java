@@ -23,6 +23,7 @@ public class WorkerStack implements QuarkusTestResourceLifecycleManager {
     static final String JOBS_NORMAL = "test." + SUFFIX + ".jobs.normal";
     static final String RETRY = "test." + SUFFIX + ".jobs.retry";
     static final String BILLING_STATE = "test." + SUFFIX + ".billing.state";
+    static final String RESULTS = "test." + SUFFIX + ".results";
     /** The commit strategy's unprocessed-record-max-age here. */
     static final long MAX_AGE_MS = 4_000;
 
@@ -44,7 +45,7 @@ public class WorkerStack implements QuarkusTestResourceLifecycleManager {
         config.put("mp.messaging.outgoing.jobs-retry-out.topic", RETRY);
         config.put("mp.messaging.outgoing.jobs-dlq-out.topic", "test." + SUFFIX + ".jobs.dlq");
         config.put("mp.messaging.connector.smallrye-kafka.dead-letter-queue.topic", "test." + SUFFIX + ".jobs.dlq");
-        config.put("mp.messaging.outgoing.llm-results.topic", "test." + SUFFIX + ".results");
+        config.put("mp.messaging.outgoing.llm-results.topic", RESULTS);
         config.put("mp.messaging.outgoing.llm-usage.topic", "test." + SUFFIX + ".usage");
         config.put("mp.messaging.incoming.billing-state-in.topic", BILLING_STATE);
         config.put("mp.messaging.connector.smallrye-kafka.throttled.unprocessed-record-max-age.ms", Long.toString(MAX_AGE_MS));
