@@ -1,5 +1,7 @@
 package dev.llmfleet.common.provider;
 
+import io.smallrye.mutiny.Uni;
+
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
@@ -32,10 +34,13 @@ public final class Backoff {
         return Duration.ofMillis(Math.max(jittered, floor));
     }
 
-    /** Waits {@code wait} without blocking; full jitter may draw zero, which Mutiny's delay refuses. */
-    public static io.smallrye.mutiny.Uni<Void> sleep(Duration wait) {
-        io.smallrye.mutiny.Uni<Void> now = io.smallrye.mutiny.Uni.createFrom().voidItem();
-        return wait.isZero() || wait.isNegative() ? now : now.onItem().delayIt().by(wait);
+    /**
+     * Waits {@code wait} without blocking. A wait under a millisecond is none: full jitter may draw zero, and a job's
+     * not-before may be a fraction of a millisecond away, which Mutiny's delay (on Vert.x timers) refuses.
+     */
+    public static Uni<Void> sleep(Duration wait) {
+        Uni<Void> now = Uni.createFrom().voidItem();
+        return wait.toMillis() < 1 ? now : now.onItem().delayIt().by(wait);
     }
 
     /** The upper bound of the jitter window for retry number {@code retry}. */

@@ -11,6 +11,7 @@ import dev.llmfleet.common.jobs.JobRequested;
 import dev.llmfleet.common.jobs.JobStatus;
 import dev.llmfleet.common.jobs.JobStore;
 import dev.llmfleet.common.jobs.Priority;
+import dev.llmfleet.common.provider.Backoff;
 import dev.llmfleet.localstack.testing.SharedStack;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -19,6 +20,7 @@ import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
+import io.vertx.mutiny.core.Vertx;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -73,6 +75,8 @@ class JobLeaseAndFaultTest {
     RedisDataSource redis;
     @Inject
     ObjectMapper mapper;
+    @Inject
+    Vertx vertx;
 
     @AfterAll
     static void closeProducer() {
@@ -175,6 +179,17 @@ class JobLeaseAndFaultTest {
             assertThat(announced).as("announced once").hasSize(1);
         }
         assertThat(record(id).attempts()).isEqualTo(1);
+    }
+
+    @Test
+    void aJobDueInLessThanAMillisecondRunsAtOnce() {
+        // a record's not-before a fraction of a millisecond away once it is read: Vert.x refuses a timer under 1 ms,
+        // and the refusal nacked the record to the dead-letter topic, with no result
+        for (Duration wait : List.of(Duration.ofNanos(400_000), Duration.ofMillis(5))) {
+            CompletableFuture<Void> slept = new CompletableFuture<>();
+            vertx.runOnContext(() -> Backoff.sleep(wait).subscribe().with(slept::complete, slept::completeExceptionally));
+            assertThat(slept).as("a wait of %s on the event loop", wait).succeedsWithin(WAIT);
+        }
     }
 
     @Test
