@@ -130,11 +130,7 @@ public class JobRunner {
                 return park(job, current.leaseUntil() == null ? Instant.now().plus(leases.lease())
                         : Instant.ofEpochMilli(current.leaseUntil()), "busy");
             }
-            if (JobStore.FINAL.contains(current.status())) {
-                return announceAgain(job, current);
-            }
-            registry.counter("fleet.jobs.skipped", "status", current.status().json()).increment();
-            return Uni.createFrom().item(Optional.<JobCompleted>empty());
+            return JobStore.FINAL.contains(current.status()) ? announceAgain(job, current) : skipped(current);
         }).onTermination().invoke(() -> leases.release(job.jobId()));
     }
 
@@ -146,20 +142,21 @@ public class JobRunner {
     private Uni<Optional<JobCompleted>> announceAgain(JobRequested job, JobRecord ended) {
         return jobs.unannounced(job.jobId()).chain(unannounced -> {
             if (!unannounced) {
-                registry.counter("fleet.jobs.skipped", "status", ended.status().json()).increment();
-                return Uni.createFrom().item(Optional.<JobCompleted>empty());
+                return skipped(ended);
             }
             Uni<JsonNode> body = ended.status() == JobStatus.SUCCEEDED ? jobs.getResult(job.jobId()) : Uni.createFrom().nullItem();
             return body.map(result -> {
                 LOG.infof("job %s ended (%s) without its result published: publishing it now", job.jobId(), ended.status().json());
                 registry.counter("fleet.jobs.announced.again", "status", ended.status().json()).increment();
-                JobCompleted completed = JobCompleted.of(ended, result);
-                if (job.callbackUrl() != null) {
-                    callbacks.send(job.callbackUrl(), completed);
-                }
-                return Optional.of(completed);
+                return announce(job, JobCompleted.of(ended, result));
             });
         }).onFailure().recoverWithUni(failure -> unrecorded(job, "announcement", failure));
+    }
+
+    /** A copy of a job that needs nothing more: counted and acknowledged. */
+    private Uni<Optional<JobCompleted>> skipped(JobRecord current) {
+        registry.counter("fleet.jobs.skipped", "status", current.status().json()).increment();
+        return Uni.createFrom().item(Optional.empty());
     }
 
     /** The job's result is on Kafka: its end is no longer to be announced (best effort: a repeat costs a duplicate). */
@@ -273,7 +270,11 @@ public class JobRunner {
             return Optional.empty();
         }
         registry.counter("fleet.jobs.completed", "priority", job.priority().json(), "outcome", outcome).increment();
-        JobCompleted result = JobCompleted.of(ended, body);
+        return announce(job, JobCompleted.of(ended, body));
+    }
+
+    /** Calls the job's callback, if any, with {@code result}, and answers it for {@code llm.results}. */
+    private Optional<JobCompleted> announce(JobRequested job, JobCompleted result) {
         if (job.callbackUrl() != null) {
             callbacks.send(job.callbackUrl(), result);
         }

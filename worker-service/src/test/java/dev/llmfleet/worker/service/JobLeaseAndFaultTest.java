@@ -182,7 +182,7 @@ class JobLeaseAndFaultTest {
     }
 
     @Test
-    void aJobDueInLessThanAMillisecondRunsAtOnce() {
+    void aWaitUnderAMillisecondOnTheEventLoopEndsAtOnce() {
         // a record's not-before a fraction of a millisecond away once it is read: Vert.x refuses a timer under 1 ms,
         // and the refusal nacked the record to the dead-letter topic, with no result
         for (Duration wait : List.of(Duration.ofNanos(400_000), Duration.ofMillis(5))) {
