@@ -167,7 +167,7 @@ final class Invariants {
                 last[0] = now;
                 BigDecimal gap = now.providerUsd().subtract(before.providerUsd()).subtract(now.ledgerUsd().subtract(before.ledgerUsd()));
                 return still && gap.compareTo(now.unattributedUsd().subtract(before.unattributedUsd())) == 0
-                        && undeliveredUsage() == 0;
+                        && !usageHeld();
             });
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             // reported by the assertions, with the figures
@@ -176,20 +176,21 @@ final class Invariants {
     }
 
     /**
-     * Usage events intake and the worker still hold (sends awaiting Kafka, the outbox): while any wait, a standing
-     * ledger is not yet the final one. Unknown (a service not answering) counts as some.
+     * Whether intake or the worker still holds a usage event (a send awaiting Kafka, the outbox): while one waits, a
+     * standing ledger is not yet the final one. A service not answering, or not exposing the series yet, counts as holding.
      */
-    private double undeliveredUsage() {
-        double undelivered = 0;
+    private boolean usageHeld() {
         for (ServiceProcess service : List.of(own.intake, own.worker)) {
             try {
                 Double held = Metrics.sum(service, UNDELIVERED);
-                undelivered += held == null ? 1 : held;
+                if (held == null || held > 0) {
+                    return true;
+                }
             } catch (RuntimeException down) {
-                undelivered += 1;
+                return true;
             }
         }
-        return undelivered;
+        return false;
     }
 
     private static synchronized void record(Result r) {

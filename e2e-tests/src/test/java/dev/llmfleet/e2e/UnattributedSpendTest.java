@@ -52,7 +52,7 @@ class UnattributedSpendTest {
         Set<String> ids = Jobs.ids(own.jobs.submit(Billing.bulkJobs(600, "openai/gpt-4o", 100), 300));
         own.sim.awaitCalls(150, 60_000);
         assertThat(own.sim.totals().get("in_flight").asLong()).as("provider calls in flight (charged) at the kill").isPositive();
-        // the jobs in the worker's hands: a call in flight, or answered and its end not yet in Redis (which can take a
+        // the jobs in the worker's hands: a call in flight, or answered before its answer was stored (which can take a
         // while when Redis is slow), are the only ones whose call can be made again
         double inHand = Worker.busy(own.worker);
         own.worker.kill();
