@@ -1,6 +1,7 @@
 package dev.llmfleet.billing.repository;
 
 import dev.llmfleet.billing.config.BillingConfig;
+import dev.llmfleet.common.redis.LuaScript;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,21 +17,10 @@ import java.util.List;
 @ApplicationScoped
 public class AlertRepository {
     // KEYS: 1 alarms; ARGV: 1 field. Returns 1 when this caller fired it.
-    private static final LuaScript FIRE = new LuaScript("""
-            if redis.call('HGET', KEYS[1], ARGV[1]) then return 0 end
-            redis.call('HSET', KEYS[1], ARGV[1], '1')
-            return 1
-            """);
+    private static final LuaScript FIRE = LuaScript.load(AlertRepository.class, "alarm-fire");
 
     // KEYS: 1 recon; ARGV: 1 unattributed nanos, 2 tolerance, 3 step. Returns 1 when the gap grew by a step since the last alert.
-    private static final LuaScript UNATTRIBUTED_STEP = new LuaScript("""
-            local value = tonumber(ARGV[1])
-            if value <= tonumber(ARGV[2]) then return 0 end
-            local last = redis.call('HGET', KEYS[1], 'alerted')
-            if last and value < tonumber(last) + tonumber(ARGV[3]) then return 0 end
-            redis.call('HSET', KEYS[1], 'alerted', ARGV[1])
-            return 1
-            """);
+    private static final LuaScript UNATTRIBUTED_STEP = LuaScript.load(AlertRepository.class, "unattributed-step");
 
     private final ReactiveRedisDataSource redis;
     private final BillingConfig config;

@@ -2,6 +2,7 @@ package dev.llmfleet.billing.repository;
 
 import dev.llmfleet.billing.config.BillingConfig;
 import dev.llmfleet.billing.service.Money;
+import dev.llmfleet.common.redis.LuaScript;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.faulttolerance.api.ExponentialBackoff;
 import io.smallrye.mutiny.Uni;
@@ -33,44 +34,8 @@ public class LedgerRepository {
     /** Bucket metric of the charges of one source: {@code s:<charge source>}. */
     static final String SOURCE_PREFIX = "s:";
 
-    /** Balance update shared by the scripts: newest reading by event time wins (on a tie, the lower one). */
-    private static final String UPDATE_BALANCE = """
-            local function update_balance(bal, recon, reading_s, at_s, rid, external_threshold)
-              local reading = tonumber(reading_s)
-              local occurred = tonumber(at_s)
-              if not redis.call('HGET', recon, 'anchor_at') then
-                redis.call('HSET', recon, 'anchor', reading_s, 'anchor_at', at_s, 'charges', '0', 'credits', '0')
-              end
-              local cur_at = tonumber(redis.call('HGET', bal, 'at') or '-1')
-              local cur = tonumber(redis.call('HGET', bal, 'nanos') or '0')
-              if occurred > cur_at or (occurred == cur_at and reading < cur) then
-                if external_threshold then
-                  local r = redis.call('HMGET', recon, 'anchor', 'charges', 'credits')
-                  local expected = tonumber(r[1]) - tonumber(r[2]) + tonumber(r[3])
-                  local gap_before = 0
-                  if cur_at >= 0 then gap_before = math.max(0, expected - cur) end
-                  if reading - expected > tonumber(external_threshold) then
-                    redis.call('HINCRBY', recon, 'credits', string.format('%d', reading - expected + gap_before))
-                  end
-                end
-                redis.call('HSET', bal, 'nanos', reading_s, 'at', at_s, 'rid', rid)
-                local w = redis.call('HMGET', recon, 'est_at', 'est_mark', 'est_nanos')
-                if w[1] and occurred > tonumber(w[1]) then
-                  local r = redis.call('HMGET', recon, 'anchor', 'charges', 'credits')
-                  local gap = tonumber(r[1]) - tonumber(r[2]) + tonumber(r[3]) - reading
-                  redis.call('HINCRBY', recon, 'drift', string.format('%d', gap - tonumber(w[2])))
-                  redis.call('HINCRBY', recon, 'drift_est', w[3])
-                  redis.call('HDEL', recon, 'est_at', 'est_mark', 'est_nanos')
-                end
-              end
-            end
-            local function snapshot(bal, recon, depleted)
-              local b = redis.call('HMGET', bal, 'nanos', 'at')
-              local c = redis.call('HMGET', recon, 'anchor', 'charges', 'credits', 'drift', 'drift_est')
-              local d = redis.call('GET', depleted)
-              return {1, b[1] or '', b[2] or '', c[1] or '', c[2] or '', c[3] or '', d or '', c[4] or '', c[5] or ''}
-            end
-            """;
+    /** Functions every ledger script starts with: the balance update (newest reading by event time wins; on a tie, the lower one) and the snapshot it answers. */
+    private static final String BALANCE_FUNCTIONS = "ledger-functions";
 
     // KEYS: 1 seen, 2 agg:m, 3 agg:h, 4 agg:d, 5 totals, 6 spend:m, 7 balance, 8 recon, 9 depleted_at, 10 req
     // ARGV: 1 seen ttl s, 2 group, 3 prompt, 4 completion, 5 charged, 6 hit, 7 saved, 8-10 ttl m/h/d s,
@@ -79,63 +44,12 @@ public class LedgerRepository {
     // An estimated charge after the anchor opens an estimate window (unless one is open): est_mark is the gap before
     // it, est_at the newest estimated event time, est_nanos the estimates in it. The first newer reading closes it:
     // drift += gap now - est_mark (how much more the balance fell than the ledger said), drift_est += est_nanos.
-    private static final LuaScript RECORD = new LuaScript(UPDATE_BALANCE + """
-            if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
-              return {0}
-            end
-            local req = '0'
-            if redis.call('SET', KEYS[10], '1', 'NX', 'EX', ARGV[1]) then req = '1' end
-            local metrics = {{'req', req}, {'pt', ARGV[3]}, {'ct', ARGV[4]}, {'chg', ARGV[5]}, {'hit', ARGV[6]}, {'sav', ARGV[7]},
-                             {'s:' .. ARGV[16], ARGV[5]}}
-            local buckets = {KEYS[2], KEYS[3], KEYS[4]}
-            for i, key in ipairs(buckets) do
-              for _, m in ipairs(metrics) do
-                if m[2] ~= '0' then redis.call('HINCRBY', key, ARGV[2] .. '\\31' .. m[1], m[2]) end
-              end
-              redis.call('EXPIRE', key, ARGV[7 + i])
-            end
-            for _, m in ipairs(metrics) do
-              if m[2] ~= '0' then redis.call('HINCRBY', KEYS[5], m[1], m[2]) end
-            end
-            if req ~= '0' then redis.call('HINCRBY', KEYS[6], 'req', req) end
-            if ARGV[5] ~= '0' then redis.call('HINCRBY', KEYS[6], 'chg', ARGV[5]) end
-            redis.call('EXPIRE', KEYS[6], ARGV[8])
-            local occurred = tonumber(ARGV[11])
-            local anchor_at = redis.call('HGET', KEYS[8], 'anchor_at')
-            if anchor_at and occurred > tonumber(anchor_at) and ARGV[5] ~= '0' then
-              if ARGV[16] == 'estimated' then
-                local w = redis.call('HMGET', KEYS[8], 'est_at', 'anchor', 'charges', 'credits')
-                if not w[1] then
-                  local latest = tonumber(redis.call('HGET', KEYS[7], 'nanos'))
-                  local mark = tonumber(w[2]) - tonumber(w[3]) + tonumber(w[4]) - latest
-                  redis.call('HSET', KEYS[8], 'est_at', ARGV[11], 'est_mark', string.format('%d', mark), 'est_nanos', '0')
-                elseif occurred > tonumber(w[1]) then
-                  redis.call('HSET', KEYS[8], 'est_at', ARGV[11])
-                end
-                redis.call('HINCRBY', KEYS[8], 'est_nanos', ARGV[5])
-              end
-              redis.call('HINCRBY', KEYS[8], 'charges', ARGV[5])
-            end
-            if ARGV[12] ~= '' then
-              update_balance(KEYS[7], KEYS[8], ARGV[12], ARGV[11], ARGV[13], ARGV[15])
-            end
-            if ARGV[14] == '1' then
-              local d = tonumber(redis.call('GET', KEYS[9]) or '-1')
-              if occurred > d then redis.call('SET', KEYS[9], ARGV[11]) end
-            end
-            return snapshot(KEYS[7], KEYS[8], KEYS[9])
-            """);
+    private static final LuaScript RECORD = LuaScript.load(LedgerRepository.class, BALANCE_FUNCTIONS, "ledger-record");
 
     // KEYS: 1 balance, 2 recon, 3 depleted_at; ARGV: 1 amount nanos, 2 balance nanos, 3 at ms, 4 reference
-    private static final LuaScript CREDIT = new LuaScript(UPDATE_BALANCE + """
-            if redis.call('HGET', KEYS[2], 'anchor_at') then
-              redis.call('HINCRBY', KEYS[2], 'credits', ARGV[1])
-            end
-            update_balance(KEYS[1], KEYS[2], ARGV[2], ARGV[3], ARGV[4], nil)
-            return snapshot(KEYS[1], KEYS[2], KEYS[3])
-            """);
+    private static final LuaScript CREDIT = LuaScript.load(LedgerRepository.class, BALANCE_FUNCTIONS, "ledger-credit");
 
-    private static final LuaScript SNAPSHOT = new LuaScript(UPDATE_BALANCE + "return snapshot(KEYS[1], KEYS[2], KEYS[3])");
+    private static final LuaScript SNAPSHOT = LuaScript.load(LedgerRepository.class, BALANCE_FUNCTIONS, "ledger-snapshot");
 
     private final ReactiveRedisDataSource redis;
     private final BillingConfig config;

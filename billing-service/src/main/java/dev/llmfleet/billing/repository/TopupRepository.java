@@ -1,6 +1,7 @@
 package dev.llmfleet.billing.repository;
 
 import dev.llmfleet.billing.config.BillingConfig;
+import dev.llmfleet.common.redis.LuaScript;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -20,38 +21,11 @@ public class TopupRepository {
     // KEYS: 1 pending, 2 day, 3 settling, 4 held; ARGV: 1 amount nanos, 2 limit nanos, 3 day, 4 day ttl s.
     // Returns {1, key, amount} for a new reservation, {2, key, amount} for one still pending, {3, ms left} while
     // settling, {4} while held, {0} over the limit (which holds).
-    private static final LuaScript RESERVE = new LuaScript("""
-            local pending = redis.call('HMGET', KEYS[1], 'key', 'amount')
-            if pending[1] then return {2, pending[1], pending[2]} end
-            if redis.call('EXISTS', KEYS[4]) == 1 then return {4} end
-            local settling = redis.call('PTTL', KEYS[3])
-            if settling > 0 then return {3, settling} end
-            local spent = tonumber(redis.call('HGET', KEYS[2], 'spent') or '0')
-            if spent + tonumber(ARGV[1]) > tonumber(ARGV[2]) then
-              redis.call('SET', KEYS[4], 'limit')
-              return {0}
-            end
-            redis.call('HINCRBY', KEYS[2], 'spent', ARGV[1])
-            local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
-            redis.call('EXPIRE', KEYS[2], ARGV[4])
-            local key = 'fleet-topup-' .. ARGV[3] .. '-' .. seq
-            redis.call('HSET', KEYS[1], 'key', key, 'amount', ARGV[1], 'day', ARGV[3])
-            return {1, key, ARGV[1]}
-            """);
+    private static final LuaScript RESERVE = LuaScript.load(TopupRepository.class, "topup-reserve");
 
     // KEYS: 1 pending, 2 day of the reservation, 3 settling, 4 held; ARGV: 1 key, 2 refund nanos ('0' on success),
     // 3 settle ms. Returns 1 when this caller ended it (0: another instance did, or it was not pending).
-    private static final LuaScript COMPLETE = new LuaScript("""
-            if redis.call('HGET', KEYS[1], 'key') ~= ARGV[1] then return 0 end
-            redis.call('DEL', KEYS[1])
-            if ARGV[2] == '0' then
-              redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[3])
-            else
-              redis.call('HINCRBY', KEYS[2], 'spent', '-' .. ARGV[2])
-              redis.call('SET', KEYS[4], 'refused')
-            end
-            return 1
-            """);
+    private static final LuaScript COMPLETE = LuaScript.load(TopupRepository.class, "topup-complete");
 
     private final ReactiveRedisDataSource redis;
     private final String ns;
