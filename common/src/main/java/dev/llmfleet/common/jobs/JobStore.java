@@ -3,6 +3,7 @@ package dev.llmfleet.common.jobs;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmfleet.common.redis.LuaScript;
 import dev.llmfleet.common.redis.RedisTimeouts;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.faulttolerance.api.ExponentialBackoff;
@@ -38,57 +39,23 @@ public class JobStore {
     public static final Set<JobStatus> FINAL = EnumSet.of(JobStatus.SUCCEEDED, JobStatus.DEAD_LETTERED);
 
     /** Sets the record unless the key exists; answers the existing record, or nil when it created one. */
-    private static final String CREATE = """
-            local existing = redis.call('GET', KEYS[1])
-            if existing then return existing end
-            redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-            return false
-            """;
+    private static final LuaScript CREATE = LuaScript.load(JobStore.class, "job-create");
 
     /**
      * Applies a JSON patch when the current status is one of ARGV[1] (comma list); answers {1, new} when applied,
      * {0, current} when not, nil when the job does not exist.
      */
-    private static final String TRANSITION = """
-            local current = redis.call('GET', KEYS[1])
-            if not current then return false end
-            local job = cjson.decode(current)
-            if not string.find(',' .. ARGV[1] .. ',', ',' .. job.status .. ',', 1, true) then return {0, current} end
-            for k, v in pairs(cjson.decode(ARGV[2])) do job[k] = v end
-            local updated = cjson.encode(job)
-            redis.call('SET', KEYS[1], updated, 'PX', ARGV[3])
-            return {1, updated}
-            """;
+    private static final LuaScript TRANSITION = LuaScript.load(JobStore.class, "job-transition");
 
-    /** Redis's own clock in epoch milliseconds, so every worker judges a lease by the same clock. */
-    private static final String NOW = """
-            local t = redis.call('TIME')
-            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-            """;
+    /** Sets {@code now} to Redis's own clock in epoch milliseconds, so every worker judges a lease by the same clock. */
+    private static final String REDIS_CLOCK = "redis-clock";
 
     /**
      * Starts a run: from a status of ARGV[1] (comma list), or from {@code running} when its lease (lease_until) has
      * expired or, with ARGV[5] = '1', when ARGV[2] already owns it (the caller knows it no longer runs it). Sets the
      * owner ARGV[2], a lease of ARGV[3] ms and run + 1; answers {1, new}, {0, current} when refused, nil when missing.
      */
-    private static final String START = NOW + """
-            local current = redis.call('GET', KEYS[1])
-            if not current then return false end
-            local job = cjson.decode(current)
-            if job.status == 'running' then
-                local live = (tonumber(job.lease_until) or 0) > now
-                if live and not (ARGV[5] == '1' and job.owner == ARGV[2]) then return {0, current} end
-            elseif not string.find(',' .. ARGV[1] .. ',', ',' .. job.status .. ',', 1, true) then
-                return {0, current}
-            end
-            job.status = 'running'
-            job.owner = ARGV[2]
-            job.lease_until = now + tonumber(ARGV[3])
-            job.run = (tonumber(job.run) or 0) + 1
-            local updated = cjson.encode(job)
-            redis.call('SET', KEYS[1], updated, 'PX', ARGV[4])
-            return {1, updated}
-            """;
+    private static final LuaScript START = LuaScript.load(JobStore.class, REDIS_CLOCK, "job-start");
 
     /**
      * Ends run ARGV[2] of owner ARGV[1]: applies the JSON patch ARGV[3] and adds ARGV[4] to attempts only while the job
@@ -97,45 +64,13 @@ public class JobStore {
      * {1, current} when that run already ended it with the patch's status (a repeat of an end whose answer was lost), so
      * an end can be retried.
      */
-    private static final String FINISH = """
-            local current = redis.call('GET', KEYS[1])
-            if not current then return false end
-            local job = cjson.decode(current)
-            local patch = cjson.decode(ARGV[3])
-            if job.owner ~= ARGV[1] or tonumber(job.run) ~= tonumber(ARGV[2]) then return {0, current} end
-            if job.status ~= 'running' then
-                if job.status == patch.status then return {1, current} end
-                return {0, current}
-            end
-            for k, v in pairs(patch) do job[k] = v end
-            job.attempts = (tonumber(job.attempts) or 0) + tonumber(ARGV[4])
-            job.lease_until = cjson.null
-            local updated = cjson.encode(job)
-            redis.call('SET', KEYS[1], updated, 'PX', ARGV[5])
-            if ARGV[6] ~= '' then redis.call('SET', KEYS[2], ARGV[6], 'PX', ARGV[5]) end
-            if ARGV[7] == '1' then redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[5]) end
-            return {1, updated}
-            """;
+    private static final LuaScript FINISH = LuaScript.load(JobStore.class, "job-finish");
 
     /**
      * Sets the lease of each job KEYS[i] to ARGV[2] ms from now while it is {@code running} under owner ARGV[1] and
      * run ARGV[2 + i] (0 ms hands it back at once); answers how many it renewed.
      */
-    private static final String RENEW = NOW + """
-            local renewed = 0
-            for i, key in ipairs(KEYS) do
-                local current = redis.call('GET', key)
-                if current then
-                    local job = cjson.decode(current)
-                    if job.status == 'running' and job.owner == ARGV[1] and tonumber(job.run) == tonumber(ARGV[2 + i]) then
-                        job.lease_until = now + tonumber(ARGV[2])
-                        redis.call('SET', key, cjson.encode(job), 'KEEPTTL')
-                        renewed = renewed + 1
-                    end
-                end
-            end
-            return renewed
-            """;
+    private static final LuaScript RENEW = LuaScript.load(JobStore.class, REDIS_CLOCK, "job-renew");
 
     private final ReactiveRedisDataSource redis;
     private final RedisTimeouts timeouts;
@@ -151,13 +86,17 @@ public class JobStore {
         return timeouts.state(redis.execute(command, args));
     }
 
+    private Uni<Response> run(LuaScript script, List<String> keys, String... args) {
+        return timeouts.state(script.run(redis, keys, List.of(args)));
+    }
+
     /** The outcome of a compare-and-set: whether it applied, and the record as it now is (null: no such job). */
     public record Change(boolean applied, JobRecord record) {
     }
 
     /** Creates the job; answers null when created, else the job that already had this id. */
     public Uni<JobRecord> create(JobRecord record) {
-        return execute("EVAL", CREATE, "1", key(record.id()), encode(record), Long.toString(TTL.toMillis()))
+        return run(CREATE, List.of(key(record.id())), encode(record), Long.toString(TTL.toMillis()))
                 .map(response -> response == null ? null : decode(response.toString()));
     }
 
@@ -171,7 +110,7 @@ public class JobStore {
      */
     public Uni<Change> transition(String id, Set<JobStatus> from, Map<String, Object> patch) {
         String allowed = from.stream().map(JobStatus::json).collect(Collectors.joining(","));
-        return execute("EVAL", TRANSITION, "1", key(id), allowed, encodePatch(patch), Long.toString(TTL.toMillis()))
+        return run(TRANSITION, List.of(key(id)), allowed, encodePatch(patch), Long.toString(TTL.toMillis()))
                 .map(this::change);
     }
 
@@ -188,7 +127,7 @@ public class JobStore {
     public Uni<Change> start(String id, String owner, Duration lease, boolean reclaim) {
         String allowed = runnable().stream().filter(status -> status != JobStatus.RUNNING).map(JobStatus::json)
                 .collect(Collectors.joining(","));
-        return execute("EVAL", START, "1", key(id), allowed, owner, Long.toString(lease.toMillis()),
+        return run(START, List.of(key(id)), allowed, owner, Long.toString(lease.toMillis()),
                 Long.toString(TTL.toMillis()), reclaim ? "1" : "0").map(this::change);
     }
 
@@ -203,7 +142,7 @@ public class JobStore {
     @ExponentialBackoff(maxDelay = 5_000)
     public Uni<Change> finish(String id, String owner, int run, Map<String, Object> patch, int calls, JsonNode result) {
         boolean announce = FINAL.stream().anyMatch(status -> status.json().equals(patch.get("status")));
-        return execute("EVAL", FINISH, "3", key(id), resultKey(id), unannouncedKey(id), owner, Integer.toString(run), encodePatch(patch),
+        return run(FINISH, List.of(key(id), resultKey(id), unannouncedKey(id)), owner, Integer.toString(run), encodePatch(patch),
                 Integer.toString(calls), Long.toString(TTL.toMillis()), result == null ? "" : result.toString(), announce ? "1" : "0")
                 .map(this::change);
     }
@@ -223,16 +162,13 @@ public class JobStore {
 
     /** Extends the leases of {@code runs} (job id → run number) held by {@code owner} to {@code lease} from now; answers how many. */
     public Uni<Integer> renew(String owner, Duration lease, Map<String, Integer> runs) {
-        List<String> args = new ArrayList<>(List.of(RENEW, Integer.toString(runs.size())));
-        List<String> runNumbers = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
+        List<String> args = new ArrayList<>(List.of(owner, Long.toString(lease.toMillis())));
         runs.forEach((id, run) -> {
-            args.add(key(id));
-            runNumbers.add(Integer.toString(run));
+            keys.add(key(id));
+            args.add(Integer.toString(run));
         });
-        args.add(owner);
-        args.add(Long.toString(lease.toMillis()));
-        args.addAll(runNumbers);
-        return execute("EVAL", args.toArray(String[]::new)).map(Response::toInteger);
+        return run(RENEW, keys, args.toArray(String[]::new)).map(Response::toInteger);
     }
 
     public Uni<JsonNode> getResult(String id) {
@@ -261,38 +197,16 @@ public class JobStore {
     private static final String PENDING_INDEX = "fleet:jobs:v1:pending";
 
     /** CREATE, keeping the Kafka message and indexing the job in the same step. */
-    private static final String CREATE_PENDING = """
-            local existing = redis.call('GET', KEYS[1])
-            if existing then return existing end
-            redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
-            redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
-            redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
-            return false
-            """;
+    private static final LuaScript CREATE_PENDING = LuaScript.load(JobStore.class, "job-create-pending");
 
     /** Keeps the Kafka message and (re)indexes the job, scored ARGV[3]. */
-    private static final String HOLD = """
-            redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-            redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
-            return 1
-            """;
+    private static final LuaScript HOLD = LuaScript.load(JobStore.class, "job-hold-pending");
 
     /**
      * Kafka has the job: pending → queued when still pending (a worker may have started it already). Either way the
      * job leaves the index and its kept message goes. Answers like TRANSITION.
      */
-    private static final String QUEUE = """
-            redis.call('ZREM', KEYS[2], ARGV[1])
-            redis.call('DEL', KEYS[3])
-            local current = redis.call('GET', KEYS[1])
-            if not current then return false end
-            local job = cjson.decode(current)
-            if job.status ~= 'pending' then return {0, current} end
-            job.status = 'queued'
-            local updated = cjson.encode(job)
-            redis.call('SET', KEYS[1], updated, 'PX', ARGV[2])
-            return {1, updated}
-            """;
+    private static final LuaScript QUEUE = LuaScript.load(JobStore.class, "job-queue");
 
     /**
      * Claims a stale pending job for re-publishing: only while its score is still at most ARGV[2] (the cutoff), so of
@@ -300,26 +214,14 @@ public class JobStore {
      * the next try if this one fails. A job no longer pending (or whose message is gone) just leaves the index.
      * Answers the kept message, or nil.
      */
-    private static final String CLAIM = """
-            local score = redis.call('ZSCORE', KEYS[2], ARGV[1])
-            if not score or tonumber(score) > tonumber(ARGV[2]) then return false end
-            local current = redis.call('GET', KEYS[1])
-            local request = redis.call('GET', KEYS[3])
-            if not current or not request or cjson.decode(current).status ~= 'pending' then
-                redis.call('ZREM', KEYS[2], ARGV[1])
-                redis.call('DEL', KEYS[3])
-                return false
-            end
-            redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
-            return request
-            """;
+    private static final LuaScript CLAIM = LuaScript.load(JobStore.class, "job-claim-pending");
 
     /**
      * Creates the job as {@code pending} with its Kafka message kept aside and indexed at its creation time;
      * answers null when created, else the job that already had this id (nothing is changed then).
      */
     public Uni<JobRecord> createPending(JobRecord record, JobRequested message) {
-        return execute("EVAL", CREATE_PENDING, "3", key(record.id()), requestKey(record.id()), PENDING_INDEX,
+        return run(CREATE_PENDING, List.of(key(record.id()), requestKey(record.id()), PENDING_INDEX),
                         encode(record), encode(message), Long.toString(TTL.toMillis()),
                         Long.toString(record.createdAt().toEpochMilli()), record.id())
                 .map(response -> response == null ? null : decode(response.toString()));
@@ -331,7 +233,7 @@ public class JobStore {
      * entry whose job did not become pending is dropped by the next claim).
      */
     public Uni<Void> holdPending(JobRequested message, Instant at) {
-        return execute("EVAL", HOLD, "2", requestKey(message.jobId()), PENDING_INDEX,
+        return run(HOLD, List.of(requestKey(message.jobId()), PENDING_INDEX),
                 encode(message), Long.toString(TTL.toMillis()), Long.toString(at.toEpochMilli()), message.jobId()).replaceWithVoid();
     }
 
@@ -342,7 +244,7 @@ public class JobStore {
 
     /** Kafka acknowledged job {@code id}: pending → queued if it is still pending; the job leaves the pending index. */
     public Uni<Change> markQueued(String id) {
-        return execute("EVAL", QUEUE, "3", key(id), PENDING_INDEX, requestKey(id), id, Long.toString(TTL.toMillis()))
+        return run(QUEUE, List.of(key(id), PENDING_INDEX, requestKey(id)), id, Long.toString(TTL.toMillis()))
                 .map(response -> response == null ? new Change(false, null)
                         : new Change(response.get(0).toInteger() == 1, decode(response.get(1).toString())));
     }
@@ -363,7 +265,7 @@ public class JobStore {
      * other sweep claimed it since); answers its Kafka message, or null when there is nothing to re-publish.
      */
     public Uni<JobRequested> claimPending(String id, Instant cutoff, Instant now) {
-        return execute("EVAL", CLAIM, "3", key(id), PENDING_INDEX, requestKey(id), id,
+        return run(CLAIM, List.of(key(id), PENDING_INDEX, requestKey(id)), id,
                         Long.toString(cutoff.toEpochMilli()), Long.toString(now.toEpochMilli()))
                 .map(response -> response == null ? null : decodeMessage(response.toString()));
     }

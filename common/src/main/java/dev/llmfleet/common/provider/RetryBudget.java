@@ -1,5 +1,6 @@
 package dev.llmfleet.common.provider;
 
+import dev.llmfleet.common.redis.LuaScript;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.runtime.ShutdownEvent;
@@ -11,6 +12,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
@@ -29,25 +31,7 @@ public class RetryBudget {
     private static final Logger LOG = Logger.getLogger(RetryBudget.class);
     private static final String KEY_PREFIX = "fleet:retry-budget:v1:";
     /** KEYS[1] the model's buckets; ARGV now second, window seconds, requests and extra calls to add. Returns {requests, extra}. */
-    private static final String ADD_AND_SUM = """
-            local now, window = tonumber(ARGV[1]), tonumber(ARGV[2])
-            if tonumber(ARGV[3]) > 0 then redis.call('HINCRBY', KEYS[1], 'q:' .. now, ARGV[3]) end
-            if tonumber(ARGV[4]) > 0 then redis.call('HINCRBY', KEYS[1], 'r:' .. now, ARGV[4]) end
-            local fields = redis.call('HGETALL', KEYS[1])
-            local requests, extra = 0, 0
-            for i = 1, #fields, 2 do
-              local second = tonumber(string.sub(fields[i], 3))
-              if second <= now - window then
-                redis.call('HDEL', KEYS[1], fields[i])
-              elseif string.sub(fields[i], 1, 1) == 'q' then
-                requests = requests + tonumber(fields[i + 1])
-              else
-                extra = extra + tonumber(fields[i + 1])
-              end
-            end
-            redis.call('PEXPIRE', KEYS[1], window * 2000)
-            return {requests, extra}
-            """;
+    private static final LuaScript ADD_AND_SUM = LuaScript.load(RetryBudget.class, "retry-budget-add");
 
     private final ProviderConfig.RetryBudget settings;
     private final ReactiveRedisDataSource redis;
@@ -107,8 +91,8 @@ public class RetryBudget {
 
     private Uni<Void> sync(String model, ModelWindow counts, long now) {
         long[] delta = counts.unsynced();
-        return redis.execute("EVAL", ADD_AND_SUM, "1", KEY_PREFIX + model, Long.toString(now), Integer.toString(window),
-                        Long.toString(delta[0]), Long.toString(delta[1]))
+        return ADD_AND_SUM.run(redis, List.of(KEY_PREFIX + model), List.of(Long.toString(now), Integer.toString(window),
+                        Long.toString(delta[0]), Long.toString(delta[1])))
                 .ifNoItem().after(Duration.ofSeconds(1)).fail()
                 .invoke(totals -> counts.synced(delta, totals.get(0).toLong(), totals.get(1).toLong(), now))
                 .onFailure().invoke(e -> {
