@@ -1,5 +1,6 @@
 package dev.llmfleet.worker.service;
 
+import dev.llmfleet.common.redis.LuaScript;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.runtime.ShutdownEvent;
@@ -32,13 +33,7 @@ public class LiveWorkers {
     /** An instance not heard from for longer is gone: its share goes to the others. */
     static final long LIVE_MILLIS = 5_000;
     /** KEYS[1] the set; ARGV this instance, now ms, live ms. Scores it, drops the silent, answers the members. */
-    private static final String BEAT = """
-            local now, live = tonumber(ARGV[2]), tonumber(ARGV[3])
-            redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-            redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. (now - live))
-            redis.call('PEXPIRE', KEYS[1], live)
-            return redis.call('ZRANGE', KEYS[1], 0, -1)
-            """;
+    private static final LuaScript BEAT = LuaScript.load(LiveWorkers.class, "live-workers-beat");
 
     /** How many instances are live, and where this one ranks among them by id (0 = first). */
     record Roster(int count, int rank) {
@@ -79,7 +74,7 @@ public class LiveWorkers {
     }
 
     private void beat() {
-        redis.execute("EVAL", BEAT, "1", KEY, self, Long.toString(System.currentTimeMillis()), Long.toString(LIVE_MILLIS))
+        BEAT.run(redis, List.of(KEY), List.of(self, Long.toString(System.currentTimeMillis()), Long.toString(LIVE_MILLIS)))
                 .ifNoItem().after(Duration.ofMillis(HEARTBEAT_MILLIS)).fail()
                 .subscribe().with(members -> roster = roster(members),
                         failure -> LOG.debugf("heartbeat not written (the last roster stays): %s", failure.toString()));

@@ -1,0 +1,5 @@
+local now, live = tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. (now - live))
+redis.call('PEXPIRE', KEYS[1], live)
+return redis.call('ZRANGE', KEYS[1], 0, -1)
