@@ -10,9 +10,10 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
-import java.util.concurrent.CompletableFuture;
-
-/** Billing's outgoing records: the balance state ({@code billing.state}, compacted, fixed key) and alerts ({@code billing.alerts}, key = alert id). */
+/**
+ * Billing's outgoing records: the balance state ({@code billing.state}, compacted, fixed key) and alerts ({@code billing.alerts},
+ * key = alert id). Each send completes when the broker acknowledged the record and fails when it refused it or the send failed.
+ */
 @ApplicationScoped
 public class BillingPublisher {
     private final MutinyEmitter<BalanceStateChanged> state;
@@ -35,18 +36,6 @@ public class BillingPublisher {
     }
 
     private static <T> Uni<Void> send(MutinyEmitter<T> emitter, T value, String key) {
-        return Uni.createFrom().emitter(done -> {
-            Message<T> message = Message.of(value)
-                    .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build())
-                    .withAck(() -> {
-                        done.complete(null);
-                        return CompletableFuture.completedFuture(null);
-                    })
-                    .withNack(e -> {
-                        done.fail(e);
-                        return CompletableFuture.completedFuture(null);
-                    });
-            emitter.sendMessageAndForget(message);
-        });
+        return emitter.sendMessage(Message.of(value).addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build()));
     }
 }
