@@ -138,7 +138,7 @@ public interface BillingConfig {
         @WithDefault("20")
         long minRequests();
 
-        /** How often the check runs. */
+        /** How often the check runs ({@code @Scheduled}: whole seconds, at least 1 s). */
         @WithDefault("60s")
         Duration checkInterval();
     }

@@ -6,12 +6,10 @@ import dev.llmfleet.billing.repository.LedgerRepository;
 import dev.llmfleet.billing.repository.LedgerRepository.Counters;
 import dev.llmfleet.billing.repository.LedgerRepository.GroupKey;
 import dev.llmfleet.billing.repository.LedgerRepository.Resolution;
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import io.quarkus.scheduler.Scheduled.ConcurrentExecution;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
@@ -35,31 +33,24 @@ public class AnomalyService {
     private final AlertRepository alarms;
     private final AlertService alerts;
     private final BalanceService balance;
-    private final Vertx vertx;
-    private Long timer;
 
     public AnomalyService(BillingConfig config, LedgerRepository ledger, AlertRepository alarms, AlertService alerts,
-                          BalanceService balance, Vertx vertx) {
+                          BalanceService balance) {
         this.config = config.anomaly();
         this.ledger = ledger;
         this.alarms = alarms;
         this.alerts = alerts;
         this.balance = balance;
-        this.vertx = vertx;
     }
 
-    void onStart(@Observes StartupEvent event) {
-        if (config.enabled()) {
-            timer = vertx.setPeriodic(config.checkInterval().toMillis(), id -> check(System.currentTimeMillis())
-                    .subscribe().with(n -> {
-                    }, e -> LOG.warnf("cost anomaly check failed: %s", e.getMessage())));
+    @Scheduled(every = "${fleet.billing.anomaly.check-interval}", concurrentExecution = ConcurrentExecution.SKIP)
+    Uni<Void> checkNow() {
+        if (!config.enabled()) {
+            return Uni.createFrom().voidItem();
         }
-    }
-
-    void onStop(@Observes ShutdownEvent event) {
-        if (timer != null) {
-            vertx.cancelTimer(timer);
-        }
+        return check(System.currentTimeMillis()).replaceWithVoid()
+                .onFailure().invoke(e -> LOG.warnf("cost anomaly check failed: %s", e.getMessage()))
+                .onFailure().recoverWithNull();
     }
 
     /** Runs one check; answers the number of alerts raised. */

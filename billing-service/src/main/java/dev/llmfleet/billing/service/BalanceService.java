@@ -12,12 +12,12 @@ import dev.llmfleet.common.billing.BalanceLevel;
 import dev.llmfleet.common.billing.BalanceStateChanged;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import io.quarkus.scheduler.Scheduled.ConcurrentExecution;
 import io.smallrye.faulttolerance.api.TypedGuard;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.tuples.Tuple3;
-import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.util.TypeLiteral;
@@ -44,7 +44,6 @@ import static dev.llmfleet.billing.metrics.BillingMetricNames.*;
 @ApplicationScoped
 public class BalanceService {
     private static final Logger LOG = Logger.getLogger(BalanceService.class);
-    private static final long TICK_MS = 1000;
 
     private final BillingConfig config;
     private final LedgerRepository ledger;
@@ -52,7 +51,6 @@ public class BalanceService {
     private final AlertService alerts;
     private final BillingPublisher publisher;
     private final TopupService topup;
-    private final Vertx vertx;
     private final Thresholds thresholds;
     private final MeterRegistry registry;
 
@@ -69,7 +67,6 @@ public class BalanceService {
     private long unattributedJudgedNanos;
     private long gapSinceMs = -1;
     private volatile View view = new View(null, 0, null, BalanceLevel.OK, null, BigDecimal.ZERO, 1.0, BigDecimal.ZERO, BigDecimal.ZERO);
-    private Long timer;
     /**
      * Reading the shared state at start waits out a Redis not up yet: 20 retries, 200 ms doubling to 5 s (programmatic:
      * the read is this bean's own, where an annotated method would be a self-invocation).
@@ -94,14 +91,13 @@ public class BalanceService {
     }
 
     public BalanceService(BillingConfig config, LedgerRepository ledger, AlertRepository alarms, AlertService alerts,
-                          BillingPublisher publisher, TopupService topup, Vertx vertx, MeterRegistry registry) {
+                          BillingPublisher publisher, TopupService topup, MeterRegistry registry) {
         this.config = config;
         this.ledger = ledger;
         this.alarms = alarms;
         this.alerts = alerts;
         this.publisher = publisher;
         this.topup = topup;
-        this.vertx = vertx;
         this.registry = registry;
         this.thresholds = new Thresholds(config.lowBalanceUsd().doubleValue(), config.criticalBalanceUsd().doubleValue(),
                 config.lowRunwayHours(), config.criticalRunwayHours(), config.hysteresis());
@@ -138,20 +134,14 @@ public class BalanceService {
                         }
                         accept(t.getItem1());
                     }
-                    tick();
+                    tick().subscribe().with(v -> {
+                    });
                     topup.resumePending().subscribe().with(fresh -> {
                         if (fresh != null) {
                             onSnapshot(fresh);
                         }
                     }, e -> LOG.warnf("pending top-up not resumed: %s", e.getMessage()));
                 }, e -> LOG.errorf("billing state not restored from Redis: %s", e.getMessage()));
-        timer = vertx.setPeriodic(TICK_MS, id -> tick());
-    }
-
-    void onStop(@Observes ShutdownEvent event) {
-        if (timer != null) {
-            vertx.cancelTimer(timer);
-        }
     }
 
     /** The ledger recorded an event (or a top-up): re-evaluate with the state it returned. */
@@ -167,7 +157,8 @@ public class BalanceService {
     }
 
     /** Every second: refresh the burn rate and the shared state from Redis, re-evaluate, publish when due. */
-    void tick() {
+    @Scheduled(every = "1s", concurrentExecution = ConcurrentExecution.SKIP)
+    Uni<Void> tick() {
         long now = System.currentTimeMillis();
         Duration window = config.burnWindow();
         long current = LedgerRepository.Resolution.MINUTE.bucket(now);
@@ -175,15 +166,18 @@ public class BalanceService {
         for (long m = current - BurnRate.buckets(window) + 1; m <= current; m++) {
             minutes.add(m);
         }
-        Uni.combine().all().unis(ledger.spentInMinutes(minutes), ledger.snapshot()).asTuple()
-                .subscribe().with(t -> {
+        return Uni.combine().all().unis(ledger.spentInMinutes(minutes), ledger.snapshot()).asTuple()
+                .invoke(t -> {
                     burnUsdPerHour = BurnRate.usdPerHour(t.getItem1(), BurnRate.spanMillis(window, now));
                     usageLagRecords = usageLag();
                     synchronized (lock) {
                         accept(t.getItem2());
                         evaluate(now);
                     }
-                }, e -> LOG.warnf("balance refresh failed: %s", e.getMessage()));
+                })
+                .replaceWithVoid()
+                .onFailure().invoke(e -> LOG.warnf("balance refresh failed: %s", e.getMessage()))
+                .onFailure().recoverWithNull();
     }
 
     /** Takes a snapshot unless it is older than the one held (an async answer overtaken by a newer one). */
