@@ -95,6 +95,19 @@ public class LedgerRepository {
                            Long depletedAtMs, Long driftNanos, Long driftEstimatedNanos) {
         public static final Snapshot EMPTY = new Snapshot(null, null, null, null, null, null, null, null);
 
+        /**
+         * This state updated by {@code fresh}: unchanged when {@code fresh} knows no reading while this does; this state's
+         * figures when {@code fresh} is older (an async answer overtaken by a newer one), else {@code fresh}'s; with the newer 402.
+         */
+        public Snapshot updatedBy(Snapshot fresh) {
+            if (fresh == null || (balanceAtMs != null && fresh.balanceAtMs == null)) {
+                return this;
+            }
+            Snapshot newer = balanceAtMs != null && fresh.balanceAtMs < balanceAtMs ? this : fresh;
+            return new Snapshot(newer.balanceNanos, newer.balanceAtMs, newer.anchorNanos, newer.chargesNanos, newer.creditsNanos,
+                    newest(depletedAtMs, fresh.depletedAtMs), newer.driftNanos, newer.driftEstimatedNanos);
+        }
+
         /** Signed gap (see Reconciliation), or null before the first reading. */
         public Long gapNanos() {
             if (balanceNanos == null || anchorNanos == null) {
@@ -105,6 +118,13 @@ public class LedgerRepository {
 
         private static long nz(Long v) {
             return v == null ? 0 : v;
+        }
+
+        private static Long newest(Long a, Long b) {
+            if (a == null) {
+                return b;
+            }
+            return b == null ? a : Math.max(a, b);
         }
     }
 

@@ -19,9 +19,6 @@ public final class AlarmBoard {
 
     /** What one evaluation changed. */
     public record Changes(List<Alarm> fire, List<Alarm> rearm) {
-        public boolean isEmpty() {
-            return fire.isEmpty() && rearm.isEmpty();
-        }
     }
 
     /** Restores the fired alarms (from Redis, after a restart). */

@@ -120,11 +120,6 @@ public final class LevelPolicy {
         };
     }
 
-    /** The level as the metric's number: 0 OK, 1 LOW, 2 CRITICAL, 3 DEPLETED. */
-    public static int ordinal(BalanceLevel level) {
-        return level.ordinal();
-    }
-
     static BalanceLevel max(BalanceLevel a, BalanceLevel b) {
         return a.ordinal() >= b.ordinal() ? a : b;
     }
