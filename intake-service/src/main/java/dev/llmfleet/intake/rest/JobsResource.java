@@ -99,8 +99,7 @@ public class JobsResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
     @APIResponse(responseCode = "413", description = "Body too large",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
-    @APIResponse(responseCode = "415", description = "Not application/json",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
     @APIResponse(responseCode = "503", description = "Kafka (queue_unavailable) or the job store (job_store_unavailable) cannot take "
             + "the job now; retry after Retry-After seconds with the same request. After queue_unavailable the job is kept pending "
             + "and may still run, once; after job_store_unavailable it may have been stored all the same, and then runs once too",
@@ -137,8 +136,7 @@ public class JobsResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
     @APIResponse(responseCode = "413", description = "Too many jobs (batch_too_large) or too many bytes",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
-    @APIResponse(responseCode = "415", description = "Unsupported Content-Type",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
     @APIResponse(responseCode = "503", description = "This instance holds as many batch bytes as fleet.jobs.batch-bytes-in-flight "
             + "allows (server_busy): the body was not read; retry after Retry-After seconds",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
@@ -167,10 +165,8 @@ public class JobsResource {
     @Operation(summary = "Read a job", description = "Its status, and the OpenAI chat completion in 'result' once it succeeded")
     @APIResponse(responseCode = "200", description = "The job",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
-    @APIResponse(responseCode = "404", description = "No such job (job_not_found)",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
-    @APIResponse(responseCode = "503", description = "The job store is unavailable (job_store_unavailable); retry after Retry-After seconds",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "404", ref = "JobNotFound")
+    @APIResponse(responseCode = "503", ref = "JobStoreUnavailable")
     public Uni<Response> get(@PathParam("id") String id) {
         return jobs.find(id)
                 .onItem().ifNull().failWith(() -> notFound(id))
@@ -182,10 +178,10 @@ public class JobsResource {
     @Operation(summary = "Cancel a job", description = "Only a pending or queued job can be cancelled; a worker never starts a cancelled job")
     @APIResponse(responseCode = "200", description = "Cancelled; the job",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
-    @APIResponse(responseCode = "404", description = "No such job (job_not_found)",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "404", ref = "JobNotFound")
     @APIResponse(responseCode = "409", description = "Already started or finished (job_not_cancellable); the message names its status",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "503", ref = "JobStoreUnavailable")
     public Uni<Response> cancel(@PathParam("id") String id) {
         return jobs.cancel(id).map(change -> {
             if (change.record() == null) {
