@@ -53,7 +53,7 @@ public interface JobsConfig {
         @WithDefault("30s")
         Duration republishAfter();
 
-        /** How often each intake instance looks for such jobs. */
+        /** How often each intake instance looks for such jobs (a second or more: the scheduler checks once a second). */
         @WithDefault("5s")
         Duration sweepEvery();
 

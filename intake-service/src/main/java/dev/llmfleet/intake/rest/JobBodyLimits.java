@@ -46,7 +46,7 @@ public class JobBodyLimits {
 
     private void job(RoutingContext ctx) {
         if (declaredLength(ctx) > fleet.limits().maxBodyBytes()) {
-            refuse(ctx, tooLarge("A job body holds at most " + fleet.limits().maxBodyBytes() + " bytes; use POST /v1/jobs/batch for many jobs."));
+            refuse(ctx, jobTooLarge(fleet.limits().maxBodyBytes()));
             return;
         }
         ctx.next();
@@ -78,6 +78,11 @@ public class JobBodyLimits {
         } catch (NumberFormatException e) {
             return -1;
         }
+    }
+
+    /** A single job's body over {@code maxBytes}: here when declared, in {@link JobsResource} when sent chunked. */
+    static FleetException jobTooLarge(long maxBytes) {
+        return tooLarge("A job body holds at most " + maxBytes + " bytes; use POST /v1/jobs/batch for many jobs.");
     }
 
     private static FleetException tooLarge(String message) {

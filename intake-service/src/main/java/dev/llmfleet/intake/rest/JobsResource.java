@@ -9,17 +9,15 @@ import dev.llmfleet.common.api.FleetException;
 import dev.llmfleet.common.config.FleetConfig;
 import dev.llmfleet.common.validation.RequestTags;
 import dev.llmfleet.common.jobs.JobStatus;
-import dev.llmfleet.intake.config.JobsConfig;
 import dev.llmfleet.intake.rest.JobViews.BatchAccepted;
 import dev.llmfleet.intake.rest.JobViews.BatchEntry;
 import dev.llmfleet.intake.rest.JobViews.JobAccepted;
 import dev.llmfleet.intake.rest.JobViews.JobView;
-import dev.llmfleet.intake.service.BatchBodies;
+import dev.llmfleet.intake.service.BatchSubmitter;
 import dev.llmfleet.intake.service.JobOutcome;
 import dev.llmfleet.intake.service.JobService;
 import dev.llmfleet.intake.service.JobSubmission;
 import dev.llmfleet.intake.service.JobValidator;
-import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -45,14 +43,9 @@ import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-import org.jboss.logging.Logger;
 
 import java.io.IOException;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -63,32 +56,27 @@ import java.util.function.Supplier;
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Jobs", description = "Asynchronous chat completions, run by the workers at a controlled rate")
 public class JobsResource {
-    private static final Logger LOG = Logger.getLogger(JobsResource.class);
     public static final String EXISTING_JOB_HEADER = "X-Fleet-Existing-Job";
     static final String NDJSON = "application/x-ndjson";
     static final String JSONL = "application/jsonl";
     /** Bodies above this are parsed and validated on a worker thread: tokenising them would hold the event loop. */
     static final int LARGE_BODY_BYTES = 64 * 1024;
-    /** Backstop for one batch: every send is bounded by fleet.jobs.send-timeout long before this. */
-    private static final Duration BATCH_TIMEOUT = Duration.ofMinutes(5);
     private static final String EXAMPLE = """
             {"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "Summarise: ..."}],
              "feature": "doc-summarize", "priority": "bulk", "callback_url": "https://hooks.example.com/llm"}""";
 
     private final JobValidator validator;
     private final JobService jobs;
+    private final BatchSubmitter batches;
     private final FleetConfig fleet;
-    private final JobsConfig config;
     private final ObjectReader reader;
-    private final BatchBodies batches;
 
-    public JobsResource(JobValidator validator, JobService jobs, FleetConfig fleet, JobsConfig config, ObjectMapper mapper) {
+    public JobsResource(JobValidator validator, JobService jobs, BatchSubmitter batches, FleetConfig fleet, ObjectMapper mapper) {
         this.validator = validator;
         this.jobs = jobs;
+        this.batches = batches;
         this.fleet = fleet;
-        this.config = config;
         this.reader = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-        this.batches = new BatchBodies(mapper);
     }
 
     @POST
@@ -111,8 +99,7 @@ public class JobsResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
     @APIResponse(responseCode = "413", description = "Body too large",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
-    @APIResponse(responseCode = "415", description = "Not application/json",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
     @APIResponse(responseCode = "503", description = "Kafka (queue_unavailable) or the job store (job_store_unavailable) cannot take "
             + "the job now; retry after Retry-After seconds with the same request. After queue_unavailable the job is kept pending "
             + "and may still run, once; after job_store_unavailable it may have been stored all the same, and then runs once too",
@@ -122,8 +109,7 @@ public class JobsResource {
                                 @Parameter(description = "1-255 characters; the same key names the same job") @HeaderParam("Idempotency-Key") String key) {
         Supplier<JobSubmission> validation = () -> {
             if (body.length > fleet.limits().maxBodyBytes()) {
-                throw new FleetException(413, "invalid_request_error", "body_too_large",
-                        "A job body holds at most " + fleet.limits().maxBodyBytes() + " bytes; use POST /v1/jobs/batch for many jobs.");
+                throw JobBodyLimits.jobTooLarge(fleet.limits().maxBodyBytes());
             }
             JobValidator.checkIdempotencyKey(key);
             return validator.validate(parse(body), feature, key);
@@ -150,8 +136,7 @@ public class JobsResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
     @APIResponse(responseCode = "413", description = "Too many jobs (batch_too_large) or too many bytes",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
-    @APIResponse(responseCode = "415", description = "Unsupported Content-Type",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
     @APIResponse(responseCode = "503", description = "This instance holds as many batch bytes as fleet.jobs.batch-bytes-in-flight "
             + "allows (server_busy): the body was not read; retry after Retry-After seconds",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
@@ -170,8 +155,7 @@ public class JobsResource {
         }
         try (reservation) {
             boolean jsonArray = contentType == null || MediaType.valueOf(contentType).isCompatible(MediaType.APPLICATION_JSON_TYPE);
-            List<Slot> slots = validateBatch(body, jsonArray, feature);
-            List<BatchEntry> entries = enqueueBatch(slots).await().atMost(BATCH_TIMEOUT);
+            List<BatchEntry> entries = batches.submit(body, jsonArray, feature).stream().map(JobsResource::entry).toList();
             return Response.accepted(new BatchAccepted(entries)).build();
         }
     }
@@ -181,10 +165,8 @@ public class JobsResource {
     @Operation(summary = "Read a job", description = "Its status, and the OpenAI chat completion in 'result' once it succeeded")
     @APIResponse(responseCode = "200", description = "The job",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
-    @APIResponse(responseCode = "404", description = "No such job (job_not_found)",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
-    @APIResponse(responseCode = "503", description = "The job store is unavailable (job_store_unavailable); retry after Retry-After seconds",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "404", ref = "JobNotFound")
+    @APIResponse(responseCode = "503", ref = "JobStoreUnavailable")
     public Uni<Response> get(@PathParam("id") String id) {
         return jobs.find(id)
                 .onItem().ifNull().failWith(() -> notFound(id))
@@ -196,10 +178,10 @@ public class JobsResource {
     @Operation(summary = "Cancel a job", description = "Only a pending or queued job can be cancelled; a worker never starts a cancelled job")
     @APIResponse(responseCode = "200", description = "Cancelled; the job",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
-    @APIResponse(responseCode = "404", description = "No such job (job_not_found)",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "404", ref = "JobNotFound")
     @APIResponse(responseCode = "409", description = "Already started or finished (job_not_cancellable); the message names its status",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "503", ref = "JobStoreUnavailable")
     public Uni<Response> cancel(@PathParam("id") String id) {
         return jobs.cancel(id).map(change -> {
             if (change.record() == null) {
@@ -233,73 +215,10 @@ public class JobsResource {
         }
     }
 
-    /** A batch line after validation: the job to enqueue, or why it was refused. */
-    private record Slot(int index, int line, JobSubmission job, FleetException error) {
-    }
-
-    private record Indexed(int index, BatchEntry entry) {
-    }
-
-    /** Splits and validates every line (CPU work, on the worker thread); a refused line never stops the others. */
-    private List<Slot> validateBatch(byte[] body, boolean jsonArray, String feature) {
-        List<BatchBodies.BatchLine> lines = batches.split(body, jsonArray, config.batchMaxLines());
-        List<Slot> slots = new ArrayList<>(lines.size());
-        for (BatchBodies.BatchLine line : lines) {
-            int index = slots.size();
-            if (line.error() != null) {
-                slots.add(new Slot(index, line.line(), null, line.error()));
-                continue;
-            }
-            try {
-                slots.add(new Slot(index, line.line(), validator.validate(line.body(), feature, null), null));
-            } catch (FleetException e) {
-                slots.add(new Slot(index, line.line(), null, e));
-            } catch (RuntimeException e) {
-                LOG.errorf(e, "batch line %d failed validation unexpectedly", line.line());
-                slots.add(new Slot(index, line.line(), null, new FleetException(500, "api_error", "internal_error", "Internal error.")));
-            }
-        }
-        return slots;
-    }
-
-    /** Enqueues the valid lines, a bounded number at a time, and answers once every one is acknowledged or refused. */
-    private Uni<List<BatchEntry>> enqueueBatch(List<Slot> slots) {
-        // once Kafka or Redis refused one job, the jobs not yet stored are refused the same way at once instead of each
-        // waiting out the timeout
-        AtomicReference<FleetException> unavailable = new AtomicReference<>();
-        return Multi.createFrom().iterable(slots)
-                .onItem().transformToUni(slot -> entry(slot, unavailable).map(entry -> new Indexed(slot.index(), entry)))
-                .merge(config.batchConcurrency())
-                .collect().asList()
-                .map(indexed -> {
-                    indexed.sort(Comparator.comparingInt(Indexed::index));
-                    return indexed.stream().map(Indexed::entry).toList();
-                });
-    }
-
-    private Uni<BatchEntry> entry(Slot slot, AtomicReference<FleetException> unavailable) {
-        if (slot.error() != null) {
-            return Uni.createFrom().item(refused(slot.line(), slot.error()));
-        }
-        if (unavailable.get() != null) {
-            return Uni.createFrom().item(refused(slot.line(), unavailable.get()));
-        }
-        return jobs.submit(slot.job())
-                .map(outcome -> BatchEntry.accepted(outcome.id(), outcome.status()))
-                .onFailure().recoverWithItem(failure -> {
-                    if (failure instanceof FleetException e) {
-                        if (JobService.UNAVAILABLE.contains(e.code())) {
-                            unavailable.compareAndSet(null, e);
-                        }
-                        return refused(slot.line(), e);
-                    }
-                    LOG.errorf(failure, "batch line %d failed unexpectedly", slot.line());
-                    return refused(slot.line(), new FleetException(500, "api_error", "internal_error", "Internal error."));
-                });
-    }
-
-    private static BatchEntry refused(int line, FleetException e) {
-        return BatchEntry.refused(line, ErrorBody.of(e).error());
+    private static BatchEntry entry(BatchSubmitter.LineResult result) {
+        return result.outcome() != null
+                ? BatchEntry.accepted(result.outcome().id(), result.outcome().status())
+                : BatchEntry.refused(result.line(), ErrorBody.of(result.error()).error());
     }
 
     private static FleetException notFound(String id) {

@@ -30,6 +30,8 @@ public class InteractiveLoadReporter {
 
     private long timer = -1;
 
+    // a Vert.x timer, not @Scheduled: the peak goes out every InteractiveLoad.PUBLISH_MILLIS (250 ms; the workers' ceiling
+    // follows interactive bursts that fast), finer than the scheduler's one-second tick
     void start(@Observes StartupEvent ignored) {
         timer = vertx.setPeriodic(InteractiveLoad.PUBLISH_MILLIS, id -> publish());
     }

@@ -6,17 +6,13 @@ import dev.llmfleet.common.metrics.MetricNames;
 import dev.llmfleet.intake.config.JobsConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import java.time.Instant;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
 /**
@@ -35,33 +31,20 @@ public class PendingJobSweeper {
     private final JobStore store;
     private final JobService jobs;
     private final JobsConfig.Pending config;
-    private final Vertx vertx;
     private final Counter swept;
-    private final AtomicBoolean sweeping = new AtomicBoolean();
-    private long timer = -1;
 
-    public PendingJobSweeper(JobStore store, JobService jobs, JobsConfig config, Vertx vertx, MeterRegistry registry) {
+    public PendingJobSweeper(JobStore store, JobService jobs, JobsConfig config, MeterRegistry registry) {
         this.store = store;
         this.jobs = jobs;
         this.config = config.pending();
-        this.vertx = vertx;
         this.swept = Counter.builder(MetricNames.JOBS_REPUBLISHED).tag(MetricNames.TAG_REASON, "swept")
                 .description("Pending jobs sent to Kafka again").register(registry);
     }
 
-    void start(@Observes StartupEvent ignored) {
-        timer = vertx.setPeriodic(config.sweepEvery().toMillis(), id -> sweep().subscribe().with(n -> { }, failure -> { }));
-    }
-
-    void stop(@Observes ShutdownEvent ignored) {
-        vertx.cancelTimer(timer);
-    }
-
-    /** One sweep (skipped while the previous one runs); answers how many jobs it sent again. */
-    Uni<Long> sweep() {
-        if (!sweeping.compareAndSet(false, true)) {
-            return Uni.createFrom().item(0L);
-        }
+    /** One sweep every {@code fleet.jobs.pending.sweep-every}; a sweep still running when the next is due skips it. */
+    @Scheduled(identity = "pending-job-sweep", every = "${fleet.jobs.pending.sweep-every}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> sweep() {
         Instant now = Instant.now();
         Instant cutoff = now.minus(config.republishAfter());
         return store.pendingSince(cutoff, config.sweepBatch())
@@ -74,12 +57,12 @@ public class PendingJobSweeper {
                         LOG.infof("sent %d jobs pending since before %s to Kafka again", sent, cutoff);
                     }
                 })
+                .replaceWithVoid()
                 .onFailure().recoverWithItem(failure -> {
                     LOG.warnf("pending jobs could not be swept (the job store failed), next try in %s: %s", config.sweepEvery(),
                             failure.toString());
-                    return 0L;
-                })
-                .eventually(() -> sweeping.set(false));
+                    return null;
+                });
     }
 
     /** True when job {@code id} was claimed and Kafka acknowledged it; a failed send waits for a later sweep. */

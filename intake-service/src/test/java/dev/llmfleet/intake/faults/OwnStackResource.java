@@ -4,10 +4,6 @@ import dev.llmfleet.localstack.KafkaBroker;
 import dev.llmfleet.localstack.RedisNode;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -28,17 +24,8 @@ public class OwnStackResource implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
-        try {
-            Path dir = Files.createTempDirectory("llm-fleet-own-stack-");
-            redis = RedisNode.start(dir.resolve("redis"));
-            kafka = KafkaBroker.start(dir.resolve("kafka"));
-            kafka.createTopics();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        redis = OwnNodes.redis("own-stack-redis");
+        kafka = OwnNodes.kafka("own-stack-kafka");
         return Map.of(
                 "kafka.bootstrap.servers", kafka.bootstrapServers(),
                 "quarkus.redis.hosts", redis.url(),

@@ -1,13 +1,10 @@
 package dev.llmfleet.intake.redis;
 
+import dev.llmfleet.intake.faults.OwnNodes;
 import dev.llmfleet.localstack.RedisNode;
 import dev.llmfleet.localstack.testing.SharedStack;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 
 /** The shared Kafka, and a Redis of its own for each role, so that a test can stop one role's Redis. */
@@ -17,13 +14,8 @@ public class TwoRedisResource implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
-        try {
-            Path dir = Files.createTempDirectory("llm-fleet-two-redis-");
-            state = RedisNode.start(dir.resolve("state"));
-            cache = RedisNode.start(dir.resolve("cache"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        state = OwnNodes.redis("two-redis-state");
+        cache = OwnNodes.redis("two-redis-cache");
         return Map.of(
                 "kafka.bootstrap.servers", SharedStack.get().kafkaBootstrapServers(),
                 "quarkus.redis.hosts", state.url(),

@@ -34,13 +34,16 @@ import static org.hamcrest.Matchers.equalTo;
 class JobsFaultTest {
     private static final Duration LONG = Duration.ofSeconds(120);
 
-    /** Sweeps often and gives up on a stopped broker within seconds, so the tests do not wait out production bounds. */
+    /**
+     * Sweeps often (every second, the scheduler's finest tick) and gives up on a stopped broker within seconds, so the
+     * tests do not wait out production bounds.
+     */
     public static class QuickFaults implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of(
                     "fleet.jobs.pending.republish-after", "1s",
-                    "fleet.jobs.pending.sweep-every", "250ms",
+                    "fleet.jobs.pending.sweep-every", "1s",
                     "fleet.jobs.send-timeout", "6s",
                     "mp.messaging.outgoing.llm-jobs.max.block.ms", "2000",
                     "mp.messaging.outgoing.llm-jobs.request.timeout.ms", "2000",
