@@ -1,11 +1,7 @@
 package dev.llmfleet.worker.service;
 
 import dev.llmfleet.common.jobs.Priority;
-import dev.llmfleet.worker.config.WorkerConfig;
-import io.quarkus.runtime.configuration.DurationConverter;
-import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.mutiny.subscription.Cancellable;
-import io.smallrye.config.SmallRyeConfigBuilder;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -23,12 +19,7 @@ class ConcurrencyLimiterTest {
     private final List<Map.Entry<Long, Runnable>> scheduled = new ArrayList<>();
 
     private ConcurrencyLimiter limiter(Map<String, String> settings) {
-        WorkerConfig config = new SmallRyeConfigBuilder()
-                .withSources(new PropertiesConfigSource(settings, "test", 500))
-                .withConverter(Duration.class, 100, new DurationConverter())
-                .withMapping(WorkerConfig.class)
-                .build().getConfigMapping(WorkerConfig.class);
-        return new ConcurrencyLimiter(config, clock::get, (nanos, task) -> scheduled.add(Map.entry(nanos, task)));
+        return new ConcurrencyLimiter(TestConfig.worker(settings), clock::get, (nanos, task) -> scheduled.add(Map.entry(nanos, task)));
     }
 
     @Test
