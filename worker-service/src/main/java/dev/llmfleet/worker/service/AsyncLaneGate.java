@@ -64,7 +64,7 @@ public class AsyncLaneGate {
             LOG.infof("balance level %s (balance %s USD, runway %s h): async lane share %.2f",
                     state.level(), state.balanceUsd(), state.runwayHours(), share());
         }
-        limiter.share(share());
+        limiter.allowShare(share());
     }
 
     /** A provider call answered 402: pause now, probe again after the pause. */
@@ -74,11 +74,11 @@ public class AsyncLaneGate {
         }
         Instant now = Instant.now();
         depletedAt = now;
-        limiter.share(0);
+        limiter.allowShare(0);
         vertx.setTimer(pauseMillis, id -> {
             if (now.equals(depletedAt)) {
                 depletedAt = null;
-                limiter.share(share());
+                limiter.allowShare(share());
             }
         });
     }
@@ -89,7 +89,7 @@ public class AsyncLaneGate {
             LOG.error("the provider refused the fleet's API key (401/403): async lane paused until a probe call is accepted; check MDB_API_KEY");
         }
         keyRefused = true;
-        limiter.share(0);
+        limiter.allowShare(0);
     }
 
     /** A provider call answered: the key works (a pause for a refused key ends at once). */
@@ -97,7 +97,7 @@ public class AsyncLaneGate {
         if (keyRefused) {
             keyRefused = false;
             LOG.info("the provider accepts the fleet's API key again: async lane resumed");
-            limiter.share(share());
+            limiter.allowShare(share());
         }
     }
 

@@ -59,7 +59,7 @@ public class CapacityWatcher {
             LiveWorkers.Roster roster = workers.roster();
             int calls = WorkerShare.calls(settings.providerBudget(), load, settings.interactiveReserve(), roster.count(), roster.rank());
             share.set(calls);
-            limiter.ceiling(calls);
+            limiter.capAt(calls);
         }, failure -> { });
     }
 }

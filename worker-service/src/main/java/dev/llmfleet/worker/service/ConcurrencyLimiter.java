@@ -150,10 +150,10 @@ public class ConcurrencyLimiter {
     }
 
     /**
-     * The share of its limit the async lane may use (billing's balance state): 1 runs freely, less slows it
+     * Lets the async lane use this share of its limit (billing's balance state): 1 runs freely, less slows it
      * down, 0 pauses it — waiting jobs are then refused with {@link Paused} and put aside (see JobRunner).
      */
-    public void share(double value) {
+    public void allowShare(double value) {
         List<Runnable> grants;
         synchronized (this) {
             share = Math.max(0.0, Math.min(1.0, value));
@@ -178,7 +178,7 @@ public class ConcurrencyLimiter {
     }
 
     /** Caps the limit at what the provider has left after the interactive lane (called as that changes). */
-    public void ceiling(int value) {
+    public void capAt(int value) {
         List<Runnable> grants;
         synchronized (this) {
             ceiling = Math.max(settings.min(), Math.min(settings.max(), value));
