@@ -4,11 +4,10 @@ import dev.llmfleet.common.billing.BalanceLevel;
 import dev.llmfleet.common.billing.BalanceStateChanged;
 import dev.llmfleet.worker.config.WorkerConfig;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.vertx.mutiny.core.Vertx;
-import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
+import io.quarkus.scheduler.Scheduled;
+import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import java.time.Instant;
@@ -24,7 +23,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * (the backlog waits instead of being sent to be refused), raises {@code fleet_worker_provider_key_refused} to 1 for an
  * alert, and a probe job every {@code balance-pause} finds out whether an operator has fixed the key.
  */
-@Startup // its gauge and probe timer exist from the start, not from the first balance state
+@Startup // its gauges exist from the start, not from the first balance state
 @ApplicationScoped
 public class AsyncLaneGate {
     private static final Logger LOG = Logger.getLogger(AsyncLaneGate.class);
@@ -35,7 +34,6 @@ public class AsyncLaneGate {
     private final AtomicReference<BalanceStateChanged> latest = new AtomicReference<>();
     private volatile Instant depletedAt;
     private volatile boolean keyRefused;
-    private final long probes;
 
     public AsyncLaneGate(ConcurrencyLimiter limiter, Vertx vertx, WorkerConfig config, MeterRegistry registry) {
         this.limiter = limiter;
@@ -43,15 +41,14 @@ public class AsyncLaneGate {
         this.pauseMillis = config.balancePause().toMillis();
         registry.gauge("fleet.worker.async.share", this, gate -> gate.share());
         registry.gauge("fleet.worker.provider.key.refused", this, gate -> gate.keyRefused ? 1 : 0);
-        probes = vertx.setPeriodic(pauseMillis, id -> {
-            if (share() == 0) {
-                limiter.probe();
-            }
-        });
     }
 
-    void stop(@Observes ShutdownEvent ignored) {
-        vertx.cancelTimer(probes);
+    /** While the lane is paused, one job every {@code balance-pause} may run as the probe. */
+    @Scheduled(every = "{fleet.worker.balance-pause}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void probeWhilePaused() {
+        if (share() == 0) {
+            limiter.probe();
+        }
     }
 
     /** Billing published a new balance state. */

@@ -44,6 +44,8 @@ public class CapacityWatcher {
 
     void start(@Observes StartupEvent ignored) {
         if (settings.providerBudget() > 0) {
+            // a Vert.x timer, not @Scheduled: it follows intake's publications, a quarter of a second apart, and the
+            // scheduler ticks once a second at best
             timer = vertx.setPeriodic(InteractiveLoad.PUBLISH_MILLIS, id -> refresh());
         }
     }
