@@ -4,11 +4,10 @@ import dev.llmfleet.common.billing.BalanceLevel;
 import dev.llmfleet.common.billing.BalanceStateChanged;
 import dev.llmfleet.worker.config.WorkerConfig;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.vertx.mutiny.core.Vertx;
-import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
+import io.quarkus.scheduler.Scheduled;
+import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import java.time.Instant;
@@ -24,7 +23,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * (the backlog waits instead of being sent to be refused), raises {@code fleet_worker_provider_key_refused} to 1 for an
  * alert, and a probe job every {@code balance-pause} finds out whether an operator has fixed the key.
  */
-@Startup // its gauge and probe timer exist from the start, not from the first balance state
+@Startup // its gauges exist from the start, not from the first balance state
 @ApplicationScoped
 public class AsyncLaneGate {
     private static final Logger LOG = Logger.getLogger(AsyncLaneGate.class);
@@ -35,7 +34,6 @@ public class AsyncLaneGate {
     private final AtomicReference<BalanceStateChanged> latest = new AtomicReference<>();
     private volatile Instant depletedAt;
     private volatile boolean keyRefused;
-    private final long probes;
 
     public AsyncLaneGate(ConcurrencyLimiter limiter, Vertx vertx, WorkerConfig config, MeterRegistry registry) {
         this.limiter = limiter;
@@ -43,15 +41,14 @@ public class AsyncLaneGate {
         this.pauseMillis = config.balancePause().toMillis();
         registry.gauge("fleet.worker.async.share", this, gate -> gate.share());
         registry.gauge("fleet.worker.provider.key.refused", this, gate -> gate.keyRefused ? 1 : 0);
-        probes = vertx.setPeriodic(pauseMillis, id -> {
-            if (share() == 0) {
-                limiter.probe();
-            }
-        });
     }
 
-    void stop(@Observes ShutdownEvent ignored) {
-        vertx.cancelTimer(probes);
+    /** While the lane is paused, one job every {@code balance-pause} may run as the probe. */
+    @Scheduled(every = "{fleet.worker.balance-pause}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void probeWhilePaused() {
+        if (share() == 0) {
+            limiter.probe();
+        }
     }
 
     /** Billing published a new balance state. */
@@ -64,7 +61,7 @@ public class AsyncLaneGate {
             LOG.infof("balance level %s (balance %s USD, runway %s h): async lane share %.2f",
                     state.level(), state.balanceUsd(), state.runwayHours(), share());
         }
-        limiter.share(share());
+        limiter.allowShare(share());
     }
 
     /** A provider call answered 402: pause now, probe again after the pause. */
@@ -74,11 +71,11 @@ public class AsyncLaneGate {
         }
         Instant now = Instant.now();
         depletedAt = now;
-        limiter.share(0);
+        limiter.allowShare(0);
         vertx.setTimer(pauseMillis, id -> {
             if (now.equals(depletedAt)) {
                 depletedAt = null;
-                limiter.share(share());
+                limiter.allowShare(share());
             }
         });
     }
@@ -89,7 +86,7 @@ public class AsyncLaneGate {
             LOG.error("the provider refused the fleet's API key (401/403): async lane paused until a probe call is accepted; check MDB_API_KEY");
         }
         keyRefused = true;
-        limiter.share(0);
+        limiter.allowShare(0);
     }
 
     /** A provider call answered: the key works (a pause for a refused key ends at once). */
@@ -97,7 +94,7 @@ public class AsyncLaneGate {
         if (keyRefused) {
             keyRefused = false;
             LOG.info("the provider accepts the fleet's API key again: async lane resumed");
-            limiter.share(share());
+            limiter.allowShare(share());
         }
     }
 

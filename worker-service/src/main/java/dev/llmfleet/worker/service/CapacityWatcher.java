@@ -44,6 +44,8 @@ public class CapacityWatcher {
 
     void start(@Observes StartupEvent ignored) {
         if (settings.providerBudget() > 0) {
+            // a Vert.x timer, not @Scheduled: it follows intake's publications, a quarter of a second apart, and the
+            // scheduler ticks once a second at best
             timer = vertx.setPeriodic(InteractiveLoad.PUBLISH_MILLIS, id -> refresh());
         }
     }
@@ -59,7 +61,7 @@ public class CapacityWatcher {
             LiveWorkers.Roster roster = workers.roster();
             int calls = WorkerShare.calls(settings.providerBudget(), load, settings.interactiveReserve(), roster.count(), roster.rank());
             share.set(calls);
-            limiter.ceiling(calls);
+            limiter.capAt(calls);
         }, failure -> { });
     }
 }

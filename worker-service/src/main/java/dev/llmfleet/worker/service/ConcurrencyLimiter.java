@@ -18,13 +18,13 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
- * How many of the async lane's provider calls run at once, and which job's call waits least (a job takes a
- * slot for each call it makes, only while that call is at the provider). The limit adapts (AIMD): it creeps up by one per
- * "limit" successes and is cut by a factor on a throttling signal (429, overload), at most once per
- * cooldown; a ceiling leaves the provider room the interactive lane is using. Free slots go to the
- * priorities by smooth weighted round robin, so high goes first and bulk is never starved to zero. With
- * {@code max-calls-per-second} set, a token bucket (a tenth of a second's worth of burst) also paces the grants.
- * Nothing here blocks: a job waits as a pending {@link Uni}, and a paced grant waits for a timer.
+ * Grants the async lane's provider calls their slots: how many run at once, and which job's call waits least (a job
+ * takes a slot for each call it makes, only while that call is at the provider). It dispatches; the pieces decide:
+ * the {@link AimdLimit} adapts the limit to how calls end (a throttling signal — 429, overload — cuts it), a ceiling
+ * leaves the provider room the interactive lane is using, the balance's share scales it down (0 pauses the lane), free
+ * slots go to the priorities by {@link WeightedRoundRobin}, and with {@code max-calls-per-second} set a
+ * {@link TokenBucket} also paces the grants. Nothing here blocks: a job waits as a pending {@link Uni}, and a paced
+ * grant waits for a timer.
  */
 @ApplicationScoped
 public class ConcurrencyLimiter {
@@ -32,22 +32,17 @@ public class ConcurrencyLimiter {
     public enum Signal { OK, THROTTLED, OTHER }
 
     private final WorkerConfig.Concurrency settings;
-    private final Map<Priority, Integer> weights = new EnumMap<>(Priority.class);
     private final Map<Priority, ArrayDeque<Waiter>> waiting = new EnumMap<>(Priority.class);
-    private final Map<Priority, Integer> current = new EnumMap<>(Priority.class);
     private final LongSupplier clock;
     private final Scheduler scheduler;
-    private final double callsPerSecond;
-    private final double burst;
-    private double tokens;
-    private long refilledAt;
+    private final AimdLimit aimd;
+    private final TokenBucket pace;
+    private final WeightedRoundRobin turns;
     private boolean wakeUpPending;
     private boolean probeDue;
-    private double limit;
     private int ceiling;
     private double share = 1.0;
     private int inFlight;
-    private long lastDecrease;
 
     @Inject
     public ConcurrencyLimiter(WorkerConfig config, MeterRegistry registry, Vertx vertx) {
@@ -71,19 +66,12 @@ public class ConcurrencyLimiter {
         this.settings = config.concurrency();
         this.clock = clock;
         this.scheduler = scheduler;
-        this.callsPerSecond = Math.max(0, config.maxCallsPerSecond());
-        this.burst = Math.max(1.0, callsPerSecond / 10);
-        this.tokens = burst;
-        this.refilledAt = clock.getAsLong();
-        this.limit = settings.initial();
+        this.aimd = new AimdLimit(settings, clock.getAsLong());
+        this.pace = new TokenBucket(config.maxCallsPerSecond(), clock.getAsLong());
+        this.turns = new WeightedRoundRobin(config.weights());
         this.ceiling = settings.max();
-        this.lastDecrease = clock.getAsLong() - settings.decreaseCooldown().toNanos();
-        weights.put(Priority.HIGH, config.weights().high());
-        weights.put(Priority.NORMAL, config.weights().normal());
-        weights.put(Priority.BULK, config.weights().bulk());
         for (Priority priority : Priority.values()) {
             waiting.put(priority, new ArrayDeque<>());
-            current.put(priority, 0);
         }
     }
 
@@ -162,10 +150,10 @@ public class ConcurrencyLimiter {
     }
 
     /**
-     * The share of its limit the async lane may use (billing's balance state): 1 runs freely, less slows it
+     * Lets the async lane use this share of its limit (billing's balance state): 1 runs freely, less slows it
      * down, 0 pauses it — waiting jobs are then refused with {@link Paused} and put aside (see JobRunner).
      */
-    public void share(double value) {
+    public void allowShare(double value) {
         List<Runnable> grants;
         synchronized (this) {
             share = Math.max(0.0, Math.min(1.0, value));
@@ -190,7 +178,7 @@ public class ConcurrencyLimiter {
     }
 
     /** Caps the limit at what the provider has left after the interactive lane (called as that changes). */
-    public void ceiling(int value) {
+    public void capAt(int value) {
         List<Runnable> grants;
         synchronized (this) {
             ceiling = Math.max(settings.min(), Math.min(settings.max(), value));
@@ -201,13 +189,9 @@ public class ConcurrencyLimiter {
 
     private void adapt(Signal signal) {
         if (signal == Signal.OK) {
-            limit = Math.min(settings.max(), limit + 1.0 / Math.max(1.0, limit));
+            aimd.onSuccess();
         } else if (signal == Signal.THROTTLED) {
-            long now = clock.getAsLong();
-            if (now - lastDecrease >= settings.decreaseCooldown().toNanos()) {
-                limit = Math.max(settings.min(), limit * settings.decrease());
-                lastDecrease = now;
-            }
+            aimd.onDrop(clock.getAsLong());
         }
     }
 
@@ -218,7 +202,7 @@ public class ConcurrencyLimiter {
     private List<Runnable> dispatch() {
         List<Runnable> grants = new ArrayList<>();
         while (hasWaiters() && (inFlight < effectiveLimit() || takeProbe()) && takeToken()) {
-            Waiter waiter = waiting.get(pick()).poll();
+            Waiter waiter = waiting.get(turns.next(priority -> !waiting.get(priority).isEmpty())).poll();
             inFlight++;
             Permit permit = new Permit();
             waiter.permit = permit;
@@ -254,19 +238,12 @@ public class ConcurrencyLimiter {
 
     /** One token of the rate limit, if there is one now; otherwise a wake-up is scheduled for when there will be. */
     private boolean takeToken() {
-        if (callsPerSecond <= 0) {
-            return true;
-        }
-        long now = clock.getAsLong();
-        tokens = Math.min(burst, tokens + (now - refilledAt) / 1e9 * callsPerSecond);
-        refilledAt = now;
-        if (tokens >= 1 - 1e-9) {
-            tokens = Math.max(0, tokens - 1);
+        if (pace.tryTake(clock.getAsLong())) {
             return true;
         }
         if (!wakeUpPending) {
             wakeUpPending = true;
-            scheduler.after((long) Math.ceil((1 - tokens) / callsPerSecond * 1e9), this::refill);
+            scheduler.after(pace.nanosToNextToken(), this::refill);
         }
         return false;
     }
@@ -281,37 +258,16 @@ public class ConcurrencyLimiter {
         grants.forEach(Runnable::run);
     }
 
-    /** Smooth weighted round robin over the priorities that have waiters. */
-    private Priority pick() {
-        Priority best = null;
-        int total = 0;
-        for (Priority priority : Priority.values()) {
-            if (waiting.get(priority).isEmpty()) {
-                continue;
-            }
-            int weight = weights.get(priority);
-            total += weight;
-            current.put(priority, current.get(priority) + weight);
-            if (best == null || current.get(priority) > current.get(best)) {
-                best = priority;
-            }
-        }
-        if (best != null) {
-            current.put(best, current.get(best) - total);
-        }
-        return best;
-    }
-
     synchronized int effectiveLimit() {
         if (share <= 0.0) {
             return 0;
         }
-        int adaptive = Math.max(settings.min(), Math.min((int) limit, ceiling));
+        int adaptive = Math.max(settings.min(), Math.min((int) aimd.limit(), ceiling));
         return Math.max(1, (int) Math.floor(adaptive * share));
     }
 
     synchronized double limit() {
-        return Math.min(limit, ceiling);
+        return Math.min(aimd.limit(), ceiling);
     }
 
     synchronized int inFlight() {

@@ -41,6 +41,8 @@ public class JobLeases {
         this.vertx = vertx;
         this.lease = config.lease();
         this.drainTimeout = config.drainTimeout();
+        // a Vert.x timer, not @Scheduled: its period is a third of the configured lease (under a second for a short
+        // lease, finer than the scheduler's once a second), and the drain must stop it before handing the leases back
         this.renewals = vertx.setPeriodic(Math.max(1, lease.toMillis() / 3), id -> renew());
     }
 

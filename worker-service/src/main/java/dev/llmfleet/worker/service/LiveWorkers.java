@@ -5,7 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.vertx.mutiny.core.Vertx;
+import io.quarkus.scheduler.Scheduled;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -41,26 +41,27 @@ public class LiveWorkers {
     }
 
     private final ReactiveRedisDataSource redis;
-    private final Vertx vertx;
     private final String self;
     private volatile Roster roster = Roster.ALONE;
-    private long timer = -1;
+    private volatile boolean left;
 
-    public LiveWorkers(ReactiveRedisDataSource redis, Vertx vertx, JobLeases leases, MeterRegistry registry) {
+    public LiveWorkers(ReactiveRedisDataSource redis, JobLeases leases, MeterRegistry registry) {
         this.redis = redis;
-        this.vertx = vertx;
         this.self = leases.owner();
         registry.gauge("fleet.worker.instances.live", this, workers -> workers.roster().count());
     }
 
-    void start(@Observes StartupEvent ignored) {
+    /**
+     * The first beat at once: until one answers, this instance counts itself alone and its ceiling is the whole budget,
+     * and the scheduler's first tick may be two seconds away.
+     */
+    void join(@Observes StartupEvent ignored) {
         beat();
-        timer = vertx.setPeriodic(HEARTBEAT_MILLIS, id -> beat());
     }
 
     /** After the drain ({@link JobLeases}, default priority): until its jobs are done this instance still calls the provider. */
     void leave(@Observes @Priority(Interceptor.Priority.APPLICATION + 600) ShutdownEvent ignored) {
-        vertx.cancelTimer(timer);
+        left = true; // the scheduler runs until the container stops: no beat may put this instance back
         try {
             redis.sortedSet(String.class).zrem(KEY, self).await().atMost(Duration.ofSeconds(2));
         } catch (RuntimeException e) {
@@ -73,7 +74,11 @@ public class LiveWorkers {
         return roster;
     }
 
-    private void beat() {
+    @Scheduled(every = HEARTBEAT_MILLIS + "ms", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void beat() {
+        if (left) {
+            return;
+        }
         BEAT.run(redis, List.of(KEY), List.of(self, Long.toString(System.currentTimeMillis()), Long.toString(LIVE_MILLIS)))
                 .ifNoItem().after(Duration.ofMillis(HEARTBEAT_MILLIS)).fail()
                 .subscribe().with(members -> roster = roster(members),

@@ -1,11 +1,7 @@
 package dev.llmfleet.worker.service;
 
 import dev.llmfleet.common.jobs.Priority;
-import dev.llmfleet.worker.config.WorkerConfig;
-import io.quarkus.runtime.configuration.DurationConverter;
-import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.mutiny.subscription.Cancellable;
-import io.smallrye.config.SmallRyeConfigBuilder;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -23,12 +19,7 @@ class ConcurrencyLimiterTest {
     private final List<Map.Entry<Long, Runnable>> scheduled = new ArrayList<>();
 
     private ConcurrencyLimiter limiter(Map<String, String> settings) {
-        WorkerConfig config = new SmallRyeConfigBuilder()
-                .withSources(new PropertiesConfigSource(settings, "test", 500))
-                .withConverter(Duration.class, 100, new DurationConverter())
-                .withMapping(WorkerConfig.class)
-                .build().getConfigMapping(WorkerConfig.class);
-        return new ConcurrencyLimiter(config, clock::get, (nanos, task) -> scheduled.add(Map.entry(nanos, task)));
+        return new ConcurrencyLimiter(TestConfig.worker(settings), clock::get, (nanos, task) -> scheduled.add(Map.entry(nanos, task)));
     }
 
     @Test
@@ -127,13 +118,13 @@ class ConcurrencyLimiterTest {
     @Test
     void theCeilingLeavesRoomForTheInteractiveLane() {
         ConcurrencyLimiter limiter = limiter(Map.of("fleet.worker.concurrency.initial", "30"));
-        limiter.ceiling(5);
+        limiter.capAt(5);
         List<ConcurrencyLimiter.Permit> granted = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             limiter.acquire(Priority.HIGH).subscribe().with(granted::add);
         }
         assertThat(granted).hasSize(5);
-        limiter.ceiling(8);
+        limiter.capAt(8);
         assertThat(granted).hasSize(8);
     }
 
@@ -142,14 +133,14 @@ class ConcurrencyLimiterTest {
         ConcurrencyLimiter limiter = limiter(Map.of("fleet.worker.concurrency.initial", "10"));
         List<ConcurrencyLimiter.Permit> granted = new ArrayList<>();
         List<Throwable> refused = new ArrayList<>();
-        limiter.share(0.1);
+        limiter.allowShare(0.1);
         for (int i = 0; i < 3; i++) {
             limiter.acquire(Priority.NORMAL).subscribe().with(granted::add, refused::add);
         }
         assertThat(granted).hasSize(1);
         assertThat(limiter.waiting(Priority.NORMAL)).isEqualTo(2);
 
-        limiter.share(0);
+        limiter.allowShare(0);
         assertThat(refused).as("waiters are refused when the pause begins, not held").hasSize(2)
                 .allMatch(e -> e instanceof ConcurrencyLimiter.Paused);
         assertThat(limiter.paused()).isTrue();
@@ -166,7 +157,7 @@ class ConcurrencyLimiterTest {
         assertThat(refused).hasSize(4);
         limiter.release(granted.remove(0), ConcurrencyLimiter.Signal.OK);
 
-        limiter.share(0.5);
+        limiter.allowShare(0.5);
         limiter.acquire(Priority.BULK).subscribe().with(granted::add, refused::add);
         assertThat(granted).hasSize(1);
         assertThat(refused).hasSize(4);
