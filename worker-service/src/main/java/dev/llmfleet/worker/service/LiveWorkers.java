@@ -74,7 +74,7 @@ public class LiveWorkers {
         return roster;
     }
 
-    @Scheduled(every = HEARTBEAT_MILLIS + "ms", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = HEARTBEAT_MILLIS / 1000 + "s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void beat() {
         if (left) {
             return;
