@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmfleet.billing.repository.AlertRepository;
 import dev.llmfleet.billing.repository.LedgerRepository;
+import dev.llmfleet.common.pipeline.Lane;
 import dev.llmfleet.common.config.Features;
 import dev.llmfleet.common.config.FleetConfig;
 import dev.llmfleet.common.messaging.UsageRecorded;
@@ -31,7 +32,6 @@ import static dev.llmfleet.common.metrics.MetricNames.TAG_MODEL;
 @ApplicationScoped
 public class LedgerService {
     private static final Logger LOG = Logger.getLogger(LedgerService.class);
-    private static final Set<String> LANES = Set.of("interactive", "async");
     /** The charge sources producers name; a missing one is {@code unknown}, anything else {@code other} (bounded). */
     private static final Set<String> SOURCES = Set.of("header", "trailer", "event", "estimated", "none");
 
@@ -144,7 +144,7 @@ public class LedgerService {
             Counter.builder(SPEND_BY_SOURCE).baseUnit(USD).description("USD charged, as recorded in the ledger, by where the charge came from")
                     .tag(TAG_SOURCE, source).register(registry).increment(u.chargedUsd().doubleValue());
             Counter.builder(SPEND).baseUnit(USD).description("USD charged, as recorded in the ledger")
-                    .tags(TAG_LANE, LANES.contains(u.lane()) ? u.lane() : "other", TAG_FEATURE, features.bounded(u.feature()),
+                    .tags(TAG_LANE, Lane.parse(u.lane()).map(Lane::json).orElse("other"), TAG_FEATURE, features.bounded(u.feature()),
                             TAG_MODEL, u.modelUsed() != null && fleet.models().containsKey(u.modelUsed()) ? u.modelUsed() : "other")
                     .register(registry).increment(u.chargedUsd().doubleValue());
         }

@@ -38,14 +38,14 @@ public class ErrorMappers {
         int status = e.getResponse() == null ? 500 : e.getResponse().getStatus();
         FleetException error = switch (status) {
             case 400 -> FleetException.invalid("invalid_request", "The request is malformed.");
-            case 404 -> new FleetException(404, "invalid_request_error", "not_found", "No such endpoint.");
-            case 405 -> new FleetException(405, "invalid_request_error", "method_not_allowed", "This endpoint does not take that method.");
-            case 406 -> new FleetException(406, "invalid_request_error", "not_acceptable", "This endpoint answers application/json only.");
-            case 413 -> new FleetException(413, "invalid_request_error", "body_too_large", "The request body is too large.");
-            case 415 -> new FleetException(415, "invalid_request_error", "unsupported_media_type",
+            case 404 -> FleetException.rejected(404, "not_found", "No such endpoint.");
+            case 405 -> FleetException.rejected(405, "method_not_allowed", "This endpoint does not take that method.");
+            case 406 -> FleetException.rejected(406, "not_acceptable", "This endpoint answers application/json only.");
+            case 413 -> FleetException.rejected(413, "body_too_large", "The request body is too large.");
+            case 415 -> FleetException.rejected(415, "unsupported_media_type",
                     "Content-Type is not supported here; the endpoint's OpenAPI document (/q/openapi) lists what it takes.");
             default -> status < 500
-                    ? new FleetException(status, "invalid_request_error", "invalid_request", "The request was refused (HTTP " + status + ").")
+                    ? FleetException.rejected(status, "invalid_request", "The request was refused (HTTP " + status + ").")
                     : unexpectedError(e);
         };
         Response.ResponseBuilder response = builder(error);
@@ -62,7 +62,7 @@ public class ErrorMappers {
 
     private static FleetException unexpectedError(Throwable e) {
         LOG.error("request failed unexpectedly", e);
-        return new FleetException(500, "api_error", "internal_error", "Internal error.");
+        return FleetException.serverError(500, "internal_error", "Internal error.");
     }
 
     private static Response of(FleetException e) {

@@ -28,9 +28,29 @@ public class FleetException extends RuntimeException {
         this.param = param;
     }
 
+    /** OpenAI's error type for a request the caller must change. */
+    public static final String INVALID_REQUEST = "invalid_request_error";
+    /** OpenAI's error type for a failure on the serving side. */
+    public static final String API_ERROR = "api_error";
+
     /** 400 invalid_request_error: the request itself is wrong. */
     public static FleetException invalid(String code, String message) {
-        return new FleetException(400, "invalid_request_error", code, message);
+        return rejected(400, code, message);
+    }
+
+    /** An invalid_request_error with another 4xx status: the caller must change the request. */
+    public static FleetException rejected(int status, String code, String message) {
+        return new FleetException(status, INVALID_REQUEST, code, message);
+    }
+
+    /** An api_error: the fleet or the provider failed, not the caller. */
+    public static FleetException serverError(int status, String code, String message) {
+        return serverError(status, code, message, null);
+    }
+
+    /** An api_error the caller may retry after {@code retryAfterSeconds} (sent as Retry-After; null: no hint). */
+    public static FleetException serverError(int status, String code, String message, Long retryAfterSeconds) {
+        return new FleetException(status, API_ERROR, code, message, retryAfterSeconds);
     }
 
     /** 400 invalid_request_error naming the field (or header) that is wrong as the error's {@code param}. */
@@ -40,7 +60,7 @@ public class FleetException extends RuntimeException {
 
     /** An invalid_request_error with another 4xx status, naming the field that is wrong. */
     public static FleetException rejectedParameter(int status, String param, String code, String message) {
-        return new FleetException(status, "invalid_request_error", code, message, null, param);
+        return new FleetException(status, INVALID_REQUEST, code, message, null, param);
     }
 
     public int status() {

@@ -21,26 +21,26 @@ public final class ProviderErrors {
         }
         if (e instanceof ProviderException.Rejected) {
             return "cost_cap_exceeded".equals(e.code())
-                    ? new FleetException(422, "invalid_request_error", "cost_cap_exceeded", "The provider refused: " + e.getMessage())
-                    : new FleetException(400, "invalid_request_error", "provider_rejected_request",
+                    ? FleetException.rejected(422, "cost_cap_exceeded", "The provider refused: " + e.getMessage())
+                    : FleetException.rejected(400, "provider_rejected_request",
                     "The provider refused the request (" + e.status() + " " + e.code() + "): " + e.getMessage());
         }
         if (e instanceof ProviderException.KeyRefused) {
-            return new FleetException(502, "api_error", "provider_auth_failed",
+            return FleetException.serverError(502, "provider_auth_failed",
                     "The provider refused the fleet's credentials; its operators must check MDB_API_KEY.");
         }
         if (e instanceof ProviderException.Overloaded) {
-            return new FleetException(503, "api_error", e.code(), ProviderException.Overloaded.BREAKER_OPEN.equals(e.code())
+            return FleetException.serverError(503, e.code(), ProviderException.Overloaded.BREAKER_OPEN.equals(e.code())
                     ? "Every model of this route is failing at the provider; try again after the Retry-After delay."
                     : e.getMessage(), e.retryAfterSeconds());
         }
         if (e instanceof ProviderException.DeadlineExceeded) {
-            return new FleetException(504, "api_error", e.code(), "The fleet's deadline passed: " + e.getMessage()
+            return FleetException.serverError(504, e.code(), "The fleet's deadline passed: " + e.getMessage()
                     + "; try again after the Retry-After delay.", e.retryAfterSeconds());
         }
         return e.status() == ProviderException.NO_ANSWER
-                ? new FleetException(504, "api_error", "provider_timeout", "The provider did not answer: " + e.getMessage(), e.retryAfterSeconds())
-                : new FleetException(502, "api_error", "provider_unavailable", "The provider failed (" + e.status() + " " + e.code()
+                ? FleetException.serverError(504, "provider_timeout", "The provider did not answer: " + e.getMessage(), e.retryAfterSeconds())
+                : FleetException.serverError(502, "provider_unavailable", "The provider failed (" + e.status() + " " + e.code()
                 + ") after retries and fallbacks: " + e.getMessage(), e.retryAfterSeconds());
     }
 }

@@ -61,7 +61,7 @@ public class AnswerStore {
         if (!AnswerKeys.isReplay(key)) {
             return cache.get(key).map(this::decode).onFailure().recoverWithItem(e -> null);
         }
-        return state.get(key).map(this::decode).onFailure().transform(e -> new FleetException(503, "api_error",
+        return state.get(key).map(this::decode).onFailure().transform(e -> FleetException.serverError(503,
                 "idempotency_unavailable", "The Idempotency-Key cannot be honoured right now: the fleet's state store is"
                 + " unreachable, so an earlier answer to this key cannot be ruled out. Retry later with the same key.",
                 REPLAY_RETRY_AFTER_SECONDS));

@@ -8,7 +8,7 @@ import dev.llmfleet.common.provider.CallGate;
  * @param requestId      unique per request (the job id for a job); billing counts it once as a request
  * @param runId          unique per run of the pipeline for this request (the request id on the interactive lane,
  *                       {@code <job id>.<run>} for a job); its usage events are {@code <run id>.<attempt>}
- * @param lane           {@code interactive} or {@code async}
+ * @param lane           which lane the request came in on
  * @param feature        the caller's feature tag (rules and metering)
  * @param tenant         who pays (a later issue brings API keys; {@code default} until then)
  * @param jobId          the async job, or null
@@ -17,8 +17,6 @@ import dev.llmfleet.common.provider.CallGate;
  * @param gate           wraps each provider call ({@link CallGate#OPEN}, or the async lane's concurrency limiter)
  * @param spend          filled in with what this run's provider calls were charged, whatever the outcome
  */
-public record CompletionContext(String requestId, String runId, String lane, String feature, String tenant, String jobId,
+public record CompletionContext(String requestId, String runId, Lane lane, String feature, String tenant, String jobId,
                                 String idempotencyKey, boolean bypassCache, CallGate gate, Spend spend) {
-    public static final String INTERACTIVE = "interactive";
-    public static final String ASYNC = "async";
 }

@@ -144,7 +144,7 @@ public class CompletionPipeline {
         PreparedRequest prepared = run.prepared();
         CompletionContext context = run.context();
         run.reused(source, stored.modelUsed(), stored.promptTokens(), stored.completionTokens(), stored.chargedUsd(),
-                "cache".equals(source) || !CompletionContext.ASYNC.equals(context.lane()));
+                "cache".equals(source) || context.lane() != Lane.ASYNC);
         BigDecimal replayed = "replay".equals(source) ? stored.chargedUsd() : null;
         if (prepared.request().stream()) {
             return new Completion(context.requestId(), stored.modelUsed(), source, BigDecimal.ZERO, null, null,
@@ -165,7 +165,7 @@ public class CompletionPipeline {
         long affordable = prices.maxCompletionTokensWithin(route.first(), prepared.promptTokens(), cap);
         if (affordable < 1) {
             usage.rejected(context.lane(), context.feature(), "cost_cap_exceeded");
-            return Uni.createFrom().failure(new FleetException(422, "invalid_request_error", "cost_cap_exceeded",
+            return Uni.createFrom().failure(FleetException.rejected(422, "cost_cap_exceeded",
                     "The prompt alone (" + prepared.promptTokens() + " tokens on " + route.first() + ") would cost more than feature '"
                             + context.feature() + "''s cap of $" + cap.toPlainString() + " per request."));
         }
@@ -174,7 +174,7 @@ public class CompletionPipeline {
         String idempotencyKey = context.idempotencyKey() != null ? context.tenant() + ":" + context.idempotencyKey() : context.requestId();
         AnswerTargets store = new AnswerTargets(cacheKey, prepared.rules().cacheTtl(),
                 context.idempotencyKey() == null ? null : AnswerKeys.idempotency(context.tenant(), context.idempotencyKey()));
-        Deadline deadline = CompletionContext.ASYNC.equals(context.lane()) ? Deadline.NONE : Deadline.in(provider.interactiveDeadline());
+        Deadline deadline = context.lane() == Lane.ASYNC ? Deadline.NONE : Deadline.in(provider.interactiveDeadline());
         return gateway.call(body, route.models(), cap, idempotencyKey, run.calls(), context.gate(), deadline)
                 .onFailure(ProviderException.class).invoke(e -> run.failed(((ProviderException) e).code()))
                 .chain(reply -> prepared.request().stream()
@@ -191,7 +191,7 @@ public class CompletionPipeline {
             // the provider answered 200 and charged for it: the charge is recorded even though the body is unusable
             run.answered(reply.model(), prepared.promptTokens(), 0, chargeOf(reply, prepared.promptTokens(), 0), reply.balanceHeader(),
                     reply.chargedHeader() == null ? "estimated" : "header", "provider_bad_response");
-            return Uni.createFrom().failure(new FleetException(502, "api_error", "provider_bad_response",
+            return Uni.createFrom().failure(FleetException.serverError(502, "provider_bad_response",
                     "The provider's answer was not valid JSON."));
         }
         int promptTokens = json.path("usage").path("prompt_tokens").asInt(prepared.promptTokens());

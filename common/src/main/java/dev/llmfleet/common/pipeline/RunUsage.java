@@ -79,7 +79,7 @@ final class RunUsage {
     private UsageRecorded event(int attempt, String model, int promptTokens, int completionTokens, BigDecimal charged,
                                 BigDecimal balance, String chargeSource, boolean cacheHit, BigDecimal saved, String status, int httpStatus) {
         return new UsageRecorded(UsageRecorded.SCHEMA_VERSION, context.runId() + "." + attempt, context.requestId(), context.jobId(),
-                context.lane(), context.feature(), context.tenant(), prepared.modelAsked(), model, promptTokens, completionTokens,
+                context.lane().json(), context.feature(), context.tenant(), prepared.modelAsked(), model, promptTokens, completionTokens,
                 charged, balance, chargeSource, cacheHit, saved, status, httpStatus, millisSinceStart(), attempt, Instant.now());
     }
 }

@@ -2,6 +2,7 @@ package dev.llmfleet.common.usage;
 
 import dev.llmfleet.common.config.Features;
 import dev.llmfleet.common.messaging.UsageRecorded;
+import dev.llmfleet.common.pipeline.Lane;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -76,18 +77,18 @@ public class UsageRecorder {
         return Uni.createFrom().deferred(() -> emitter.sendMessage(message)).ifNoItem().after(sendTimeout).fail();
     }
 
-    public void rejected(String lane, String feature, String code) {
-        registry.counter(REJECTED, TAG_LANE, lane, TAG_FEATURE, features.bounded(feature), TAG_CODE, code).increment();
+    public void rejected(Lane lane, String feature, String code) {
+        registry.counter(REJECTED, TAG_LANE, lane.json(), TAG_FEATURE, features.bounded(feature), TAG_CODE, code).increment();
     }
 
-    public void rerouted(String lane, String feature, String model, String reason) {
-        registry.counter(REROUTED, TAG_LANE, lane, TAG_FEATURE, features.bounded(feature), TAG_MODEL, model, TAG_REASON, reason).increment();
+    public void rerouted(Lane lane, String feature, String model, String reason) {
+        registry.counter(REROUTED, TAG_LANE, lane.json(), TAG_FEATURE, features.bounded(feature), TAG_MODEL, model, TAG_REASON, reason).increment();
     }
 
     /** A request's outcome as its caller saw it (once per request, however many provider calls it took). */
-    public void completed(String lane, String feature, String model, String outcome, long latencyMs) {
+    public void completed(Lane lane, String feature, String model, String outcome, long latencyMs) {
         Timer.builder(COMPLETION_LATENCY).description("Latency of a completion as the caller sees it")
-                .tags(TAG_LANE, lane, TAG_FEATURE, features.bounded(feature), TAG_MODEL, model == null ? "none" : model, TAG_OUTCOME, outcome)
+                .tags(TAG_LANE, lane.json(), TAG_FEATURE, features.bounded(feature), TAG_MODEL, model == null ? "none" : model, TAG_OUTCOME, outcome)
                 .publishPercentileHistogram().register(registry).record(Duration.ofMillis(latencyMs));
     }
 
@@ -116,8 +117,8 @@ public class UsageRecorder {
     }
 
     /** Counts a cache lookup. */
-    public void cacheLookup(String lane, String feature, String result) {
+    public void cacheLookup(Lane lane, String feature, String result) {
         Counter.builder(CACHE_REQUESTS).description("Cache lookups by result")
-                .tags(TAG_LANE, lane, TAG_FEATURE, features.bounded(feature), TAG_RESULT, result).register(registry).increment();
+                .tags(TAG_LANE, lane.json(), TAG_FEATURE, features.bounded(feature), TAG_RESULT, result).register(registry).increment();
     }
 }

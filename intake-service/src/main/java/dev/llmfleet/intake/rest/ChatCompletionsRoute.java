@@ -2,12 +2,14 @@ package dev.llmfleet.intake.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmfleet.common.provider.ProviderReply;
 import dev.llmfleet.common.api.FleetException;
 import dev.llmfleet.common.config.Features;
 import dev.llmfleet.common.config.FleetConfig;
 import dev.llmfleet.common.pipeline.Completion;
 import dev.llmfleet.common.pipeline.CompletionContext;
 import dev.llmfleet.common.pipeline.CompletionPipeline;
+import dev.llmfleet.common.pipeline.Lane;
 import dev.llmfleet.common.pipeline.Spend;
 import dev.llmfleet.common.provider.CallGate;
 import dev.llmfleet.common.validation.RequestTags;
@@ -38,8 +40,6 @@ public class ChatCompletionsRoute {
     public static final String REQUEST_ID_HEADER = "X-Fleet-Request-Id";
     public static final String CACHE_HEADER = "X-Fleet-Cache";
     public static final String MODEL_HEADER = "X-Fleet-Model";
-    public static final String CHARGED_HEADER = "X-MDB-Charged-USD";
-    public static final String BALANCE_HEADER = "X-MDB-Balance-USD";
     /** Bodies above this are validated on a worker thread: tokenising them would hold the event loop. */
     static final int LARGE_BODY_BYTES = 64 * 1024;
 
@@ -96,7 +96,7 @@ public class ChatCompletionsRoute {
         RequestTags.checkIdempotencyKey(idempotencyKey);
         String cacheControl = request.getHeader("Cache-Control");
         boolean bypass = cacheControl != null && (cacheControl.contains("no-cache") || cacheControl.contains("no-store"));
-        return new CompletionContext(requestId, requestId, CompletionContext.INTERACTIVE, feature, "default", null, idempotencyKey, bypass,
+        return new CompletionContext(requestId, requestId, Lane.INTERACTIVE, feature, "default", null, idempotencyKey, bypass,
                 CallGate.OPEN, new Spend());
     }
 
@@ -116,10 +116,10 @@ public class ChatCompletionsRoute {
                 .putHeader(CACHE_HEADER, completion.source().equals("provider") ? "miss" : "hit")
                 .putHeader(MODEL_HEADER, completion.modelUsed());
         if (completion.chargedUsd() != null) {
-            response.putHeader(CHARGED_HEADER, completion.chargedUsd().toPlainString());
+            response.putHeader(ProviderReply.CHARGED_HEADER, completion.chargedUsd().toPlainString());
         }
         if (completion.balanceUsd() != null) {
-            response.putHeader(BALANCE_HEADER, completion.balanceUsd().toPlainString());
+            response.putHeader(ProviderReply.BALANCE_HEADER, completion.balanceUsd().toPlainString());
         }
         if (!completion.streamed()) {
             response.putHeader("Content-Type", "application/json").end(completion.body().toString());
@@ -130,7 +130,7 @@ public class ChatCompletionsRoute {
                 .putHeader("Cache-Control", "no-cache")
                 .putHeader("X-Accel-Buffering", "no");
         if (completion.chargedUsd() == null) {
-            response.putHeader("Trailer", CHARGED_HEADER + ", " + BALANCE_HEADER);
+            response.putHeader("Trailer", ProviderReply.CHARGED_HEADER + ", " + ProviderReply.BALANCE_HEADER);
         }
         new SseWriter(response, mapper).relay(completion.events(), completion.settled(), completion.chargedUsd() == null);
     }
@@ -138,7 +138,7 @@ public class ChatCompletionsRoute {
     private void failure(RoutingContext ctx) {
         int status = ctx.statusCode();
         FleetException e = status == 413
-                ? new FleetException(413, "invalid_request_error", "body_too_large",
+                ? FleetException.rejected(413, "body_too_large",
                 "The request body exceeds " + config.limits().maxBodyBytes() + " bytes.")
                 : ErrorResponses.asFleetException(ctx.failure() == null ? new IllegalStateException("status " + status) : ctx.failure(),
                 ctx.response().headers().get(REQUEST_ID_HEADER));

@@ -25,7 +25,7 @@ final class ErrorResponses {
             return ProviderErrors.toFleetException(e);
         }
         LOG.errorf(failure, "request %s failed unexpectedly", requestId);
-        return new FleetException(500, "api_error", "internal_error", "Internal error; quote request id " + requestId + ".");
+        return FleetException.serverError(500, "internal_error", "Internal error; quote request id " + requestId + ".");
     }
 
     /** Writes {@code e} unless the response is already over; completes once it is written. */

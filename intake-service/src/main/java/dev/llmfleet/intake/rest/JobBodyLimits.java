@@ -61,7 +61,7 @@ public class JobBodyLimits {
         // a body of unknown length may grow to the largest batch: that is what it holds
         BatchBytesInFlight.Reservation reservation = inFlight.reserve(length < 0 ? batchMaxBytes : length);
         if (reservation == null) {
-            refuse(ctx, new FleetException(503, "api_error", "server_busy", "This instance is receiving or processing as many batch "
+            refuse(ctx, FleetException.serverError(503, "server_busy", "This instance is receiving or processing as many batch "
                     + "bytes as it holds at once (" + inFlight.limit() + "); retry after Retry-After seconds.", BUSY_RETRY_AFTER_SECONDS));
             return;
         }
@@ -86,7 +86,7 @@ public class JobBodyLimits {
     }
 
     private static FleetException tooLarge(String message) {
-        return new FleetException(413, "invalid_request_error", "body_too_large", message);
+        return FleetException.rejected(413, "body_too_large", message);
     }
 
     /** Answers without reading the body, then drops the connection rather than drain megabytes nobody wants. */

@@ -150,7 +150,7 @@ public class JobsResource {
         BatchBytesInFlight.Reservation reservation = exchange.get(JobBodyLimits.RESERVATION);
         if (!reservation.take()) {
             // the exchange is over (the client left): its bytes are released, so nothing is done with them
-            throw new FleetException(503, "api_error", "server_busy", "The batch's connection closed before it was processed.",
+            throw FleetException.serverError(503, "server_busy", "The batch's connection closed before it was processed.",
                     JobBodyLimits.BUSY_RETRY_AFTER_SECONDS);
         }
         try (reservation) {
@@ -189,7 +189,7 @@ public class JobsResource {
             }
             if (!change.applied()) {
                 JobStatus status = change.record().status();
-                throw new FleetException(409, "invalid_request_error", "job_not_cancellable",
+                throw FleetException.rejected(409, "job_not_cancellable",
                         "Job " + id + " is " + status.json() + "; only a pending or queued job can be cancelled.");
             }
             return Response.ok(JobView.of(change.record(), null)).build();
@@ -222,6 +222,6 @@ public class JobsResource {
     }
 
     private static FleetException notFound(String id) {
-        return new FleetException(404, "invalid_request_error", "job_not_found", "No job with id '" + id + "'.");
+        return FleetException.rejected(404, "job_not_found", "No job with id '" + id + "'.");
     }
 }

@@ -1,6 +1,8 @@
 package dev.llmfleet.intake.rest;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmfleet.common.provider.ProviderReply;
+import dev.llmfleet.common.api.FleetException;
 import dev.llmfleet.common.pipeline.Completion;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -68,7 +70,7 @@ final class SseWriter implements MultiSubscriber<String> {
             if (response.closed() || response.ended()) {
                 return;
             }
-            var error = new dev.llmfleet.common.api.FleetException(502, "api_error", "stream_interrupted",
+            var error = FleetException.serverError(502, "stream_interrupted",
                     "The provider's stream broke off before the answer was complete.");
             response.write("data: " + ErrorResponses.json(mapper, error) + "\n\n");
             response.end();
@@ -88,10 +90,10 @@ final class SseWriter implements MultiSubscriber<String> {
             }
             settled.subscribe().with(charge -> onContext(() -> {
                 if (charge.chargedUsd() != null) {
-                    response.trailers().set(ChatCompletionsRoute.CHARGED_HEADER, charge.chargedUsd().toPlainString());
+                    response.trailers().set(ProviderReply.CHARGED_HEADER, charge.chargedUsd().toPlainString());
                 }
                 if (charge.balanceUsd() != null) {
-                    response.trailers().set(ChatCompletionsRoute.BALANCE_HEADER, charge.balanceUsd().toPlainString());
+                    response.trailers().set(ProviderReply.BALANCE_HEADER, charge.balanceUsd().toPlainString());
                 }
                 response.end();
             }), failure -> onContext(response::end));

@@ -117,7 +117,7 @@ public final class BatchBodies {
 
     private static void tooMany(int count, int maxLines) {
         if (count > maxLines) {
-            throw new FleetException(413, "invalid_request_error", "batch_too_large",
+            throw FleetException.rejected(413, "batch_too_large",
                     "A batch holds at most " + maxLines + " jobs; split it.");
         }
     }

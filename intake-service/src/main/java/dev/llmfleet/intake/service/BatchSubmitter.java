@@ -116,6 +116,6 @@ public class BatchSubmitter {
             return e;
         }
         LOG.errorf(failure, "batch line %d failed %s unexpectedly", line, step);
-        return new FleetException(500, "api_error", "internal_error", "Internal error.");
+        return FleetException.serverError(500, "internal_error", "Internal error.");
     }
 }

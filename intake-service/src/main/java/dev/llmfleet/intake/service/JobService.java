@@ -118,7 +118,7 @@ public class JobService {
                 .onFailure().transform(failure -> {
                     LOG.errorf("job %s could not be enqueued on %s, it stays pending: %s", message.jobId(), message.priority().topic(),
                             failure.toString());
-                    return new FleetException(503, "api_error", "queue_unavailable",
+                    return FleetException.serverError(503, "queue_unavailable",
                             "The job queue is unavailable; retry after Retry-After seconds with the same request (it names the same job, "
                                     + "which is kept pending and runs at most once).", config.queueRetryAfterSeconds());
                 })
@@ -162,6 +162,6 @@ public class JobService {
             return failure;
         }
         LOG.errorf("job store (Redis) failed: %s", failure.toString());
-        return new FleetException(503, "api_error", "job_store_unavailable", "Job state is unavailable right now; retry shortly.", 1L);
+        return FleetException.serverError(503, "job_store_unavailable", "Job state is unavailable right now; retry shortly.", 1L);
     }
 }

@@ -8,8 +8,8 @@ import dev.llmfleet.common.cache.AnswerKeys;
 import dev.llmfleet.common.config.Features;
 import dev.llmfleet.common.jobs.CallbackUrls;
 import dev.llmfleet.common.jobs.Priority;
-import dev.llmfleet.common.pipeline.CompletionContext;
 import dev.llmfleet.common.pipeline.CompletionPipeline;
+import dev.llmfleet.common.pipeline.Lane;
 import dev.llmfleet.common.pipeline.PreparedRequest;
 import dev.llmfleet.common.usage.UsageRecorder;
 import dev.llmfleet.intake.config.JobsConfig;
@@ -62,7 +62,7 @@ public class JobValidator {
             String id = key != null ? JobIds.forKey(TENANT, key) : JobIds.forInput(TENANT, feature, AnswerKeys.cache(prepared.request()));
             return new JobSubmission(id, TENANT, feature, priority, callbackUrl, request);
         } catch (FleetException e) {
-            usage.rejected(CompletionContext.ASYNC, feature, e.code());
+            usage.rejected(Lane.ASYNC, feature, e.code());
             throw e;
         }
     }

@@ -14,6 +14,7 @@ import dev.llmfleet.common.jobs.JobStore;
 import dev.llmfleet.common.pipeline.Completion;
 import dev.llmfleet.common.pipeline.CompletionContext;
 import dev.llmfleet.common.pipeline.CompletionPipeline;
+import dev.llmfleet.common.pipeline.Lane;
 import dev.llmfleet.common.pipeline.Spend;
 import dev.llmfleet.common.provider.Backoff;
 import dev.llmfleet.common.provider.CallGate;
@@ -180,7 +181,7 @@ public class JobRunner {
         body.remove("stream_options");
         Run run = new Run(started);
         // each run's usage events are <job id>.<run>.<call>: a run never reuses an earlier run's event ids
-        CompletionContext context = new CompletionContext(job.jobId(), job.jobId() + "." + started.run(), CompletionContext.ASYNC,
+        CompletionContext context = new CompletionContext(job.jobId(), job.jobId() + "." + started.run(), Lane.ASYNC,
                 job.feature(), job.tenant(), job.jobId(), job.jobId(), false, limitedBy(job, run), run.spend);
         return pipeline.complete(body, context)
                 .onItemOrFailure().transformToUni((completion, failure) -> failure == null
