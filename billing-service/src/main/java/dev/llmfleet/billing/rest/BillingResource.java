@@ -1,6 +1,8 @@
 package dev.llmfleet.billing.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmfleet.billing.service.AlertService;
 import dev.llmfleet.billing.service.BalanceService;
@@ -50,9 +52,10 @@ public class BillingResource {
     }
 
     /** {@code GET /v1/billing/balance}. */
-    public record BalanceView(BigDecimal balance_usd, double burn_rate_usd_per_hour, Double runway_hours, BalanceLevel level,
-                              Instant as_of, BigDecimal unattributed_usd, double async_share, BigDecimal estimate_drift_usd,
-                              BigDecimal estimate_reconciled_usd, JsonNode last_topup) {
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record BalanceView(BigDecimal balanceUsd, double burnRateUsdPerHour, Double runwayHours, BalanceLevel level,
+                              Instant asOf, BigDecimal unattributedUsd, double asyncShare, BigDecimal estimateDriftUsd,
+                              BigDecimal estimateReconciledUsd, JsonNode lastTopup) {
     }
 
     /** {@code GET /v1/billing/alerts}: newest first. */

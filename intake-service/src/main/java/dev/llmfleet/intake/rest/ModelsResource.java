@@ -1,5 +1,7 @@
 package dev.llmfleet.intake.rest;
 
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.llmfleet.common.config.FleetConfig;
 import dev.llmfleet.common.pricing.PriceBook;
 import jakarta.ws.rs.GET;
@@ -26,11 +28,13 @@ public class ModelsResource {
     }
 
     /** One model and its prices in USD per million tokens. */
-    public record ModelEntry(String id, String object, long created, String owned_by, Pricing pricing, int context_window) {
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record ModelEntry(String id, String object, long created, String ownedBy, Pricing pricing, int contextWindow) {
     }
 
     /** Prices of one model. */
-    public record Pricing(BigDecimal input_usd_per_million, BigDecimal output_usd_per_million) {
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Pricing(BigDecimal inputUsdPerMillion, BigDecimal outputUsdPerMillion) {
     }
 
     @GET
