@@ -20,7 +20,7 @@ public class BalanceStateConsumer {
         this.mapper = mapper;
     }
 
-    @Incoming("billing-state-in")
+    @Incoming("billing-state")
     public void consume(String value) {
         try {
             BalanceStateChanged state = mapper.readValue(value, BalanceStateChanged.class);

@@ -19,8 +19,8 @@ public class JobPublisher {
     private final MutinyEmitter<JobRequested> retries;
     private final MutinyEmitter<JobDeadLettered> deadLetters;
 
-    public JobPublisher(@Channel("jobs-retry-out") MutinyEmitter<JobRequested> retries,
-                        @Channel("jobs-dlq-out") MutinyEmitter<JobDeadLettered> deadLetters) {
+    public JobPublisher(@Channel("llm-jobs-retry-out") MutinyEmitter<JobRequested> retries,
+                        @Channel("llm-jobs-dlq") MutinyEmitter<JobDeadLettered> deadLetters) {
         this.retries = retries;
         this.deadLetters = deadLetters;
     }

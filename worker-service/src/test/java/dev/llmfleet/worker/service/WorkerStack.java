@@ -42,12 +42,12 @@ public class WorkerStack implements QuarkusTestResourceLifecycleManager {
         config.put("mp.messaging.incoming.llm-jobs-normal.topic", JOBS_NORMAL);
         config.put("mp.messaging.incoming.llm-jobs-bulk.topic", "test." + SUFFIX + ".jobs.bulk");
         config.put("mp.messaging.incoming.llm-jobs-retry.topic", RETRY);
-        config.put("mp.messaging.outgoing.jobs-retry-out.topic", RETRY);
-        config.put("mp.messaging.outgoing.jobs-dlq-out.topic", "test." + SUFFIX + ".jobs.dlq");
+        config.put("mp.messaging.outgoing.llm-jobs-retry-out.topic", RETRY);
+        config.put("mp.messaging.outgoing.llm-jobs-dlq.topic", "test." + SUFFIX + ".jobs.dlq");
         config.put("mp.messaging.connector.smallrye-kafka.dead-letter-queue.topic", "test." + SUFFIX + ".jobs.dlq");
         config.put("mp.messaging.outgoing.llm-results.topic", RESULTS);
         config.put("mp.messaging.outgoing.llm-usage.topic", "test." + SUFFIX + ".usage");
-        config.put("mp.messaging.incoming.billing-state-in.topic", BILLING_STATE);
+        config.put("mp.messaging.incoming.billing-state.topic", BILLING_STATE);
         config.put("mp.messaging.connector.smallrye-kafka.throttled.unprocessed-record-max-age.ms", Long.toString(MAX_AGE_MS));
         config.put("fleet.provider.base-url", "http://127.0.0.1:" + freePort() + "/v1");
         config.put("fleet.provider.retry.max-attempts", "1");
