@@ -5,7 +5,7 @@
 # Env:   BENCH_LIMIT (default 40: the simulator's max_concurrent_requests, and the worker's provider budget and max concurrency),
 #        BENCH_LATENCY_MS (default 200: the simulator's latency_base_ms), BENCH_STAGES (default 30x60s: interactive load of
 #        each phase), BENCH_JOBS (default 50000: the backlog), BENCH_BATCH (default 2000), BENCH_WARMUP (default 30x30s),
-#        BENCH_WORKLOAD (default ../shared/workloads/mixed-v1.jsonl), BENCH_INTERVAL (default 2s)
+#        BENCH_WORKLOAD (default workloads/mixed-v1.jsonl), BENCH_INTERVAL (default 2s)
 #
 # The platform starts with FLEET_WORKER_CONCURRENCY_PROVIDER_BUDGET=$BENCH_LIMIT and FLEET_WORKER_CONCURRENCY_MAX=$BENCH_LIMIT
 # (the worker caps itself at that budget minus the interactive peak intake publishes in Redis, minus its reserve), and the
@@ -33,7 +33,7 @@ STAGES=${BENCH_STAGES:-30x60s}
 JOBS=${BENCH_JOBS:-50000}
 BATCH=${BENCH_BATCH:-2000}
 WARMUP=${BENCH_WARMUP:-30x30s}
-WORKLOAD=${BENCH_WORKLOAD:-../shared/workloads/mixed-v1.jsonl}
+WORKLOAD=${BENCH_WORKLOAD:-workloads/mixed-v1.jsonl}
 INTERVAL=${BENCH_INTERVAL:-2s}
 LOADTEST_JAR=loadtest/target/loadtest.jar
 OUT=$(mktemp -d /tmp/fleet-bench-fill-gaps.XXXXXX)

@@ -3,7 +3,7 @@
 #
 # Usage: ./fleet bench intake-latency      (FLEET_INTAKE_PORT etc. move the fixed ports; busy ones are moved for you)
 # Env:   BENCH_STAGES (default 200x10s,200x30s,500x30s), BENCH_NOCACHE_STAGES (default 200x15s,500x15s; "" skips that run),
-#        BENCH_WARMUP (default 50x10s), BENCH_WORKLOAD (default ../shared/workloads/mixed-v1.jsonl)
+#        BENCH_WARMUP (default 50x10s), BENCH_WORKLOAD (default workloads/mixed-v1.jsonl)
 #
 # What is sent: both targets get the same interactive lines of the workload (expect: reject lines skipped), in the same
 # order, with the same headers (Authorization, X-Fleet-Feature). The direct path posts each workload body UNMODIFIED to
@@ -22,7 +22,7 @@ DOT=.fleet
 STAGES=${BENCH_STAGES-200x10s,200x30s,500x30s}
 NOCACHE_STAGES=${BENCH_NOCACHE_STAGES-200x15s,500x15s}
 WARMUP=${BENCH_WARMUP-50x10s}
-WORKLOAD=${BENCH_WORKLOAD:-../shared/workloads/mixed-v1.jsonl}
+WORKLOAD=${BENCH_WORKLOAD:-workloads/mixed-v1.jsonl}
 LOADTEST_JAR=loadtest/target/loadtest.jar
 OUT=$(mktemp -d /tmp/fleet-bench-intake.XXXXXX)
 

@@ -77,7 +77,7 @@ class AsyncLaneTest {
 
     @Test
     void everyOkLineOfTheMixedWorkloadFinishesAsAJobAndEveryPoisonLineIsRefusedAtIntake() throws IOException {
-        Path workload = Path.of(System.getProperty("workloads.dir", "../../shared/workloads"), "mixed-v1.jsonl");
+        Path workload = Path.of(System.getProperty("workloads.dir", "../workloads"), "mixed-v1.jsonl");
         String run = UUID.randomUUID().toString();
         List<ObjectNode> bodies = new ArrayList<>();
         List<Boolean> poison = new ArrayList<>();

@@ -136,7 +136,7 @@ class InteractiveLaneTest {
 
     @Test
     void everyPoisonLineOfTheMixedWorkloadIsRefusedWithA4xxAndCostsNothing() throws Exception {
-        Path workload = Path.of(System.getProperty("workloads.dir", "../../shared/workloads"), "mixed-v1.jsonl");
+        Path workload = Path.of(System.getProperty("workloads.dir", "../workloads"), "mixed-v1.jsonl");
         List<String> refused = new ArrayList<>();
         for (String line : Files.readAllLines(workload)) {
             JsonNode entry = Http.JSON.readTree(line);

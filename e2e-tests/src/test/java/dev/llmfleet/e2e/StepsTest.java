@@ -24,7 +24,7 @@ class StepsTest {
         sim.configure(Simulator.NORMAL);
         Map<String, String> env = fleet.envFile();
         Path json = dir.resolve("steps.json");
-        Path workload = Path.of(System.getProperty("workloads.dir", "../../shared/workloads"), "mixed-v1.jsonl");
+        Path workload = Path.of(System.getProperty("workloads.dir", "../workloads"), "mixed-v1.jsonl");
 
         int exit = LoadTestMain.commandLine().execute("steps", "--base-url", env.get("FLEET_INTAKE_URL"),
                 "--billing-url", env.get("FLEET_BILLING_URL"), "--worker-url", env.get("FLEET_WORKER_URL"),

@@ -241,7 +241,7 @@ public final class LoadTestMain implements Runnable {
                 description = "Which of the workload's lines to send; both keeps the workload's own mix (default: ${DEFAULT-VALUE}).")
         String lane;
 
-        @Option(names = "--workload", defaultValue = "${env:FLEET_WORKLOAD:-../shared/workloads/mixed-v1.jsonl}", paramLabel = "FILE",
+        @Option(names = "--workload", defaultValue = "${env:FLEET_WORKLOAD:-workloads/mixed-v1.jsonl}", paramLabel = "FILE",
                 description = "Workload JSONL (default: ${DEFAULT-VALUE}, relative to the current directory; $FLEET_WORKLOAD sets another).")
         Path workload;
 

@@ -32,7 +32,7 @@ class ChatRequestValidatorTest {
 
     @Test
     void everyLineOfTheMixedWorkloadIsJudgedAsExpected() throws IOException {
-        Path workload = Path.of(System.getProperty("workloads.dir", "../../shared/workloads"), "mixed-v1.jsonl");
+        Path workload = Path.of(System.getProperty("workloads.dir", "../workloads"), "mixed-v1.jsonl");
         List<String> lines = Files.readAllLines(workload);
         int rejected = 0;
         for (String line : lines) {
