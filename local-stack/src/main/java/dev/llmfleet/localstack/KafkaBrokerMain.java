@@ -9,7 +9,7 @@ public final class KafkaBrokerMain {
     }
 
     public static void main(String[] args) throws Exception {
-        ParentWatch.exitWhenParentDies();
+        ExitWithParent.arm();
         kafka.Kafka.main(args);
     }
 }

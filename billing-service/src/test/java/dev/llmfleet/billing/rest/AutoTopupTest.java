@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmfleet.billing.BillingApi;
 import dev.llmfleet.billing.IsolatedLedger;
-import dev.llmfleet.billing.ProviderSimResource;
+import dev.llmfleet.billing.TopupSimResource;
 import dev.llmfleet.billing.UsageEvents;
 import dev.llmfleet.localstack.testing.LocalStackResource;
 import io.quarkus.test.common.WithTestResource;
@@ -46,7 +46,7 @@ class AutoTopupTest {
 
         @Override
         public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(ProviderSimResource.class));
+            return List.of(new TestResourceEntry(TopupSimResource.class));
         }
     }
 
@@ -59,13 +59,13 @@ class AutoTopupTest {
      * expected here, not asserted.
      */
     private void providerAt(UsageEvents events, String tenant, String usd) throws Exception {
-        ProviderSimResource.admin("/admin/config", "{\"balance_usd\":" + usd + "}");
+        TopupSimResource.admin("/admin/config", "{\"balance_usd\":" + usd + "}");
         events.send(call(id(), "topup-test", tenant, "openai/gpt-4o-mini", "async", 10, 10, "0", usd, Instant.now()));
     }
 
     @Test
     void lowBalanceTopsUpOncePerCrossingWithinTheDailyLimit() throws Exception {
-        assumeTrue(ProviderSimResource.url() != null, "provider-sim is not packaged (" + ProviderSimResource.JAR + ")");
+        assumeTrue(TopupSimResource.url() != null, "provider-sim is not packaged (" + TopupSimResource.JAR + ")");
         String tenant = "t-" + UUID.randomUUID();
         try (UsageEvents events = new UsageEvents(mapper)) {
             events.awaitConsumer();
@@ -79,7 +79,7 @@ class AutoTopupTest {
             assertThat(topped.path("last_topup").path("amount_usd").decimalValue()).isEqualByComparingTo("50");
             assertThat(topped.path("last_topup").path("topup_id").asText()).isNotBlank();
             await().atMost(Duration.ofSeconds(30)).until(() -> alerts("topup_succeeded") == 1);
-            assertThat(new BigDecimal(ProviderSimResource.admin("/admin/totals", null).path("topped_up_usd").asText())).isEqualByComparingTo("50");
+            assertThat(new BigDecimal(TopupSimResource.admin("/admin/totals", null).path("topped_up_usd").asText())).isEqualByComparingTo("50");
 
             // a second crossing tops up again; the reading before it does not repeat the first
             providerAt(events, tenant, "12");
@@ -96,7 +96,7 @@ class AutoTopupTest {
             UsageEvents.sleep(1500);
             assertThat(alerts("topup_failed")).as("once per crossing, not per event").isEqualTo(1);
             assertThat(alerts("topup_succeeded")).isEqualTo(2);
-            assertThat(new BigDecimal(ProviderSimResource.admin("/admin/totals", null).path("topped_up_usd").asText())).isEqualByComparingTo("100");
+            assertThat(new BigDecimal(TopupSimResource.admin("/admin/totals", null).path("topped_up_usd").asText())).isEqualByComparingTo("100");
 
             // leave billing.state OK for whoever reads it next
             providerAt(events, tenant, "1000");

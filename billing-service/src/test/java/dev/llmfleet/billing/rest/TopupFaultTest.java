@@ -3,7 +3,7 @@ package dev.llmfleet.billing.rest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmfleet.billing.IsolatedLedger;
-import dev.llmfleet.billing.ProviderSimResource;
+import dev.llmfleet.billing.TopupSimResource;
 import dev.llmfleet.billing.UsageEvents;
 import dev.llmfleet.localstack.testing.LocalStackResource;
 import io.quarkus.test.common.WithTestResource;
@@ -22,7 +22,7 @@ import java.util.UUID;
 
 import static dev.llmfleet.billing.BillingApi.alerts;
 import static dev.llmfleet.billing.BillingApi.balance;
-import static dev.llmfleet.billing.ProviderSimResource.admin;
+import static dev.llmfleet.billing.TopupSimResource.admin;
 import static dev.llmfleet.billing.UsageEvents.call;
 import static dev.llmfleet.billing.UsageEvents.id;
 import static io.restassured.RestAssured.given;
@@ -53,7 +53,7 @@ class TopupFaultTest {
 
         @Override
         public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(ProviderSimResource.class));
+            return List.of(new TestResourceEntry(TopupSimResource.class));
         }
     }
 
@@ -71,7 +71,7 @@ class TopupFaultTest {
 
     @Test
     void anUnknownOutcomeIsRetriedWithTheSameKeyAndAPersistingLowTopsUpAgainWithinTheLimit() {
-        assumeTrue(ProviderSimResource.url() != null, "provider-sim is not packaged (" + ProviderSimResource.JAR + ")");
+        assumeTrue(TopupSimResource.url() != null, "provider-sim is not packaged (" + TopupSimResource.JAR + ")");
         String tenant = "t-" + UUID.randomUUID();
         try (UsageEvents events = new UsageEvents(mapper)) {
             events.awaitConsumer();

@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.Map;
 
 /** Runs the packaged provider simulator as a real process and points billing's top-up at it (skipped when it is not built). */
-public class ProviderSimResource implements QuarkusTestResourceLifecycleManager {
+public class TopupSimResource implements QuarkusTestResourceLifecycleManager {
     public static final Path JAR = Path.of("..", "provider-sim", "target", "quarkus-app", "quarkus-run.jar").toAbsolutePath().normalize();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static volatile String url;

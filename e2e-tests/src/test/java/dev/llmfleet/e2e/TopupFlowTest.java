@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * drains it, billing tops up at LOW through the simulator's {@code /v1/credits/topup} (the default URL), and
  * the async lane never sees a 402 and never pauses.
  */
-class AutoTopupTest {
+class TopupFlowTest {
     private static OwnFleet own;
 
     @BeforeAll
