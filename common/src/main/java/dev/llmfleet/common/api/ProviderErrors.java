@@ -23,7 +23,7 @@ public final class ProviderErrors {
             return "cost_cap_exceeded".equals(e.code())
                     ? FleetException.rejected(422, "cost_cap_exceeded", "The provider refused: " + e.getMessage())
                     : FleetException.rejected(400, "provider_rejected_request",
-                    "The provider refused the request (" + e.status() + " " + e.code() + "): " + e.getMessage());
+                    "The provider refused the request (" + e.httpStatus().getAsInt() + " " + e.code() + "): " + e.getMessage());
         }
         if (e instanceof ProviderException.KeyRefused) {
             return FleetException.serverError(502, "provider_auth_failed",
@@ -38,9 +38,9 @@ public final class ProviderErrors {
             return FleetException.serverError(504, e.code(), "The fleet's deadline passed: " + e.getMessage()
                     + "; try again after the Retry-After delay.", e.retryAfterSeconds());
         }
-        return e.status() == ProviderException.NO_ANSWER
+        return e.httpStatus().isEmpty()
                 ? FleetException.serverError(504, "provider_timeout", "The provider did not answer: " + e.getMessage(), e.retryAfterSeconds())
-                : FleetException.serverError(502, "provider_unavailable", "The provider failed (" + e.status() + " " + e.code()
+                : FleetException.serverError(502, "provider_unavailable", "The provider failed (" + e.httpStatus().getAsInt() + " " + e.code()
                 + ") after retries and fallbacks: " + e.getMessage(), e.retryAfterSeconds());
     }
 }

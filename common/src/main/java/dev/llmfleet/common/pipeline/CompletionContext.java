@@ -7,7 +7,7 @@ import dev.llmfleet.common.provider.CallGate;
  *
  * @param requestId      unique per request (the job id for a job); billing counts it once as a request
  * @param runId          unique per run of the pipeline for this request (the request id on the interactive lane,
- *                       {@code <job id>.<run>} for a job); its usage events are {@code <run id>.<attempt>}
+ *                       {@code <job id>.<run>} for a job); its usage events are {@code <run id>.<call number>}
  * @param lane           which lane the request came in on
  * @param feature        the caller's feature tag (rules and metering)
  * @param tenant         who pays (a later issue brings API keys; {@code default} until then)

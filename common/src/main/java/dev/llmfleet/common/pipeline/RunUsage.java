@@ -9,8 +9,8 @@ import java.math.BigDecimal;
 import java.time.Instant;
 
 /**
- * The usage of one run of the pipeline: one event per provider call attempt, each with its own id
- * ({@code <run id>.<attempt>}), so billing counts a redelivered event once and a paid retry always; one
+ * The usage of one run of the pipeline: one event per provider call, each with its own id
+ * ({@code <run id>.<call number>}), so billing counts a redelivered event once and a paid retry always; one
  * event for a cache hit or replay ({@code <run id>.0}); and the request's outcome, metered once. Every
  * charge also goes to the run's {@link Spend}.
  */
@@ -50,7 +50,7 @@ final class RunUsage {
         BigDecimal charged = failure.chargedUsd() == null ? BigDecimal.ZERO : failure.chargedUsd();
         context.spend().add(charged);
         usage.record(event(number, model, prepared.promptTokens(), 0, charged, failure.balanceUsd(),
-                failure.chargedUsd() == null ? "none" : "header", false, null, failure.code(), failure.status()));
+                failure.chargedUsd() == null ? "none" : "header", false, null, failure.code(), failure.httpStatus().orElse(UsageRecorded.NO_HTTP_STATUS)));
     }
 
     /** The latest provider call answered (a stream: ended); {@code status} is ok or how the stream ended. */
@@ -76,10 +76,10 @@ final class RunUsage {
         usage.completed(context.lane(), context.feature(), calls.model(), code, millisSinceStart());
     }
 
-    private UsageRecorded event(int attempt, String model, int promptTokens, int completionTokens, BigDecimal charged,
+    private UsageRecorded event(int callNumber, String model, int promptTokens, int completionTokens, BigDecimal charged,
                                 BigDecimal balance, String chargeSource, boolean cacheHit, BigDecimal saved, String status, int httpStatus) {
-        return new UsageRecorded(UsageRecorded.SCHEMA_VERSION, context.runId() + "." + attempt, context.requestId(), context.jobId(),
+        return new UsageRecorded(UsageRecorded.SCHEMA_VERSION, context.runId() + "." + callNumber, context.requestId(), context.jobId(),
                 context.lane().json(), context.feature(), context.tenant(), prepared.modelAsked(), model, promptTokens, completionTokens,
-                charged, balance, chargeSource, cacheHit, saved, status, httpStatus, millisSinceStart(), attempt, Instant.now());
+                charged, balance, chargeSource, cacheHit, saved, status, httpStatus, millisSinceStart(), callNumber, Instant.now());
     }
 }

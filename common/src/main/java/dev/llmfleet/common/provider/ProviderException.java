@@ -2,6 +2,7 @@ package dev.llmfleet.common.provider;
 
 import java.math.BigDecimal;
 import java.time.Duration;
+import java.util.OptionalInt;
 
 /**
  * Why the provider gave no answer, as a domain failure: each kind says what may help. Both lanes decide on the kind
@@ -18,16 +19,14 @@ import java.time.Duration;
  * </ul>
  */
 public abstract sealed class ProviderException extends RuntimeException {
-    /** Status used for failures without an HTTP answer (timeouts, refused or dropped connections, calls not made). */
-    public static final int NO_ANSWER = 0;
-
-    private final int status;
+    /** The provider's HTTP status; null for failures without an HTTP answer (timeouts, refused or dropped connections, calls not made). */
+    private final Integer status;
     private final String code;
     private final Duration retryAfter;
     private final BigDecimal chargedUsd;
     private final BigDecimal balanceUsd;
 
-    private ProviderException(int status, String code, String message, Duration retryAfter, BigDecimal chargedUsd, BigDecimal balanceUsd) {
+    private ProviderException(Integer status, String code, String message, Duration retryAfter, BigDecimal chargedUsd, BigDecimal balanceUsd) {
         super(message, null, false, false);
         this.status = status;
         this.code = code;
@@ -56,7 +55,7 @@ public abstract sealed class ProviderException extends RuntimeException {
 
     /** No answer at all: a timeout, a refused or dropped connection. */
     public static Transient noAnswer(String message) {
-        return new Transient(NO_ANSWER, "provider_unreachable", message, null, null, null);
+        return new Transient(null, "provider_unreachable", message, null, null, null);
     }
 
     /** What the provider says this failed call cost (its charge header); null when it did not say. */
@@ -69,9 +68,9 @@ public abstract sealed class ProviderException extends RuntimeException {
         return balanceUsd;
     }
 
-    /** The provider's HTTP status, {@link #NO_ANSWER} when there was none (metering and logs only). */
-    public int status() {
-        return status;
+    /** The provider's HTTP status, empty when it gave no HTTP answer (a timeout, a dropped connection, a call not made). */
+    public OptionalInt httpStatus() {
+        return status == null ? OptionalInt.empty() : OptionalInt.of(status);
     }
 
     /** The provider's error code (or the fleet's, for failures it made itself). */
@@ -110,13 +109,13 @@ public abstract sealed class ProviderException extends RuntimeException {
 
     /** A 5xx, a timeout or a broken connection: another call may answer. */
     public static final class Transient extends ProviderException {
-        Transient(int status, String code, String message, Duration retryAfter, BigDecimal chargedUsd, BigDecimal balanceUsd) {
+        Transient(Integer status, String code, String message, Duration retryAfter, BigDecimal chargedUsd, BigDecimal balanceUsd) {
             super(status, code, message, retryAfter, chargedUsd, balanceUsd);
         }
 
         /** The model cannot serve now (503 {@code model_unavailable}): another model may, this one not soon. */
         public boolean modelUnavailable() {
-            return status() == 503 && "model_unavailable".equals(code());
+            return httpStatus().equals(OptionalInt.of(503)) && "model_unavailable".equals(code());
         }
     }
 
@@ -140,7 +139,7 @@ public abstract sealed class ProviderException extends RuntimeException {
         public static final String BREAKER_OPEN = "model_unavailable";
 
         public Overloaded(String code, String message, Duration retryAfter) {
-            super(NO_ANSWER, code, message, retryAfter, null, null);
+            super(null, code, message, retryAfter, null, null);
         }
 
         @Override
@@ -152,7 +151,7 @@ public abstract sealed class ProviderException extends RuntimeException {
     /** The interactive request's overall deadline passed before any model answered. */
     public static final class DeadlineExceeded extends ProviderException {
         public DeadlineExceeded(Duration deadline, Duration retryAfter) {
-            super(NO_ANSWER, "deadline_exceeded", "no model answered within the request's deadline of " + deadline.toSeconds() + " s",
+            super(null, "deadline_exceeded", "no model answered within the request's deadline of " + deadline.toSeconds() + " s",
                     retryAfter, null, null);
         }
     }

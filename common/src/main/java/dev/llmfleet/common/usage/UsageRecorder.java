@@ -101,7 +101,7 @@ public class UsageRecorder {
                     .increment(usage.savedUsd() == null ? 0 : usage.savedUsd().doubleValue());
             return;
         }
-        if (usage.attempt() == 0) {
+        if (usage.callNumber() == 0) {
             return;
         }
         Counter.builder(PROVIDER_REQUESTS).description("Provider calls made (each retry and fallback counted), by outcome")

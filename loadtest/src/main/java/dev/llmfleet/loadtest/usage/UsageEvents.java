@@ -10,10 +10,10 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Synthetic {@code llm.usage} events (docs/ARCHITECTURE.md's usage event, schema 1.1) as intake and the worker send them: both
+ * Synthetic {@code llm.usage} events (docs/ARCHITECTURE.md's usage event, schema 1.2) as intake and the worker send them: both
  * lanes, several features and models, cache hits that cost nothing, and a consistent provider balance that falls by
  * exactly each charge in event-time order (events one millisecond apart), so billing has nothing unattributed to find. Each
- * event has an event id of its own ({@code <request id>.<attempt>}, attempt 0 for a cache hit), which is also its Kafka
+ * event has an event id of its own ({@code <request id>.<call number>}, call number 0 for a cache hit), which is also its Kafka
  * key. A share of events is sent a second time (same key, same body, same event id) as a redelivery would, to load the
  * ledger's once-per-event-id rule.
  * Deterministic for a given seed.
@@ -81,12 +81,12 @@ public final class UsageEvents {
                 .divide(MILLION, 8, RoundingMode.HALF_UP);
         boolean cacheHit = random.nextDouble() < cacheHitShare;
         BigDecimal charge = cacheHit ? BigDecimal.ZERO : cost;
-        int attempt = cacheHit ? 0 : 1;
-        String eventId = requestId + "." + attempt;
+        int callNumber = cacheHit ? 0 : 1;
+        String eventId = requestId + "." + callNumber;
         balance = balance.subtract(charge);
         charged = charged.add(charge);
         ObjectNode e = MAPPER.createObjectNode()
-                .put("schema_version", "1.1")
+                .put("schema_version", "1.2")
                 .put("event_id", eventId)
                 .put("request_id", requestId)
                 .put("job_id", async ? "job_" + requestId : null)
@@ -105,7 +105,7 @@ public final class UsageEvents {
                 .put("status", "ok")
                 .put("http_status", 200)
                 .put("latency_ms", cacheHit ? 2 : 200 + random.nextInt(2000))
-                .put("attempt", attempt)
+                .put("call_number", callNumber)
                 // one millisecond apart (the ledger's resolution): event time orders the balance readings without ties
                 .put("occurred_at", Instant.ofEpochMilli(startMillis + n).toString());
         return new Event(eventId, e.toString(), false);

@@ -48,11 +48,11 @@ class UsageEventsTest {
             Instant at = Instant.parse(json.get("occurred_at").asText());
             assertThat(at).isAfter(previous);
             previous = at;
-            assertThat(json.get("schema_version").asText()).isEqualTo("1.1");
-            int attempt = json.get("attempt").asInt();
-            assertThat(attempt).isEqualTo(json.get("cache_hit").asBoolean() ? 0 : 1);
+            assertThat(json.get("schema_version").asText()).isEqualTo("1.2");
+            int callNumber = json.get("call_number").asInt();
+            assertThat(callNumber).isEqualTo(json.get("cache_hit").asBoolean() ? 0 : 1);
             assertThat(json.get("event_id").asText()).as("keyed by event id").isEqualTo(e.key())
-                    .isEqualTo(json.get("request_id").asText() + "." + attempt);
+                    .isEqualTo(json.get("request_id").asText() + "." + callNumber);
         }
         assertThat(events.charged()).isEqualByComparingTo(sum);
         assertThat(events.balance()).isEqualByComparingTo(START.subtract(sum));

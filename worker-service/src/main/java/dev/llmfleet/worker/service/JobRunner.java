@@ -329,7 +329,7 @@ public class JobRunner {
     /** What the job record says about a failure: its code and message (a rejection: the provider's own words). */
     private static String describe(Throwable failure) {
         if (failure instanceof ProviderException e) {
-            return e.code() + ": " + (e instanceof ProviderException.Rejected ? "the provider rejected the request (" + e.status() + "): " : "")
+            return e.code() + ": " + (e instanceof ProviderException.Rejected ? "the provider rejected the request (" + e.httpStatus().getAsInt() + "): " : "")
                     + e.getMessage();
         }
         if (failure instanceof FleetException e) {
