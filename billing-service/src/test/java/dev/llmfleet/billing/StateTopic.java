@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-/** Reads a topic (billing.state, billing.alerts) from where it ended when opened, as intake and worker would. */
+/** Reads a topic (billing.state, billing.alerts) from where it ended when opened. */
 public final class StateTopic implements AutoCloseable {
     private final KafkaConsumer<String, String> consumer;
     private final List<TopicPartition> partitions = new ArrayList<>();

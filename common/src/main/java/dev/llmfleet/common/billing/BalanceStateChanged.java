@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.time.Instant;
 
 /**
- * The balance as billing sees it (topic {@code billing.state}, compacted, fixed key {@link #KEY}); intake
- * and worker obey the latest one.
+ * The balance as billing sees it (topic {@code billing.state}, compacted, fixed key {@link #KEY}); the worker
+ * obeys the latest one (intake does not read it: the interactive lane meets a depleted balance as the provider's 402).
  *
  * @param balanceUsd            the provider's latest balance reading (by event time), decimal string
  * @param burnRateUsdPerHour    spend over the sliding window, per hour

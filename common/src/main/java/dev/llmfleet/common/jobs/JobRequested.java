@@ -11,7 +11,8 @@ import java.time.Instant;
  * transiently), key = job id.
  *
  * @param request     the OpenAI chat body, as validated at intake
- * @param attempt     deliveries so far that reached the pipeline (0 on first submission)
+ * @param attempt     times the job was sent back to the retry topic after a failed run, or a run that could not be
+ *                    recorded (0 on first submission; a parked copy keeps it)
  * @param notBefore   a retry's earliest start; null to run at once
  * @param callbackUrl where to POST the result, or null
  */

@@ -24,7 +24,7 @@ import java.util.function.Supplier;
 /**
  * One non-blocking HTTP exchange with the provider on Vert.x's Mutiny HTTP client (pooled keep-alive
  * connections; the raw client because streamed answers need their headers, chunks and trailers).
- * A fleet-wide bulkhead bounds the exchanges in flight (tune it with
+ * A bulkhead bounds this instance's exchanges in flight, every model and lane together (tune it with
  * {@code quarkus.fault-tolerance."dev.llmfleet.common.provider.ProviderClient/chat".bulkhead.*}); timeouts, retries,
  * breakers and fallbacks are {@link ProviderGateway}'s.
  */

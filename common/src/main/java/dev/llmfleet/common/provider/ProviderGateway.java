@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The resilient way to the provider. Each model of a route is called through its SmallRye Fault Tolerance guard
- * ({@link ModelGuards}: retries with full jitter honouring Retry-After, a circuit breaker); the fleet-wide bulkhead is
+ * ({@link ModelGuards}: retries with full jitter honouring Retry-After, a circuit breaker); the instance's bulkhead is
  * on {@link ProviderClient}; each call has a timeout scaled to what it asks for. The next model of the route takes
  * over when a model's breaker is open (at once, no call made) or it kept failing transiently (an extra call, so only
  * within the {@link RetryBudget}). Any other failure is final for the request. Everything fits in the request's
