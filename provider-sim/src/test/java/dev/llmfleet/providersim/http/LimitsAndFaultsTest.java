@@ -22,7 +22,8 @@ class LimitsAndFaultsTest extends SimTestSupport {
 
     @Test
     void tooManyConcurrentRequestsAnswer429WithRetryAfter() throws Exception {
-        configure("{\"max_concurrent_requests\": 1, \"latency_base_ms\": 400}");
+        // the first call must still be in flight when the second arrives, even on a loaded machine (400 ms was not: CI-like run)
+        configure("{\"max_concurrent_requests\": 1, \"latency_base_ms\": 4000}");
         CompletableFuture<Response> slow = CompletableFuture.supplyAsync(() -> complete(chat("openai/gpt-4o-mini", "slow", 10, false)));
         await().atMost(Duration.ofSeconds(5)).until(() -> totals().getInt("in_flight") == 1);
 
