@@ -12,6 +12,7 @@ import dev.llmfleet.common.provider.SseParser;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.MultiMap;
+import jakarta.inject.Singleton;
 
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -27,7 +28,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * event, its trailer or its up-front header, else priced from the usage chunk and marked
  * {@code estimated}, so a streamed call is never recorded at $0. Also replays a stored answer as a stream.
  */
-final class StreamRelay {
+@Singleton
+class StreamRelay {
     private final ObjectMapper mapper;
     private final TokenCounter tokens;
     private final PriceBook prices;

@@ -8,9 +8,9 @@ import dev.llmfleet.common.cache.AnswerKeys;
 import dev.llmfleet.common.config.Features;
 import dev.llmfleet.common.jobs.CallbackUrls;
 import dev.llmfleet.common.jobs.Priority;
-import dev.llmfleet.common.pipeline.CompletionPipeline;
 import dev.llmfleet.common.pipeline.Lane;
 import dev.llmfleet.common.pipeline.PreparedRequest;
+import dev.llmfleet.common.pipeline.RequestPreparer;
 import dev.llmfleet.common.usage.UsageRecorder;
 import dev.llmfleet.intake.config.JobsConfig;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,13 +27,13 @@ public class JobValidator {
     /** Tenant of every job until API keys exist. */
     public static final String TENANT = "default";
 
-    private final CompletionPipeline pipeline;
+    private final RequestPreparer preparer;
     private final JobsConfig jobs;
     private final UsageRecorder usage;
     private final Features features;
 
-    public JobValidator(CompletionPipeline pipeline, JobsConfig jobs, UsageRecorder usage, Features features) {
-        this.pipeline = pipeline;
+    public JobValidator(RequestPreparer preparer, JobsConfig jobs, UsageRecorder usage, Features features) {
+        this.preparer = preparer;
         this.jobs = jobs;
         this.usage = usage;
         this.features = features;
@@ -58,7 +58,7 @@ public class JobValidator {
             if (stream != null && stream.isBoolean() && stream.booleanValue()) {
                 throw FleetException.invalidParameter("stream", "unsupported_parameter", "'stream' cannot be true for a job: its answer is read with GET /v1/jobs/{id}.");
             }
-            PreparedRequest prepared = pipeline.prepare(request, feature);
+            PreparedRequest prepared = preparer.prepare(request, feature);
             String id = key != null ? JobIds.forKey(TENANT, key) : JobIds.forInput(TENANT, feature, AnswerKeys.cache(prepared.request()));
             return new JobSubmission(id, TENANT, feature, priority, callbackUrl, request);
         } catch (FleetException e) {
