@@ -15,6 +15,7 @@ import java.util.TreeMap;
 public final class AnswerKeys {
     private static final String CACHE = "fleet:cache:v1:";
     private static final String IDEMPOTENCY = "fleet:idem:v1:";
+    private static final String LEASE = "fleet:cache-lease:v1:";
 
     private AnswerKeys() {
     }
@@ -31,6 +32,11 @@ public final class AnswerKeys {
         Map<String, JsonNode> sorted = new TreeMap<>(request.sampling());
         sorted.forEach((name, value) -> canonical.append('\u0000').append(name).append('=').append(value));
         return CACHE + sha256(canonical.toString());
+    }
+
+    /** The lease of a cache key: held by the one request calling the provider for it while identical ones wait. */
+    public static String lease(String cacheKey) {
+        return LEASE + cacheKey.substring(CACHE.length());
     }
 
     /** The replay key of a client's idempotency key, scoped by tenant so tenants never see each other's answers. */

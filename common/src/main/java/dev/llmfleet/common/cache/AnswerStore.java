@@ -3,6 +3,7 @@ package dev.llmfleet.common.cache;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmfleet.common.api.FleetException;
+import dev.llmfleet.common.redis.LuaScript;
 import dev.llmfleet.common.redis.RedisRoles;
 import dev.llmfleet.common.redis.RedisTimeouts;
 import io.micrometer.core.instrument.Counter;
@@ -12,10 +13,12 @@ import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.value.ReactiveValueCommands;
 import io.quarkus.redis.datasource.value.SetArgs;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -78,7 +81,20 @@ public class AnswerStore {
         return (AnswerKeys.isReplay(key) ? state : cache).set(key, json, ttl).onFailure().recoverWithNull();
     }
 
-    private StoredAnswer decode(String json) {
+    /**
+     * Runs a script of the cache's own (the coalescing lease) on the cache Redis, bounded, counted (operation
+     * {@code script}) and logged like its other commands.
+     */
+    Uni<Response> runOnCache(LuaScript script, List<String> keys, List<String> args) {
+        return cache.run(script, keys, args);
+    }
+
+    /** True while the cache Redis fails (since its last command failed, until one succeeds). */
+    boolean cacheFailing() {
+        return cache.failing.get();
+    }
+
+    StoredAnswer decode(String json) {
         if (json == null) {
             return null;
         }
@@ -103,15 +119,19 @@ public class AnswerStore {
         private final String whileFailing;
         private final Failures getFailures;
         private final Failures setFailures;
+        private final Failures scriptFailures;
+        private final ReactiveRedisDataSource redis;
         private final AtomicBoolean failing = new AtomicBoolean();
 
         Role(String name, ReactiveRedisDataSource redis, RedisTimeouts.Bound bound, String whileFailing, MeterRegistry registry) {
             this.name = name;
+            this.redis = redis;
             this.values = redis.value(String.class, String.class);
             this.bound = bound;
             this.whileFailing = whileFailing;
             this.getFailures = new Failures(registry, name, "get");
             this.setFailures = new Failures(registry, name, "set");
+            this.scriptFailures = new Failures(registry, name, "script");
         }
 
         Uni<String> get(String key) {
@@ -120,6 +140,10 @@ public class AnswerStore {
 
         Uni<Void> set(String key, String json, Duration ttl) {
             return watched(values.set(key, json, new SetArgs().px(ttl)), setFailures);
+        }
+
+        Uni<Response> run(LuaScript script, List<String> keys, List<String> args) {
+            return watched(script.run(redis, keys, args), scriptFailures);
         }
 
         private <T> Uni<T> watched(Uni<T> command, Failures failures) {

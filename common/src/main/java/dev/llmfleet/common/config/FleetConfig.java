@@ -133,5 +133,16 @@ public interface FleetConfig {
         /** Only requests with a temperature at or below this are cached (their answer can be reused). */
         @WithDefault("0")
         double maxTemperature();
+
+        /**
+         * How long a request waits for an identical one in flight (same cache key) to store its answer, instead of
+         * calling the provider too; past it, it calls itself. 0 turns coalescing off.
+         */
+        @WithDefault("30s")
+        Duration coalesceWait();
+
+        /** How often a waiting request looks for the answer (and for a lease its holder gave up). */
+        @WithDefault("20ms")
+        Duration coalescePoll();
     }
 }

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmfleet.common.api.FleetException;
 import dev.llmfleet.common.cache.AnswerKeys;
 import dev.llmfleet.common.cache.AnswerStore;
+import dev.llmfleet.common.cache.CacheLease;
+import dev.llmfleet.common.cache.RequestCoalescer;
 import dev.llmfleet.common.cache.StoredAnswer;
 import dev.llmfleet.common.pricing.PriceBook;
 import dev.llmfleet.common.provider.ProviderException;
@@ -29,17 +31,19 @@ public class CompletionPipeline {
     private final RequestPreparer preparer;
     private final CallPlanner planner;
     private final AnswerStore answers;
+    private final RequestCoalescer coalescer;
     private final ProviderGateway gateway;
     private final StreamRelay relay;
     private final UsageRecorder usage;
     private final PriceBook prices;
     private final ObjectMapper mapper;
 
-    public CompletionPipeline(RequestPreparer preparer, CallPlanner planner, AnswerStore answers, ProviderGateway gateway,
-                              StreamRelay relay, UsageRecorder usage, PriceBook prices, ObjectMapper mapper) {
+    public CompletionPipeline(RequestPreparer preparer, CallPlanner planner, AnswerStore answers, RequestCoalescer coalescer,
+                              ProviderGateway gateway, StreamRelay relay, UsageRecorder usage, PriceBook prices, ObjectMapper mapper) {
         this.preparer = preparer;
         this.planner = planner;
         this.answers = answers;
+        this.coalescer = coalescer;
         this.gateway = gateway;
         this.relay = relay;
         this.usage = usage;
@@ -81,13 +85,20 @@ public class CompletionPipeline {
         String cacheKey = prepared.cacheable() ? AnswerKeys.cache(prepared.request()) : null;
         if (!prepared.cacheable() || context.bypassCache()) {
             usage.cacheLookup(context.lane(), context.feature(), "bypass");
-            return call(run, cacheKey);
+            return call(run, cacheKey, CacheLease.NONE);
         }
         return answers.get(cacheKey).chain(stored -> {
-            usage.cacheLookup(context.lane(), context.feature(), stored != null ? "hit" : "miss");
-            return stored != null
-                    ? Uni.createFrom().item(reuse(stored, "cache", run))
-                    : call(run, cacheKey);
+            if (stored != null) {
+                usage.cacheLookup(context.lane(), context.feature(), "hit");
+                return Uni.createFrom().item(reuse(stored, "cache", run));
+            }
+            // a miss: an identical request in flight may be calling the provider already (RequestCoalescer)
+            return coalescer.take(cacheKey).chain(turn -> {
+                usage.cacheLookup(context.lane(), context.feature(), turn.answer() != null ? "coalesced" : "miss");
+                return turn.answer() != null
+                        ? Uni.createFrom().item(reuse(turn.answer(), "cache", run))
+                        : call(run, cacheKey, turn.lease());
+            });
         });
     }
 
@@ -109,23 +120,27 @@ public class CompletionPipeline {
         return new Completion(context.requestId(), stored.modelUsed(), source, BigDecimal.ZERO, null, stored.completion(), null, null, replayed);
     }
 
-    private Uni<Completion> call(RunUsage run, String cacheKey) {
+    /** Calls the provider; {@code lease} (held while identical requests wait for this answer) goes with the answer's targets. */
+    private Uni<Completion> call(RunUsage run, String cacheKey, CacheLease lease) {
         PreparedRequest prepared = run.prepared();
         CompletionContext context = run.context();
+        AnswerTargets store = new AnswerTargets(cacheKey, prepared.rules().cacheTtl(),
+                context.idempotencyKey() == null ? null : AnswerKeys.idempotency(context.tenant(), context.idempotencyKey()), lease);
         CallPlanner.CallPlan plan;
         try {
             plan = planner.plan(prepared, context);
         } catch (FleetException e) {
+            store.abandon();
             return Uni.createFrom().failure(e);
         }
         String idempotencyKey = context.idempotencyKey() != null ? context.tenant() + ":" + context.idempotencyKey() : context.requestId();
-        AnswerTargets store = new AnswerTargets(cacheKey, prepared.rules().cacheTtl(),
-                context.idempotencyKey() == null ? null : AnswerKeys.idempotency(context.tenant(), context.idempotencyKey()));
         return gateway.call(plan.body(), plan.models(), plan.costCap(), idempotencyKey, run.calls(), context.gate(), plan.deadline())
                 .onFailure(ProviderException.class).invoke(e -> run.failed(((ProviderException) e).code()))
                 .chain(reply -> prepared.request().stream()
                         ? Uni.createFrom().item(relay.relay(reply, run, store))
-                        : finish(reply, run, store));
+                        : finish(reply, run, store))
+                .onFailure().invoke(store::abandon)
+                .onCancellation().invoke(store::abandon);
     }
 
     private Uni<Completion> finish(ProviderReply reply, RunUsage run, AnswerTargets store) {

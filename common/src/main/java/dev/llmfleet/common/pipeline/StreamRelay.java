@@ -90,6 +90,8 @@ class StreamRelay {
             StoredAnswer answer = new StoredAnswer(state.completion(mapper, promptTokens, completionTokens), reply.model(),
                     promptTokens, completionTokens, charged);
             targets.keep(answers, answer).subscribe().with(ignored -> { }, failure -> { });
+        } else {
+            targets.abandon();
         }
         settled.complete(new Completion.Charge(run.context().spend().total(), balance));
     }
