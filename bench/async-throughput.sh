@@ -43,8 +43,7 @@ LOADTEST=(java -XX:+UseSerialGC -Xmx512m -jar "$LOADTEST_JAR" jobs --intake-url 
           --kafka "$KAFKA_BOOTSTRAP_SERVERS" --provider-url "$FLEET_PROVIDER_URL" --unique --priority bulk --batch-size "$BATCH"
           --interval "$INTERVAL" --max-wait "$MAX_WAIT")
 
-echo "async-throughput on $(date -u +%Y-%m-%dT%H:%MZ): $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/^Mem:/ {print $2}') GiB,"
-echo "load average before $(cut -d' ' -f1-3 /proc/loadavg); the load generator, Kafka, Redis, the simulator and the services all on this machine"
+machine_banner async-throughput "the load generator, Kafka, Redis, the simulator and the services"
 echo "intake $FLEET_INTAKE_URL, worker $FLEET_WORKER_URL, simulator $FLEET_PROVIDER_URL, Kafka $KAFKA_BOOTSTRAP_SERVERS${BENCH_WORKER_ENV:+; platform env: $BENCH_WORKER_ENV}"
 if [ "$WARMUP_JOBS" -gt 0 ]; then
   echo; echo "== warm-up: $WARMUP_JOBS jobs at latency 0 (not reported) =="
@@ -59,13 +58,9 @@ for lat in $LATENCIES; do
   curl -fsS -XPOST "$SIM/admin/reset" -H 'Content-Type: application/json' -d '{"balance_usd": 1000000}' >/dev/null
   curl -fsS -XPOST "$SIM/admin/config" -H 'Content-Type: application/json' -d "{\"latency_base_ms\": $lat}" >/dev/null \
     || die "could not set the simulator's latency"
-  cpu_snapshot >"$OUT/cpu-before-$lat"; t0=$(date +%s.%N); load0=$(cut -d' ' -f1 /proc/loadavg)
   run_rc=0
-  "${LOADTEST[@]}" --jobs "$JOBS" --json "$OUT/jobs-${lat}ms.json" 2>&1 | tee "$OUT/jobs-${lat}ms.out" || run_rc=$?
-  t1=$(date +%s.%N); cpu_snapshot >"$OUT/cpu-after-$lat"
-  [ "$run_rc" = 0 ] || { echo "(loadtest jobs exit $run_rc)"; [ $rc = 0 ] && rc=$run_rc; }
-  cpu_report "$OUT/cpu-before-$lat" "$OUT/cpu-after-$lat" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", b - a }')"
-  echo "load average at start $load0, at end $(cut -d' ' -f1 /proc/loadavg)"
+  measured_run "loadtest jobs" "$lat" "$OUT/jobs-${lat}ms.out" "${LOADTEST[@]}" --jobs "$JOBS" --json "$OUT/jobs-${lat}ms.json" || run_rc=$?
+  [ $rc != 0 ] || rc=$run_rc
   echo "simulator totals: $(curl -fsS "$SIM/admin/totals" | jq -c '{calls, requests, replays, errors, charged_usd}')"
 done
 

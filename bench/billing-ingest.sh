@@ -34,8 +34,7 @@ platform_up
 LOADTEST=(java -XX:+UseSerialGC -Xmx512m -jar "$LOADTEST_JAR" usage --kafka "$KAFKA_BOOTSTRAP_SERVERS" --billing-url "$FLEET_BILLING_URL"
           --duplicates "$DUPLICATES" --interval "$INTERVAL")
 
-echo "billing-ingest on $(date -u +%Y-%m-%dT%H:%MZ): $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/^Mem:/ {print $2}') GiB,"
-echo "load average before $(cut -d' ' -f1-3 /proc/loadavg); the producer, Kafka, Redis and billing (and the idle services) all on this machine"
+machine_banner billing-ingest "the producer, Kafka, Redis and billing (and the idle services)"
 echo "billing $FLEET_BILLING_URL, Kafka $KAFKA_BOOTSTRAP_SERVERS, Redis $REDIS_URL"
 if [ "$WARMUP_EVENTS" -gt 0 ]; then
   echo; echo "== warm-up: $WARMUP_EVENTS events (not reported) =="
@@ -48,13 +47,9 @@ rc=0
 for rate in $RATES; do
   label=$([ "$rate" = 0 ] && echo backlog || echo "${rate}-per-s")
   echo; echo "== $EVENTS events, $([ "$rate" = 0 ] && echo "as a backlog" || echo "offered at $rate records/s") =="
-  cpu_snapshot >"$OUT/cpu-before-$label"; t0=$(date +%s.%N); load0=$(cut -d' ' -f1 /proc/loadavg)
   run_rc=0
-  "${LOADTEST[@]}" --events "$EVENTS" --rate "$rate" --json "$OUT/usage-$label.json" 2>&1 | tee "$OUT/usage-$label.out" || run_rc=$?
-  t1=$(date +%s.%N); cpu_snapshot >"$OUT/cpu-after-$label"
-  [ "$run_rc" = 0 ] || { echo "(loadtest usage exit $run_rc)"; [ $rc = 0 ] && rc=$run_rc; }
-  cpu_report "$OUT/cpu-before-$label" "$OUT/cpu-after-$label" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", b - a }')"
-  echo "load average at start $load0, at end $(cut -d' ' -f1 /proc/loadavg)"
+  measured_run "loadtest usage" "$label" "$OUT/usage-$label.out" "${LOADTEST[@]}" --events "$EVENTS" --rate "$rate" --json "$OUT/usage-$label.json" || run_rc=$?
+  [ $rc != 0 ] || rc=$run_rc
 done
 
 echo; echo "== summary =="

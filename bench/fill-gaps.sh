@@ -51,8 +51,7 @@ curl -fsS -XPOST "$SIM/admin/reset" -H 'Content-Type: application/json' \
 curl -fsS -XPOST "$SIM/admin/config" -H 'Content-Type: application/json' \
   -d "{\"latency_base_ms\": $LATENCY_MS, \"max_concurrent_requests\": $LIMIT}" >/dev/null || die "could not configure the simulator"
 
-echo "fill-gaps on $(date -u +%Y-%m-%dT%H:%MZ): $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/^Mem:/ {print $2}') GiB,"
-echo "load average before $(cut -d' ' -f1-3 /proc/loadavg); the load generator, Kafka, Redis, the simulator and the services all on this machine"
+machine_banner fill-gaps "the load generator, Kafka, Redis, the simulator and the services"
 echo "simulator: latency_base_ms $LATENCY_MS, max_concurrent_requests $LIMIT (per API key: intake and worker share it);"
 echo "worker: FLEET_WORKER_CONCURRENCY_PROVIDER_BUDGET=$LIMIT FLEET_WORKER_CONCURRENCY_MAX=$LIMIT; interactive: $STAGES of the interactive lines of $WORKLOAD, no-cache"
 echo "backlog: $JOBS unique bulk jobs in batches of $BATCH"

@@ -1,4 +1,5 @@
-# Shared by the benchmark scripts (sourced, not run): refuse a running platform, move busy ports.
+# Shared by the benchmark scripts (sourced, not run): refuse a running platform, move busy ports, start the platform,
+# measure runs (CPU seconds, load average) and report on the machine and the services' logs.
 
 busy() { ss -Hltn "sport = :$1" | grep -q .; }
 
@@ -65,6 +66,27 @@ cpu_report() { # before-file after-file seconds
           for (i = 1; i <= n; i++) { k = order[i]; if (!(k in after)) continue; d = (after[k] - before[k]) / hz;
             line = line sprintf(" %s %.0f s (%.0f%%)", k, d, 100 * d / (secs * cores)) }
           print line }' "$1" "$2"
+}
+
+# One measured run: the command, its output shown and kept in LOG; around it the CPU seconds each process of the platform
+# used (snapshots kept as $OUT/cpu-before-LABEL and cpu-after-LABEL) and the load average at its start and end. A failing
+# command is noted as "(NAME exit N)" before the figures; answers the command's exit code.
+measured_run() { # name label log command...
+  local name=$1 label=$2 log=$3 t0 t1 load0 status=0
+  shift 3
+  cpu_snapshot >"$OUT/cpu-before-$label"; t0=$(date +%s.%N); load0=$(cut -d' ' -f1 /proc/loadavg)
+  "$@" 2>&1 | tee "$log" || status=$?
+  t1=$(date +%s.%N); cpu_snapshot >"$OUT/cpu-after-$label"
+  [ "$status" = 0 ] || echo "($name exit $status)"
+  cpu_report "$OUT/cpu-before-$label" "$OUT/cpu-after-$label" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", b - a }')"
+  echo "load average at start $load0, at end $(cut -d' ' -f1 /proc/loadavg)"
+  return "$status"
+}
+
+# The first lines of a report: which benchmark, when, on what machine, its load before, and what shares it.
+machine_banner() { # benchmark what-runs-here
+  echo "$1 on $(date -u +%Y-%m-%dT%H:%MZ): $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/^Mem:/ {print $2}') GiB,"
+  echo "load average before $(cut -d' ' -f1-3 /proc/loadavg); $2 all on this machine"
 }
 
 # Starts the platform for this benchmark ('./fleet down' when the script exits), reads .fleet/env and sets SIM (the

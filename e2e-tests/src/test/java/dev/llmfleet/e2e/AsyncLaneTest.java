@@ -9,7 +9,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,6 +41,7 @@ class AsyncLaneTest {
     private static Simulator sim;
     private static Jobs jobs;
     private static ServiceProcess worker;
+    @AutoClose
     private static TopicReader results;
 
     @BeforeAll
@@ -50,11 +51,6 @@ class AsyncLaneTest {
         jobs = new Jobs(fleet.service(Fleet.INTAKE).url());
         worker = fleet.service(Fleet.WORKER);
         results = new TopicReader(fleet.kafkaBootstrapServers(), "llm.results");
-    }
-
-    @AfterAll
-    static void down() {
-        results.close();
     }
 
     /** Earlier tests' jobs (other modules share the broker) must be done before the simulator is reset. */

@@ -2,7 +2,7 @@ package dev.llmfleet.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmfleet.localstack.Fleet;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -22,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * 402, and after a top-up made outside the fleet every queued job finishes.
  */
 class BillingFlowTest {
+    @AutoClose
     private static OwnFleet own;
     private static String intake;
 
@@ -33,13 +34,6 @@ class BillingFlowTest {
                 "FLEET_BILLING_STATE_HEARTBEAT", "2s"),
                 Map.of("FLEET_WORKER_BALANCE_PAUSE", "3s", "FLEET_WORKER_CONCURRENCY_MAX", "8"));
         intake = own.fleet.service(Fleet.INTAKE).url() + "/v1/chat/completions";
-    }
-
-    @AfterAll
-    static void down() {
-        if (own != null) {
-            own.close();
-        }
     }
 
     private static String chat(String model, String content, int maxTokens) {

@@ -3,7 +3,7 @@ package dev.llmfleet.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmfleet.localstack.Fleet;
 import dev.llmfleet.localstack.testing.SdkCheck;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,6 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class InteractiveLaneTest {
     private static Fleet fleet;
     private static Simulator sim;
+    @AutoClose
     private static TopicReader usage;
     private static String intake;
 
@@ -36,11 +37,6 @@ class InteractiveLaneTest {
         sim = FleetHarness.simulator(fleet);
         intake = fleet.service(Fleet.INTAKE).url() + "/v1/chat/completions";
         usage = new TopicReader(fleet.kafkaBootstrapServers(), "llm.usage");
-    }
-
-    @AfterAll
-    static void down() {
-        usage.close();
     }
 
     @BeforeEach

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmfleet.localstack.Fleet;
 import dev.llmfleet.localstack.ServiceProcess;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,18 +26,12 @@ import static org.awaitility.Awaitility.await;
  */
 class ProcessKillTest {
     private static final Duration RESTART = Duration.ofSeconds(120);
+    @AutoClose
     private static OwnFleet own;
 
     @BeforeAll
     static void up() {
         own = OwnFleet.forFaults("process-kills", Map.of(Fleet.WORKER, Map.of("FLEET_WORKER_CONCURRENCY_MAX", "16")));
-    }
-
-    @AfterAll
-    static void down() {
-        if (own != null) {
-            own.close();
-        }
     }
 
     @BeforeEach

@@ -1,7 +1,7 @@
 package dev.llmfleet.e2e;
 
 import dev.llmfleet.localstack.Fleet;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
@@ -40,19 +40,13 @@ class ProviderFaultsTest {
     /** The retry budget's defaults: extra calls ≤ 20 % of requests + 1 per second over a 10 s window. */
     private static final double BUDGET_RATIO = 0.2;
     private static final int BUDGET_FLOOR_PER_WINDOW = 10;
+    @AutoClose
     private static OwnFleet own;
 
     @BeforeAll
     static void up() {
         own = OwnFleet.forFaults("provider-faults", Map.of(Fleet.WORKER, Map.of("FLEET_WORKER_CONCURRENCY_MAX", "16"),
                 Fleet.INTAKE, Map.of("FLEET_PROVIDER_INTERACTIVE_DEADLINE", DEADLINE.toSeconds() + "s")));
-    }
-
-    @AfterAll
-    static void down() {
-        if (own != null) {
-            own.close();
-        }
     }
 
     @BeforeEach

@@ -1,7 +1,7 @@
 package dev.llmfleet.e2e;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -30,18 +30,12 @@ class StackOutagesTest {
      * offset fell inside such an outage used to fail its channel for good.
      */
     private static final Duration KAFKA_OUTAGE = Duration.ofSeconds(75);
+    @AutoClose
     private static OwnFleet own;
 
     @BeforeAll
     static void up() {
         own = OwnFleet.forFaults("stack-outages", Map.of());
-    }
-
-    @AfterAll
-    static void down() {
-        if (own != null) {
-            own.close();
-        }
     }
 
     @Test

@@ -1,6 +1,6 @@
 package dev.llmfleet.e2e;
 
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -18,6 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the async lane never sees a 402 and never pauses.
  */
 class TopupFlowTest {
+    @AutoClose
     private static OwnFleet own;
 
     @BeforeAll
@@ -30,13 +31,6 @@ class TopupFlowTest {
                 "FLEET_BILLING_LOW_BALANCE_USD", "1.00",
                 "FLEET_BILLING_CRITICAL_BALANCE_USD", "0.10",
                 "FLEET_BILLING_STATE_HEARTBEAT", "2s"), Map.of("FLEET_WORKER_CONCURRENCY_MAX", "8"));
-    }
-
-    @AfterAll
-    static void down() {
-        if (own != null) {
-            own.close();
-        }
     }
 
     @Test

@@ -1,7 +1,7 @@
 package dev.llmfleet.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -20,6 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class UnattributedSpendTest {
     private static final int CONCURRENCY = 16;
+    @AutoClose
     private static OwnFleet own;
 
     @BeforeAll
@@ -27,13 +28,6 @@ class UnattributedSpendTest {
         // unattributed spend reported from the first nano-dollar: this test is about reconciliation
         own = new OwnFleet("unattributed", Map.of("FLEET_BILLING_UNATTRIBUTED_TOLERANCE_USD", "0"),
                 Map.of("FLEET_WORKER_CONCURRENCY_MAX", Integer.toString(CONCURRENCY)));
-    }
-
-    @AfterAll
-    static void down() {
-        if (own != null) {
-            own.close();
-        }
     }
 
     /** Runs {@code count} jobs to the end and answers them by id. */

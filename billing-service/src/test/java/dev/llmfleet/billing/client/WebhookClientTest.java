@@ -1,9 +1,8 @@
 package dev.llmfleet.billing.client;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.llmfleet.billing.IsolatedLedger;
 import dev.llmfleet.localstack.testing.LocalStackResource;
+import dev.llmfleet.localstack.testing.LoopbackReceiver;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -19,20 +18,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntUnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -64,53 +58,32 @@ class WebhookClientTest {
     @Inject
     WebhookClient client;
 
-    private HttpServer server;
-    private final ExecutorService handlers = Executors.newCachedThreadPool();
+    private LoopbackReceiver receiver;
     private final CountDownLatch release = new CountDownLatch(1);
-    private final List<Long> arrivals = new CopyOnWriteArrayList<>();
     private final List<Integer> answered = new CopyOnWriteArrayList<>();
 
     @AfterEach
     void stop() throws InterruptedException {
         release.countDown();
-        if (server != null) {
-            server.stop(0);
+        if (receiver != null) {
+            receiver.close();
         }
-        handlers.shutdown();
-        handlers.awaitTermination(10, TimeUnit.SECONDS);
         CircuitBreakerMaintenance.get().reset(WebhookClient.BREAKER);
     }
 
-    /** What the receiver does with one delivery (its number, 1-based). */
-    private interface Behaviour {
-        void answer(HttpExchange exchange, int number) throws IOException, InterruptedException;
+    /** A receiver at /hook answering each delivery as {@code behaviour} says; answers its URL. */
+    private String startReceiver(LoopbackReceiver.Behaviour behaviour) throws IOException {
+        receiver = LoopbackReceiver.start("/hook", behaviour);
+        return receiver.url();
     }
 
-    private String receiver(Behaviour behaviour) throws IOException {
-        AtomicInteger count = new AtomicInteger();
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.setExecutor(handlers);
-        server.createContext("/hook", exchange -> {
-            arrivals.add(System.nanoTime());
-            exchange.getRequestBody().readAllBytes();
-            try {
-                behaviour.answer(exchange, count.incrementAndGet());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                exchange.close();
-            }
-        });
-        server.start();
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/hook";
-    }
-
-    private Behaviour status(java.util.function.IntUnaryOperator statusOf) {
-        return (exchange, n) -> {
+    /** Answers delivery n with the status {@code statusOf} gives, noting it in {@link #answered} first. */
+    private LoopbackReceiver.Behaviour status(IntUnaryOperator statusOf) {
+        return LoopbackReceiver.status(n -> {
             int status = statusOf.applyAsInt(n);
             answered.add(status);
-            exchange.sendResponseHeaders(status, -1);
-        };
+            return status;
+        });
     }
 
     private static Buffer alert() {
@@ -123,10 +96,11 @@ class WebhookClientTest {
 
     @Test
     void aReceiverFailingTwiceGetsTheAlertOnceAfterTheRetries() throws IOException {
-        String url = receiver(status(n -> n <= 2 ? 503 : 204));
+        String url = startReceiver(status(n -> n <= 2 ? 503 : 204));
         client.deliver(url, alert()).await().atMost(Duration.ofSeconds(30));
 
         assertThat(answered).as("two refusals, then one delivery, and no more").containsExactly(503, 503, 204);
+        List<Long> arrivals = receiver.arrivals();
         long first = Duration.ofNanos(arrivals.get(1) - arrivals.get(0)).toMillis();
         long second = Duration.ofNanos(arrivals.get(2) - arrivals.get(1)).toMillis();
         assertThat(first).as("first retry after 200 ms +- 50").isBetween(150L, 1_000L);
@@ -136,13 +110,13 @@ class WebhookClientTest {
 
     @Test
     void aHangingReceiverCostsTheTimeoutPerAttemptAndABoundedWhole() throws IOException {
-        String url = receiver((exchange, n) -> release.await(60, TimeUnit.SECONDS));
+        String url = startReceiver((exchange, n) -> release.await(60, TimeUnit.SECONDS));
         long start = System.nanoTime();
         assertThatThrownBy(() -> client.deliver(url, alert()).await().atMost(Duration.ofSeconds(30)))
                 .isInstanceOf(TimeoutException.class);
         Duration took = Duration.ofNanos(System.nanoTime() - start);
 
-        assertThat(arrivals).as("the first attempt and 4 retries, each given up on after 1 s").hasSize(5);
+        assertThat(receiver.arrivals()).as("the first attempt and 4 retries, each given up on after 1 s").hasSize(5);
         // 5 × 1 s timeouts + 0.2 + 0.4 + 0.8 + 1.6 s backoff (each +- 50 ms)
         assertThat(took).isBetween(Duration.ofMillis(7_500), Duration.ofSeconds(15));
         assertThat(metrics()).containsPattern("ft_timeout_calls_total\\{[^}]*" + METHOD + "[^}]*timedOut=\"true\"[^}]*} ([5-9]|[1-9][0-9]+)\\.");
@@ -152,26 +126,12 @@ class WebhookClientTest {
     void anEndlessAnswerIsCutAtTheCapAndTheDeliveryFinishes() throws Exception {
         AtomicLong written = new AtomicLong();
         AtomicBoolean cut = new AtomicBoolean();
-        String url = receiver((exchange, n) -> {
-            exchange.sendResponseHeaders(200, 0);
-            byte[] chunk = new byte[8192];
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            try (OutputStream out = exchange.getResponseBody()) {
-                // an endless body, bounded here only so a broken client cannot hang the test run
-                while (System.nanoTime() < deadline && written.get() < 2L << 30) {
-                    out.write(chunk);
-                    out.flush();
-                    written.addAndGet(chunk.length);
-                }
-            } catch (IOException closedByTheClient) {
-                cut.set(true);
-            }
-        });
+        String url = startReceiver(LoopbackReceiver.endlessBody(written, cut));
 
         long start = System.nanoTime();
         client.deliver(url, alert()).await().atMost(Duration.ofSeconds(10));
         assertThat(Duration.ofNanos(System.nanoTime() - start)).as("the answer's status is enough").isLessThan(Duration.ofSeconds(5));
-        assertThat(arrivals).as("a 2xx: delivered, not retried").hasSize(1);
+        assertThat(receiver.arrivals()).as("a 2xx: delivered, not retried").hasSize(1);
         await().atMost(Duration.ofSeconds(10)).untilTrue(cut);
         // what the receiver got rid of before the connection closed: socket buffers, far below an unbounded read
         assertThat(written.get()).isLessThan(16L << 20);
@@ -179,17 +139,17 @@ class WebhookClientTest {
 
     @Test
     void aReceiverThatKeepsFailingOpensTheBreakerAndIsNoLongerCalled() throws IOException {
-        String url = receiver(status(n -> 500));
+        String url = startReceiver(status(n -> 500));
         for (int alert = 0; alert < 2; alert++) {
             assertThatThrownBy(() -> client.deliver(url, alert()).await().atMost(Duration.ofSeconds(30)))
                     .hasMessageContaining("webhook answered HTTP 500");
         }
-        assertThat(arrivals).as("two alerts, 5 attempts each").hasSize(10);
+        assertThat(receiver.arrivals()).as("two alerts, 5 attempts each").hasSize(10);
         assertThat(CircuitBreakerMaintenance.get().currentState(WebhookClient.BREAKER)).isEqualTo(CircuitBreakerState.OPEN);
 
         assertThatThrownBy(() -> client.deliver(url, alert()).await().atMost(Duration.ofSeconds(30)))
                 .isInstanceOf(CircuitBreakerOpenException.class);
-        assertThat(arrivals).as("the open breaker keeps deliveries from the receiver").hasSize(10);
+        assertThat(receiver.arrivals()).as("the open breaker keeps deliveries from the receiver").hasSize(10);
         assertThat(metrics()).containsPattern("ft_circuitbreaker_opened_total\\{[^}]*" + METHOD + "[^}]*} [1-9]");
     }
 }

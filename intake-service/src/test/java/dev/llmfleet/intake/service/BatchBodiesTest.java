@@ -38,18 +38,18 @@ class BatchBodiesTest {
 
     @Test
     void bodiesThatCannotBeSplitFailWhole() {
-        assertThatThrownBy(() -> split("{\"a\":1}", true, 10)).isInstanceOfSatisfying(FleetException.class,
-                e -> assertThat(e.code()).isEqualTo("invalid_batch"));
-        assertThatThrownBy(() -> split("[{\"a\":1}", true, 10)).isInstanceOfSatisfying(FleetException.class,
-                e -> assertThat(e.code()).isEqualTo("invalid_json"));
-        assertThatThrownBy(() -> split("[{\"a\":1}] x", true, 10)).isInstanceOfSatisfying(FleetException.class,
-                e -> assertThat(e.code()).isEqualTo("invalid_json"));
-        assertThatThrownBy(() -> split("[]", true, 10)).isInstanceOfSatisfying(FleetException.class,
-                e -> assertThat(e.code()).isEqualTo("empty_batch"));
-        assertThatThrownBy(() -> split("", true, 10)).isInstanceOfSatisfying(FleetException.class,
-                e -> assertThat(e.code()).isEqualTo("empty_batch"));
-        assertThatThrownBy(() -> split(" \n\r\n", false, 10)).isInstanceOfSatisfying(FleetException.class,
-                e -> assertThat(e.code()).isEqualTo("empty_batch"));
+        assertFailsWhole("{\"a\":1}", true, "invalid_batch");
+        assertFailsWhole("[{\"a\":1}", true, "invalid_json");
+        assertFailsWhole("[{\"a\":1}] x", true, "invalid_json");
+        assertFailsWhole("[]", true, "empty_batch");
+        assertFailsWhole("", true, "empty_batch");
+        assertFailsWhole(" \n\r\n", false, "empty_batch");
+    }
+
+    /** Splitting {@code body} (a JSON array, or else JSON lines) fails as a whole, with the error {@code code}. */
+    private void assertFailsWhole(String body, boolean array, String code) {
+        assertThatThrownBy(() -> split(body, array, 10)).isInstanceOfSatisfying(FleetException.class,
+                e -> assertThat(e.code()).isEqualTo(code));
     }
 
     @Test

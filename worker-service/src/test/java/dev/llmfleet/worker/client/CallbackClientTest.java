@@ -1,6 +1,6 @@
 package dev.llmfleet.worker.client;
 
-import com.sun.net.httpserver.HttpServer;
+import dev.llmfleet.localstack.testing.LoopbackReceiver;
 import dev.llmfleet.worker.service.WorkerStack;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -13,17 +13,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.IntUnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -52,28 +46,19 @@ class CallbackClientTest {
     @Inject
     CallbackClient client;
 
-    private HttpServer server;
-    private final List<Long> arrivals = new CopyOnWriteArrayList<>();
+    private LoopbackReceiver receiver;
 
     @AfterEach
-    void stop() {
-        if (server != null) {
-            server.stop(0);
+    void stop() throws InterruptedException {
+        if (receiver != null) {
+            receiver.close();
         }
     }
 
-    /** A receiver answering request number n (1-based) with the status {@code statusOf} gives. */
-    private String receiver(IntUnaryOperator statusOf) throws IOException {
-        AtomicInteger count = new AtomicInteger();
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/cb", exchange -> {
-            arrivals.add(System.nanoTime());
-            exchange.getRequestBody().readAllBytes();
-            exchange.sendResponseHeaders(statusOf.applyAsInt(count.incrementAndGet()), -1);
-            exchange.close();
-        });
-        server.start();
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/cb";
+    /** A receiver at /cb answering each callback as {@code behaviour} says; answers its URL. */
+    private String startReceiver(LoopbackReceiver.Behaviour behaviour) throws IOException {
+        receiver = LoopbackReceiver.start("/cb", behaviour);
+        return receiver.url();
     }
 
     private static Buffer body() {
@@ -82,9 +67,10 @@ class CallbackClientTest {
 
     @Test
     void aFailingReceiverIsRetriedWithGrowingWaitsUntilItAnswers() throws IOException {
-        String url = receiver(n -> n <= 2 ? 503 : 204);
+        String url = startReceiver(LoopbackReceiver.status(n -> n <= 2 ? 503 : 204));
         client.deliver(url, body()).await().atMost(Duration.ofSeconds(30));
 
+        List<Long> arrivals = receiver.arrivals();
         assertThat(arrivals).hasSize(3);
         long first = Duration.ofNanos(arrivals.get(1) - arrivals.get(0)).toMillis();
         long second = Duration.ofNanos(arrivals.get(2) - arrivals.get(1)).toMillis();
@@ -98,41 +84,22 @@ class CallbackClientTest {
 
     @Test
     void aReceiverThatKeepsFailingIsGivenUpOnAfterTheRetries() throws IOException {
-        String url = receiver(n -> 500);
+        String url = startReceiver(LoopbackReceiver.status(n -> 500));
         assertThatThrownBy(() -> client.deliver(url, body()).await().atMost(Duration.ofSeconds(30)))
                 .hasMessageContaining("receiver answered 500");
-        assertThat(arrivals).as("the first attempt and 3 retries").hasSize(4);
+        assertThat(receiver.arrivals()).as("the first attempt and 3 retries").hasSize(4);
     }
 
     @Test
     void anEndlessAnswerIsCutAtTheCapAndTheCallFinishes() throws Exception {
         AtomicLong written = new AtomicLong();
         AtomicBoolean cut = new AtomicBoolean();
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/cb", exchange -> {
-            arrivals.add(System.nanoTime());
-            exchange.getRequestBody().readAllBytes();
-            exchange.sendResponseHeaders(200, 0);
-            byte[] chunk = new byte[8192];
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            try (OutputStream out = exchange.getResponseBody()) {
-                // an endless body, bounded here only so a broken client cannot hang the test run
-                while (System.nanoTime() < deadline && written.get() < 2L << 30) {
-                    out.write(chunk);
-                    out.flush();
-                    written.addAndGet(chunk.length);
-                }
-            } catch (IOException closedByTheClient) {
-                cut.set(true);
-            }
-        });
-        server.start();
-        String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/cb";
+        String url = startReceiver(LoopbackReceiver.endlessBody(written, cut));
 
         long start = System.nanoTime();
         client.deliver(url, body()).await().atMost(Duration.ofSeconds(10));
         assertThat(Duration.ofNanos(System.nanoTime() - start)).as("the answer's status is enough").isLessThan(Duration.ofSeconds(5));
-        assertThat(arrivals).as("a 2xx: delivered, not retried").hasSize(1);
+        assertThat(receiver.arrivals()).as("a 2xx: delivered, not retried").hasSize(1);
         await().atMost(Duration.ofSeconds(10)).untilTrue(cut);
         // what the receiver got rid of before the connection closed: socket buffers, far below an unbounded read
         assertThat(written.get()).isLessThan(16L << 20);

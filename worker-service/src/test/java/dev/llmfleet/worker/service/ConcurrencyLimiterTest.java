@@ -22,13 +22,19 @@ class ConcurrencyLimiterTest {
         return new ConcurrencyLimiter(TestConfig.worker(settings), clock::get, (nanos, task) -> scheduled.add(Map.entry(nanos, task)));
     }
 
+    /** Asks {@code count} times at {@code priority}; answers the permits granted, a list that grows as waiters are granted later. */
+    private static List<ConcurrencyLimiter.Permit> acquire(ConcurrencyLimiter limiter, Priority priority, int count) {
+        List<ConcurrencyLimiter.Permit> granted = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            limiter.acquire(priority).subscribe().with(granted::add);
+        }
+        return granted;
+    }
+
     @Test
     void aRateLimitPacesTheGrantsAndWakesUpWhenTheNextTokenIsDue() {
         ConcurrencyLimiter limiter = limiter(Map.of("fleet.worker.concurrency.initial", "50", "fleet.worker.max-calls-per-second", "20"));
-        List<ConcurrencyLimiter.Permit> granted = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            limiter.acquire(Priority.BULK).subscribe().with(granted::add);
-        }
+        List<ConcurrencyLimiter.Permit> granted = acquire(limiter, Priority.BULK, 10);
         assertThat(granted).as("a burst of a tenth of a second's worth: 2 tokens").hasSize(2);
         assertThat(scheduled).hasSize(1);
         assertThat(scheduled.get(0).getKey()).as("the next token is due in 1/20 s").isEqualTo(50_000_000L);
@@ -47,9 +53,7 @@ class ConcurrencyLimiterTest {
     @Test
     void withoutARateLimitNothingIsScheduled() {
         ConcurrencyLimiter limiter = limiter(Map.of("fleet.worker.concurrency.initial", "50"));
-        for (int i = 0; i < 30; i++) {
-            limiter.acquire(Priority.BULK).subscribe().with(permit -> { });
-        }
+        acquire(limiter, Priority.BULK, 30);
         assertThat(limiter.inFlight()).isEqualTo(30);
         assertThat(scheduled).isEmpty();
     }
@@ -57,10 +61,7 @@ class ConcurrencyLimiterTest {
     @Test
     void grantsUpToTheLimitAndQueuesTheRest() {
         ConcurrencyLimiter limiter = limiter(Map.of("fleet.worker.concurrency.initial", "2"));
-        List<ConcurrencyLimiter.Permit> granted = new ArrayList<>();
-        for (int i = 0; i < 5; i++) {
-            limiter.acquire(Priority.NORMAL).subscribe().with(granted::add);
-        }
+        List<ConcurrencyLimiter.Permit> granted = acquire(limiter, Priority.NORMAL, 5);
         assertThat(granted).hasSize(2);
         assertThat(limiter.waiting(Priority.NORMAL)).isEqualTo(3);
         limiter.release(granted.get(0), ConcurrencyLimiter.Signal.OTHER);
@@ -97,10 +98,7 @@ class ConcurrencyLimiterTest {
     @Test
     void throttlingCutsTheLimitOncePerCooldownAndSuccessGrowsItBack() {
         ConcurrencyLimiter limiter = limiter(Map.of("fleet.worker.concurrency.initial", "20", "fleet.worker.concurrency.max", "40"));
-        List<ConcurrencyLimiter.Permit> permits = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            limiter.acquire(Priority.BULK).subscribe().with(permits::add);
-        }
+        List<ConcurrencyLimiter.Permit> permits = acquire(limiter, Priority.BULK, 3);
         limiter.release(permits.get(0), ConcurrencyLimiter.Signal.THROTTLED);
         limiter.release(permits.get(1), ConcurrencyLimiter.Signal.THROTTLED);
         assertThat(limiter.limit()).isEqualTo(14.0);
@@ -108,9 +106,7 @@ class ConcurrencyLimiterTest {
         limiter.release(permits.get(2), ConcurrencyLimiter.Signal.THROTTLED);
         assertThat(limiter.limit()).isCloseTo(9.8, org.assertj.core.data.Offset.offset(1e-9));
         for (int i = 0; i < 50; i++) {
-            List<ConcurrencyLimiter.Permit> one = new ArrayList<>();
-            limiter.acquire(Priority.BULK).subscribe().with(one::add);
-            limiter.release(one.get(0), ConcurrencyLimiter.Signal.OK);
+            limiter.release(acquire(limiter, Priority.BULK, 1).get(0), ConcurrencyLimiter.Signal.OK);
         }
         assertThat(limiter.limit()).isGreaterThan(13);
     }
@@ -119,10 +115,7 @@ class ConcurrencyLimiterTest {
     void theCeilingLeavesRoomForTheInteractiveLane() {
         ConcurrencyLimiter limiter = limiter(Map.of("fleet.worker.concurrency.initial", "30"));
         limiter.capAt(5);
-        List<ConcurrencyLimiter.Permit> granted = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            limiter.acquire(Priority.HIGH).subscribe().with(granted::add);
-        }
+        List<ConcurrencyLimiter.Permit> granted = acquire(limiter, Priority.HIGH, 10);
         assertThat(granted).hasSize(5);
         limiter.capAt(8);
         assertThat(granted).hasSize(8);
