@@ -13,6 +13,6 @@ public class CommonTags {
     @Produces
     @Singleton
     MeterFilter applicationTag(@ConfigProperty(name = "quarkus.application.name") String application) {
-        return MeterFilter.commonTags(Tags.of("application", application));
+        return MeterFilter.commonTags(Tags.of(MetricNames.TAG_APPLICATION, application));
     }
 }

@@ -34,11 +34,15 @@ public final class MetricNames {
     /** Usage events neither Kafka nor the outbox took (logged in full at ERROR; alert on any) → {@code fleet_usage_lost_total}. */
     public static final String USAGE_LOST = "fleet.usage.lost";
 
-    /** Pending jobs intake sent to Kafka again, by reason (swept, resubmitted) → {@code fleet_jobs_republished_total}. */
-    public static final String JOBS_REPUBLISHED = "fleet.jobs.republished";
+    /** 1 while a model's circuit breaker is open, 0 otherwise, by model → {@code fleet_provider_breaker_open}. */
+    public static final String PROVIDER_BREAKER_OPEN = "fleet.provider.breaker.open";
+    /** Extra provider calls asked of the fleet-wide retry budget, by model and outcome (allowed, denied) → {@code fleet_provider_retry_budget_total}. */
+    public static final String PROVIDER_RETRY_BUDGET = "fleet.provider.retry.budget";
 
     public static final String USD = "usd";
 
+    /** The common tag on every series: the service that exports it ({@code quarkus.application.name}). */
+    public static final String TAG_APPLICATION = "application";
     public static final String TAG_LANE = "lane";
     public static final String TAG_FEATURE = "feature";
     public static final String TAG_MODEL = "model";

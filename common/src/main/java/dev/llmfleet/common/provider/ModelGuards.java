@@ -14,6 +14,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static dev.llmfleet.common.metrics.MetricNames.PROVIDER_BREAKER_OPEN;
+import static dev.llmfleet.common.metrics.MetricNames.TAG_MODEL;
+
 /**
  * One SmallRye Fault Tolerance guard per model (programmatic {@link TypedGuard}: annotations cannot be per model):
  * retries of transient failures with full jitter and the provider's Retry-After as a floor, each retry only within the
@@ -45,7 +48,7 @@ final class ModelGuards {
 
     private TypedGuard<Uni<ProviderReply>> create(String model) {
         AtomicInteger open = new AtomicInteger();
-        Gauge.builder("fleet.provider.breaker.open", open, AtomicInteger::get).tag("model", model)
+        Gauge.builder(PROVIDER_BREAKER_OPEN, open, AtomicInteger::get).tag(TAG_MODEL, model)
                 .description("1 while the model's circuit breaker is open (calls go to the next model), 0 otherwise")
                 .register(registry);
         Backoff backoff = new Backoff(retry.initialBackoff(), retry.maxBackoff());

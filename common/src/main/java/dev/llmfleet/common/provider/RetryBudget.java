@@ -17,6 +17,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
+import static dev.llmfleet.common.metrics.MetricNames.PROVIDER_RETRY_BUDGET;
+import static dev.llmfleet.common.metrics.MetricNames.TAG_MODEL;
+import static dev.llmfleet.common.metrics.MetricNames.TAG_OUTCOME;
+
 /**
  * A retry budget in the manner of Finagle's and Envoy's: over a sliding window, the extra provider calls made for
  * requests that already had one (retries and fallbacks after a failure) stay within {@code ratio} of the requests
@@ -74,7 +78,7 @@ public class RetryBudget {
      */
     public boolean tryExtraCall(String model) {
         boolean allowed = window(model).tryExtra(second(), settings.ratio(), settings.minPerSecond() * window);
-        registry.counter("fleet.provider.retry.budget", "model", model, "outcome", allowed ? "allowed" : "denied").increment();
+        registry.counter(PROVIDER_RETRY_BUDGET, TAG_MODEL, model, TAG_OUTCOME, allowed ? "allowed" : "denied").increment();
         return allowed;
     }
 

@@ -1,6 +1,7 @@
 package dev.llmfleet.intake.rest;
 
 import dev.llmfleet.intake.config.JobsConfig;
+import dev.llmfleet.intake.metrics.IntakeMetricNames;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Startup;
@@ -18,14 +19,12 @@ import java.util.concurrent.atomic.AtomicLong;
 @Startup
 @ApplicationScoped
 public class BatchBytesInFlight {
-    public static final String GAUGE = "fleet.jobs.batch.in.flight";
-
     private final long limit;
     private final AtomicLong held = new AtomicLong();
 
     public BatchBytesInFlight(JobsConfig config, MeterRegistry registry) {
         this.limit = config.batchBytesInFlight().asLongValue();
-        Gauge.builder(GAUGE, held, AtomicLong::get).baseUnit("bytes")
+        Gauge.builder(IntakeMetricNames.BATCH_IN_FLIGHT, held, AtomicLong::get).baseUnit(IntakeMetricNames.BYTES)
                 .description("Bytes of batch bodies being received or processed (bounded by fleet.jobs.batch-bytes-in-flight)")
                 .register(registry);
     }

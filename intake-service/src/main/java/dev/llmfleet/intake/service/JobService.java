@@ -8,6 +8,7 @@ import dev.llmfleet.common.jobs.JobStore;
 import dev.llmfleet.common.metrics.MetricNames;
 import dev.llmfleet.intake.config.JobsConfig;
 import dev.llmfleet.intake.messaging.JobRequestedPublisher;
+import dev.llmfleet.intake.metrics.IntakeMetricNames;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
@@ -45,7 +46,7 @@ public class JobService {
         this.store = store;
         this.publisher = publisher;
         this.config = config;
-        this.resubmitted = Counter.builder(MetricNames.JOBS_REPUBLISHED).tag(MetricNames.TAG_REASON, "resubmitted")
+        this.resubmitted = Counter.builder(IntakeMetricNames.JOBS_REPUBLISHED).tag(MetricNames.TAG_REASON, "resubmitted")
                 .description("Pending jobs sent to Kafka again").register(registry);
     }
 

@@ -4,6 +4,7 @@ import dev.llmfleet.common.api.FleetException;
 import dev.llmfleet.common.jobs.JobStore;
 import dev.llmfleet.common.metrics.MetricNames;
 import dev.llmfleet.intake.config.JobsConfig;
+import dev.llmfleet.intake.metrics.IntakeMetricNames;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
@@ -37,7 +38,7 @@ public class PendingJobSweeper {
         this.store = store;
         this.jobs = jobs;
         this.config = config.pending();
-        this.swept = Counter.builder(MetricNames.JOBS_REPUBLISHED).tag(MetricNames.TAG_REASON, "swept")
+        this.swept = Counter.builder(IntakeMetricNames.JOBS_REPUBLISHED).tag(MetricNames.TAG_REASON, "swept")
                 .description("Pending jobs sent to Kafka again").register(registry);
     }
 

@@ -1,5 +1,6 @@
 package dev.llmfleet.intake.rest;
 
+import dev.llmfleet.intake.metrics.IntakeMetricNames;
 import dev.llmfleet.localstack.testing.LocalStackResource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.WithTestResource;
@@ -43,7 +44,7 @@ class BatchBytesInFlightTest {
     MeterRegistry registry;
 
     private double held() {
-        return registry.find(BatchBytesInFlight.GAUGE).gauge().value();
+        return registry.find(IntakeMetricNames.BATCH_IN_FLIGHT).gauge().value();
     }
 
     private static String batch(int bytes) {

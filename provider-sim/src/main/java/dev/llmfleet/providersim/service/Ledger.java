@@ -1,6 +1,7 @@
 package dev.llmfleet.providersim.service;
 
 import dev.llmfleet.providersim.config.SimConfig;
+import dev.llmfleet.providersim.metrics.SimMetricNames;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -53,13 +54,13 @@ public class Ledger {
     public Ledger(SimConfig config, MeterRegistry registry) {
         this.startBalance = config.balanceUsd();
         this.balance = startBalance;
-        Gauge.builder("mdb.sim.balance", this, l -> l.balance.doubleValue())
+        Gauge.builder(SimMetricNames.BALANCE, this, l -> l.balance.doubleValue())
                 .description("Prepaid credit left, USD").register(registry);
-        FunctionCounter.builder("mdb.sim.charged", this, l -> l.chargedTotal().doubleValue())
+        FunctionCounter.builder(SimMetricNames.CHARGED, this, l -> l.chargedTotal().doubleValue())
                 .description("USD charged since start or the last reset").register(registry);
-        FunctionCounter.builder("mdb.sim.requests", requests, LongAdder::doubleValue)
+        FunctionCounter.builder(SimMetricNames.REQUESTS, requests, LongAdder::doubleValue)
                 .description("Chat completion requests received").register(registry);
-        Gauge.builder("mdb.sim.in.flight", inFlight, AtomicInteger::get)
+        Gauge.builder(SimMetricNames.IN_FLIGHT, inFlight, AtomicInteger::get)
                 .description("Chat completion requests being answered").register(registry);
     }
 

@@ -13,6 +13,9 @@ import org.jboss.logging.Logger;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicReference;
 
+import static dev.llmfleet.worker.metrics.WorkerMetricNames.ASYNC_SHARE;
+import static dev.llmfleet.worker.metrics.WorkerMetricNames.PROVIDER_KEY_REFUSED;
+
 /**
  * Whether the async lane may call the provider, and how much of its capacity it may use. It obeys the balance: billing's state sets the share of capacity it may use (paused at
  * CRITICAL and DEPLETED, slowed at LOW), and a 402 seen here pauses it at once, without waiting for
@@ -39,8 +42,8 @@ public class AsyncLaneGate {
         this.limiter = limiter;
         this.vertx = vertx;
         this.pauseMillis = config.balancePause().toMillis();
-        registry.gauge("fleet.worker.async.share", this, gate -> gate.share());
-        registry.gauge("fleet.worker.provider.key.refused", this, gate -> gate.keyRefused ? 1 : 0);
+        registry.gauge(ASYNC_SHARE, this, gate -> gate.share());
+        registry.gauge(PROVIDER_KEY_REFUSED, this, gate -> gate.keyRefused ? 1 : 0);
     }
 
     /** While the lane is paused, one job every {@code balance-pause} may run as the probe. */

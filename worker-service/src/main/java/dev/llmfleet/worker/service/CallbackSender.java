@@ -11,6 +11,9 @@ import io.vertx.mutiny.core.buffer.Buffer;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
+import static dev.llmfleet.common.metrics.MetricNames.TAG_OUTCOME;
+import static dev.llmfleet.worker.metrics.WorkerMetricNames.JOBS_CALLBACKS;
+
 /**
  * Sends a finished job to its {@code callback_url} in the background, to the URLs {@link CallbackUrls} allows, through
  * {@link CallbackClient} (retries, and the DNS check of each attempt). A callback that keeps failing is logged and
@@ -36,7 +39,7 @@ public class CallbackSender {
     public void send(String url, JobCompleted result) {
         if (!CallbackUrls.allowed(url, config.allowPrivate())) {
             LOG.warnf("callback for job %s refused: %s is not an allowed http(s) URL", result.jobId(), url);
-            registry.counter("fleet.jobs.callbacks", "outcome", "refused").increment();
+            registry.counter(JOBS_CALLBACKS, TAG_OUTCOME, "refused").increment();
             return;
         }
         byte[] body;
@@ -46,10 +49,10 @@ public class CallbackSender {
             throw new IllegalStateException("job result cannot be encoded", e);
         }
         client.deliver(url, Buffer.buffer(body)).subscribe().with(
-                ok -> registry.counter("fleet.jobs.callbacks", "outcome", "delivered").increment(),
+                ok -> registry.counter(JOBS_CALLBACKS, TAG_OUTCOME, "delivered").increment(),
                 failure -> {
                     boolean refused = failure instanceof CallbackClient.Refused;
-                    registry.counter("fleet.jobs.callbacks", "outcome", refused ? "refused" : "failed").increment();
+                    registry.counter(JOBS_CALLBACKS, TAG_OUTCOME, refused ? "refused" : "failed").increment();
                     LOG.warnf("callback for job %s %s: %s", result.jobId(), refused ? "refused" : "failed", failure.toString());
                 });
     }

@@ -12,6 +12,9 @@ import jakarta.enterprise.event.Observes;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static dev.llmfleet.worker.metrics.WorkerMetricNames.INTERACTIVE_IN_FLIGHT;
+import static dev.llmfleet.worker.metrics.WorkerMetricNames.PROVIDER_SHARE;
+
 /**
  * Keeps the workers together inside what the provider has left: when the provider's concurrency budget is known, the
  * limiter's ceiling is this worker's {@link WorkerShare}: what the budget leaves after the interactive lane's recent
@@ -36,9 +39,9 @@ public class CapacityWatcher {
         this.settings = config.concurrency();
         this.redis = redis;
         this.vertx = vertx;
-        registry.gauge("fleet.worker.interactive.in.flight", interactive);
+        registry.gauge(INTERACTIVE_IN_FLIGHT, interactive);
         if (settings.providerBudget() > 0) {
-            registry.gauge("fleet.worker.provider.share", share);
+            registry.gauge(PROVIDER_SHARE, share);
         }
     }
 

@@ -17,6 +17,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
 
+import static dev.llmfleet.worker.metrics.WorkerMetricNames.CONCURRENCY_IN_FLIGHT;
+import static dev.llmfleet.worker.metrics.WorkerMetricNames.CONCURRENCY_LIMIT;
+import static dev.llmfleet.worker.metrics.WorkerMetricNames.JOBS_WAITING;
+import static dev.llmfleet.worker.metrics.WorkerMetricNames.TAG_PRIORITY;
+
 /**
  * Grants the async lane's provider calls their slots: how many run at once, and which job's call waits least (a job
  * takes a slot for each call it makes, only while that call is at the provider). It dispatches; the pieces decide:
@@ -47,12 +52,12 @@ public class ConcurrencyLimiter {
     @Inject
     public ConcurrencyLimiter(WorkerConfig config, MeterRegistry registry, Vertx vertx) {
         this(config, System::nanoTime, (nanos, task) -> vertx.setTimer(Math.max(1, nanos / 1_000_000), id -> task.run()));
-        Gauge.builder("fleet.worker.concurrency.limit", this, ConcurrencyLimiter::limit)
+        Gauge.builder(CONCURRENCY_LIMIT, this, ConcurrencyLimiter::limit)
                 .description("Provider calls the worker lets run at once now (adaptive)").register(registry);
-        Gauge.builder("fleet.worker.concurrency.in.flight", this, ConcurrencyLimiter::inFlight)
+        Gauge.builder(CONCURRENCY_IN_FLIGHT, this, ConcurrencyLimiter::inFlight)
                 .description("The worker's provider calls in flight now").register(registry);
         for (Priority priority : Priority.values()) {
-            Gauge.builder("fleet.worker.jobs.waiting", this, l -> l.waiting(priority)).tag("priority", priority.json())
+            Gauge.builder(JOBS_WAITING, this, l -> l.waiting(priority)).tag(TAG_PRIORITY, priority.json())
                     .description("Jobs ready to call the provider, waiting for a slot").register(registry);
         }
     }

@@ -35,6 +35,17 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static dev.llmfleet.common.metrics.MetricNames.TAG_OUTCOME;
+import static dev.llmfleet.common.metrics.MetricNames.TAG_REASON;
+import static dev.llmfleet.worker.metrics.WorkerMetricNames.JOBS_ANNOUNCED_AGAIN;
+import static dev.llmfleet.worker.metrics.WorkerMetricNames.JOBS_COMPLETED;
+import static dev.llmfleet.worker.metrics.WorkerMetricNames.JOBS_IN_PROGRESS;
+import static dev.llmfleet.worker.metrics.WorkerMetricNames.JOBS_PARKED;
+import static dev.llmfleet.worker.metrics.WorkerMetricNames.JOBS_SKIPPED;
+import static dev.llmfleet.worker.metrics.WorkerMetricNames.JOBS_SUPERSEDED;
+import static dev.llmfleet.worker.metrics.WorkerMetricNames.TAG_PRIORITY;
+import static dev.llmfleet.worker.metrics.WorkerMetricNames.TAG_STATUS;
+
 /**
  * Runs one consumed job record to an outcome: a success stores the result and answers it for {@code llm.results}; a
  * transient failure goes to the retry topic with a not-before time; a bad request or exhausted attempts go to the
@@ -76,7 +87,7 @@ public class JobRunner {
         this.mapper = mapper;
         this.registry = registry;
         this.retryBackoff = new Backoff(config.retryInitialBackoff(), config.retryMaxBackoff());
-        registry.gauge("fleet.worker.jobs.in.progress", inProgress);
+        registry.gauge(JOBS_IN_PROGRESS, inProgress);
     }
 
     /** Runs the record {@code raw} consumed from {@code topic}; answers the result to publish, if the job ended. */
@@ -148,7 +159,7 @@ public class JobRunner {
             Uni<JsonNode> body = ended.status() == JobStatus.SUCCEEDED ? jobs.getResult(job.jobId()) : Uni.createFrom().nullItem();
             return body.map(result -> {
                 LOG.infof("job %s ended (%s) without its result published: publishing it now", job.jobId(), ended.status().json());
-                registry.counter("fleet.jobs.announced.again", "status", ended.status().json()).increment();
+                registry.counter(JOBS_ANNOUNCED_AGAIN, TAG_STATUS, ended.status().json()).increment();
                 return announce(job, JobCompleted.of(ended, result));
             });
         }).onFailure().recoverWithUni(failure -> unrecorded(job, "announcement", failure));
@@ -156,7 +167,7 @@ public class JobRunner {
 
     /** A copy of a job that needs nothing more: counted and acknowledged. */
     private Uni<Optional<JobCompleted>> skipped(JobRecord current) {
-        registry.counter("fleet.jobs.skipped", "status", current.status().json()).increment();
+        registry.counter(JOBS_SKIPPED, TAG_STATUS, current.status().json()).increment();
         return Uni.createFrom().item(Optional.empty());
     }
 
@@ -258,7 +269,7 @@ public class JobRunner {
             if (!change.applied()) {
                 LOG.warnf("job %s run %d ended after another run took it over (now %s): its end is dropped", job.jobId(),
                         run.started.run(), change.record() == null ? "gone" : change.record().status().json());
-                registry.counter("fleet.jobs.superseded").increment();
+                registry.counter(JOBS_SUPERSEDED).increment();
                 return null;
             }
             return change.record();
@@ -270,7 +281,7 @@ public class JobRunner {
         if (ended == null) {
             return Optional.empty();
         }
-        registry.counter("fleet.jobs.completed", "priority", job.priority().json(), "outcome", outcome).increment();
+        registry.counter(JOBS_COMPLETED, TAG_PRIORITY, job.priority().json(), TAG_OUTCOME, outcome).increment();
         return announce(job, JobCompleted.of(ended, body));
     }
 
@@ -354,7 +365,7 @@ public class JobRunner {
                         .onFailure().recoverWithItem(false))
                 .map(applied -> {
                     if (applied) {
-                        registry.counter("fleet.jobs.completed", "priority", job.priority().json(), "outcome", outcome).increment();
+                        registry.counter(JOBS_COMPLETED, TAG_PRIORITY, job.priority().json(), TAG_OUTCOME, outcome).increment();
                     }
                     return Optional.empty();
                 });
@@ -382,7 +393,7 @@ public class JobRunner {
     /** Puts the job aside unrun until {@code at}: the record is acknowledged once the retry topic has it again. */
     private Uni<Optional<JobCompleted>> park(JobRequested job, Instant at, String reason) {
         return publisher.retry(job.parked(at)).map(ignored -> {
-            registry.counter("fleet.jobs.parked", "reason", reason).increment();
+            registry.counter(JOBS_PARKED, TAG_REASON, reason).increment();
             return Optional.empty();
         });
     }
@@ -395,7 +406,7 @@ public class JobRunner {
         LOG.warnf("job %s: its %s could not be recorded, retrying later: %s", job.jobId(), step, failure.toString());
         Instant at = Instant.now().plus(retryBackoff.delay(job.attempt() + 1, null));
         return publisher.retry(job.retry(at)).map(ignored -> {
-            registry.counter("fleet.jobs.parked", "reason", "unrecorded").increment();
+            registry.counter(JOBS_PARKED, TAG_REASON, "unrecorded").increment();
             return Optional.empty();
         });
     }
@@ -403,7 +414,7 @@ public class JobRunner {
     /** A record that cannot be run at all: straight to the dead-letter topic, never a crash or a stall. */
     private Uni<Optional<JobCompleted>> poison(String raw, String key, String topic, String reason, String detail) {
         LOG.warnf("dead-lettering record %s from %s: %s", key, topic, detail);
-        registry.counter("fleet.jobs.completed", "priority", "unknown", "outcome", "poison").increment();
+        registry.counter(JOBS_COMPLETED, TAG_PRIORITY, "unknown", TAG_OUTCOME, "poison").increment();
         return publisher.deadLetter(new JobDeadLettered(JobDeadLettered.SCHEMA_VERSION, key, raw, reason, detail, 0, topic, Instant.now()),
                 key == null ? "poison" : key).replaceWith(Optional.empty());
     }

@@ -18,6 +18,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
+import static dev.llmfleet.worker.metrics.WorkerMetricNames.INSTANCES_LIVE;
+
 /**
  * The worker instances alive now, so they can split the provider's budget ({@link WorkerShare}). Every
  * {@link #HEARTBEAT_MILLIS} each instance scores itself (its {@link JobLeases#owner()} id) with the time in the sorted
@@ -48,7 +50,7 @@ public class LiveWorkers {
     public LiveWorkers(ReactiveRedisDataSource redis, JobLeases leases, MeterRegistry registry) {
         this.redis = redis;
         this.self = leases.owner();
-        registry.gauge("fleet.worker.instances.live", this, workers -> workers.roster().count());
+        registry.gauge(INSTANCES_LIVE, this, workers -> workers.roster().count());
     }
 
     /**

@@ -1,0 +1,29 @@
+package dev.llmfleet.worker.service;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import org.junit.jupiter.api.Test;
+
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The worker's gauges registered at boot are exported at {@code /q/metrics} under the series names docs/METRICS.md
+ * gives dashboards (the counters, the limiter's and the runner's gauges appear only once those beans are first used).
+ */
+@QuarkusTest
+@WithTestResource(WorkerStack.class)
+class WorkerMetricsTest {
+
+    @Test
+    void theGaugesRegisteredAtBootAreExportedUnderTheirDocumentedNames() {
+        String metrics = RestAssured.get("/q/metrics").then().statusCode(200).extract().asString();
+        for (String series : new String[]{"fleet_worker_async_share", "fleet_worker_provider_key_refused",
+                "fleet_worker_instances_live", "fleet_worker_interactive_in_flight"}) {
+            assertThat(metrics).as(series).containsPattern(
+                    Pattern.compile("^" + series + "\\{[^}]*application=\"worker-service\"[^}]*} ", Pattern.MULTILINE));
+        }
+    }
+}
