@@ -1,54 +1,45 @@
 package dev.llmfleet.billing;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
+import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
+import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.ConfigProvider;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
+import java.util.stream.Collectors;
 
-/** Reads a topic (billing.state, billing.alerts) from where it ended when opened. */
+/**
+ * Reads a topic (billing.state, billing.alerts) from where it ended when opened: a Kafka companion consumer on the
+ * test's broker ({@code kafka.bootstrap.servers}) that keeps reading until closed.
+ */
 public final class StateTopic implements AutoCloseable {
-    private final KafkaConsumer<String, String> consumer;
-    private final List<TopicPartition> partitions = new ArrayList<>();
-    private final List<Record> seen = new ArrayList<>();
+    private final KafkaCompanion companion;
+    private final ConsumerTask<String, String> reading;
 
     /** One record: key and JSON value. */
     public record Record(String key, JsonNode value) {
     }
 
     public StateTopic(String topic) {
-        consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class),
-                ConsumerConfig.GROUP_ID_CONFIG, "billing-test-" + UUID.randomUUID(),
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName()));
-        for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
-            partitions.add(new TopicPartition(info.topic(), info.partition()));
-        }
-        consumer.assign(partitions);
-        consumer.endOffsets(partitions).forEach(consumer::seek);
+        companion = new KafkaCompanion(ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class), Duration.ofSeconds(30));
+        List<TopicPartition> partitions = companion.topics().describe(topic).get(topic).partitions().stream()
+                .map(p -> new TopicPartition(topic, p.partition())).toList();
+        Map<TopicPartition, Long> end = companion.offsets().list(partitions).entrySet().stream()
+                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+        reading = companion.consumeStrings().fromOffsets(end);
     }
 
-    /** Every record since opened (polls what arrived meanwhile). */
+    /** Every record read since opened. */
     public List<Record> records() {
-        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(300))) {
-            seen.add(new Record(r.key(), UsageEvents.json(r.value())));
-        }
-        return List.copyOf(seen);
+        return reading.stream().map(r -> new Record(r.key(), UsageEvents.json(r.value()))).toList();
     }
 
     @Override
     public void close() {
-        consumer.close();
+        reading.close();
+        companion.close();
     }
 }

@@ -5,10 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.llmfleet.localstack.Fleet;
 import dev.llmfleet.localstack.ServiceProcess;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
+import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -142,11 +139,12 @@ class AsyncLaneTest {
     @Test
     void aPoisonRecordGoesToTheDeadLetterTopicAndTheLaneKeepsWorking() throws Exception {
         String key = "poison-" + UUID.randomUUID();
-        try (var producer = new KafkaProducer<String, String>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, fleet.kafkaBootstrapServers()),
-                new StringSerializer(), new StringSerializer());
+        try (KafkaCompanion kafka = new KafkaCompanion(fleet.kafkaBootstrapServers());
              TopicReader dlq = new TopicReader(fleet.kafkaBootstrapServers(), "llm.jobs.dlq")) {
-            producer.send(new ProducerRecord<>("llm.jobs.normal", key, "{not json at all")).get(10, TimeUnit.SECONDS);
-            producer.send(new ProducerRecord<>("llm.jobs.high", key + "-v9", "{\"schema_version\":\"9.0\",\"job_id\":\"x\"}")).get(10, TimeUnit.SECONDS);
+            kafka.produceStrings().fromRecords(
+                    KafkaCompanion.record("llm.jobs.normal", key, "{not json at all"),
+                    KafkaCompanion.record("llm.jobs.high", key + "-v9", "{\"schema_version\":\"9.0\",\"job_id\":\"x\"}"))
+                    .awaitCompletion(Duration.ofSeconds(10));
             Map<String, JsonNode> dead = dlq.await(Set.of(key, key + "-v9"));
             assertThat(dead.get(key).get("reason").asText()).isEqualTo("poison");
             assertThat(dead.get(key).get("original").asText()).isEqualTo("{not json at all");

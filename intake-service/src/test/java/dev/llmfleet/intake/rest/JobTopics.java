@@ -3,49 +3,41 @@ package dev.llmfleet.intake.rest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmfleet.common.jobs.Priority;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
+import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.ConfigProvider;
 
 import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
+import java.util.stream.Collectors;
 
 /**
  * The job topics as a test sees them: remembers where they ended when opened, then reads every record written
- * since, up to the end offsets at the time of reading (a 2xx means acknowledged, so it is there).
+ * since, up to the end offsets at the time of reading (a 2xx means acknowledged, so it is there). A thin layer on the
+ * Kafka companion, on the broker the test's resource configured ({@code kafka.bootstrap.servers}).
  */
 final class JobTopics implements AutoCloseable {
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private final KafkaConsumer<String, String> consumer;
-    private final List<TopicPartition> partitions = new ArrayList<>();
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private final KafkaCompanion companion;
+    private final List<TopicPartition> partitions;
+    private Map<TopicPartition, Long> from;
 
     /** One record: its topic, key and value as JSON. */
     record Job(String topic, String key, JsonNode value) {
     }
 
     private JobTopics() {
-        consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class),
-                ConsumerConfig.GROUP_ID_CONFIG, "intake-test-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName()));
-        for (Priority priority : Priority.values()) {
-            for (PartitionInfo info : consumer.partitionsFor(priority.topic(), Duration.ofSeconds(30))) {
-                partitions.add(new TopicPartition(info.topic(), info.partition()));
-            }
-        }
-        consumer.assign(partitions);
-        consumer.endOffsets(partitions).forEach(consumer::seek);
+        companion = new KafkaCompanion(ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class), TIMEOUT);
+        String[] topics = Arrays.stream(Priority.values()).map(Priority::topic).toArray(String[]::new);
+        partitions = companion.topics().describe(topics).values().stream()
+                .flatMap(topic -> topic.partitions().stream().map(p -> new TopicPartition(topic.name(), p.partition())))
+                .toList();
+        from = endOffsets();
     }
 
     /** Opens the probe at the current end of {@code llm.jobs.high|normal|bulk}. */
@@ -55,18 +47,24 @@ final class JobTopics implements AutoCloseable {
 
     /** Every record written to the job topics since the probe was opened (or last read). */
     List<Job> readNew() {
-        Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-        List<Job> jobs = new ArrayList<>();
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("job topics not read to their end within 30 s");
-            }
-            for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                jobs.add(new Job(record.topic(), record.key(), json(record.value())));
-            }
-        }
+        Map<TopicPartition, Long> to = endOffsets();
+        // the job topics are neither compacted nor written in transactions: offsets are dense, one record each
+        long count = partitions.stream().mapToLong(tp -> to.get(tp) - from.get(tp)).sum();
+        List<Job> jobs = count == 0 ? List.of() : companion.consumeStrings()
+                .fromOffsets(from, records -> records.select().where(r -> r.offset() < to.get(tp(r))).select().first(count))
+                .awaitCompletion(TIMEOUT)
+                .stream().map(r -> new Job(r.topic(), r.key(), json(r.value()))).toList();
+        from = to;
         return jobs;
+    }
+
+    private Map<TopicPartition, Long> endOffsets() {
+        return companion.offsets().list(partitions).entrySet().stream()
+                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+    }
+
+    private static TopicPartition tp(ConsumerRecord<?, ?> record) {
+        return new TopicPartition(record.topic(), record.partition());
     }
 
     private static JsonNode json(String value) {
@@ -79,6 +77,6 @@ final class JobTopics implements AutoCloseable {
 
     @Override
     public void close() {
-        consumer.close();
+        companion.close();
     }
 }

@@ -9,18 +9,16 @@ import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import dev.llmfleet.intake.faults.OwnStackResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kafka.InjectKafkaCompanion;
+import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
+import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import jakarta.inject.Inject;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -48,12 +46,15 @@ class UsageDeliveryTest {
     @Inject
     MeterRegistry registry;
 
+    @InjectKafkaCompanion
+    KafkaCompanion companion;
+
     @Test
     void eventsRecordedDuringAKafkaOutageAllArriveOnceItIsBack() throws Exception {
-        try (KafkaConsumer<String, String> consumer = consumer()) {
+        try (ConsumerTask<String, String> usage = companion.consumeStrings().fromTopics(Topics.USAGE)) {
             // the producer has met the broker before the outage, as in production
             String first = record();
-            awaitOnTopic(consumer, Set.of(first), new HashMap<>());
+            awaitOnTopic(usage, Set.of(first));
 
             OwnStackResource.kafka().stop();
             Set<String> ids = IntStream.range(0, DURING_OUTAGE).mapToObj(i -> record()).collect(Collectors.toSet());
@@ -66,8 +67,7 @@ class UsageDeliveryTest {
             assertThat(registry.find(MetricNames.USAGE_OUTBOXED).counter().count()).isEqualTo(DURING_OUTAGE);
 
             OwnStackResource.kafka().restart();
-            Map<String, Integer> seen = new HashMap<>();
-            awaitOnTopic(consumer, ids, seen);
+            awaitOnTopic(usage, ids);
             await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> {
                 assertThat(state.stream(String.class).xlen(OUTBOX).await().atMost(Duration.ofSeconds(10))).isZero();
                 assertThat(undelivered("outbox")).isZero();
@@ -88,22 +88,9 @@ class UsageDeliveryTest {
         return registry.find(MetricNames.USAGE_UNDELIVERED).tags(MetricNames.TAG_STAGE, stage).gauge().value();
     }
 
-    /** Polls {@code llm.usage} until every id in {@code ids} was seen (at least once: billing counts an event id once). */
-    private static void awaitOnTopic(KafkaConsumer<String, String> consumer, Set<String> ids, Map<String, Integer> seen) {
-        await().atMost(Duration.ofMinutes(3)).untilAsserted(() -> {
-            consumer.poll(Duration.ofMillis(500)).forEach(record -> seen.merge(record.key(), 1, Integer::sum));
-            assertThat(seen.keySet()).containsAll(ids);
-        });
-    }
-
-    private static KafkaConsumer<String, String> consumer() {
-        KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, OwnStackResource.kafka().bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "usage-delivery-test-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName()));
-        consumer.subscribe(List.of(Topics.USAGE));
-        return consumer;
+    /** Waits until every id in {@code ids} was read from {@code llm.usage} (at least once: billing counts an event id once). */
+    private static void awaitOnTopic(ConsumerTask<String, String> usage, Set<String> ids) {
+        await().atMost(Duration.ofMinutes(3)).untilAsserted(
+                () -> assertThat(usage.stream().map(ConsumerRecord::key).collect(Collectors.toSet())).containsAll(ids));
     }
 }

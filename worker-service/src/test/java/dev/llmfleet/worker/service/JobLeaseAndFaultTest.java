@@ -12,25 +12,18 @@ import dev.llmfleet.common.jobs.JobStatus;
 import dev.llmfleet.common.jobs.JobStore;
 import dev.llmfleet.common.jobs.Priority;
 import dev.llmfleet.common.provider.Backoff;
-import dev.llmfleet.localstack.testing.SharedStack;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kafka.InjectKafkaCompanion;
 import io.restassured.RestAssured;
+import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
+import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.inject.Inject;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -59,7 +52,6 @@ import static org.awaitility.Awaitility.await;
 class JobLeaseAndFaultTest {
     private static final String KEY_PREFIX = "fleet:job:v1:";
     private static final Duration WAIT = Duration.ofSeconds(90);
-    private static KafkaProducer<String, String> producer;
 
     @Inject
     JobStore jobs;
@@ -77,13 +69,8 @@ class JobLeaseAndFaultTest {
     ObjectMapper mapper;
     @Inject
     Vertx vertx;
-
-    @AfterAll
-    static void closeProducer() {
-        if (producer != null) {
-            producer.close();
-        }
-    }
+    @InjectKafkaCompanion
+    KafkaCompanion companion;
 
     @Test
     void anotherWorkersLiveLeaseIsRespectedAndTheJobTakenOverOnlyOnceItExpired() throws Exception {
@@ -160,10 +147,9 @@ class JobLeaseAndFaultTest {
         assertThat(jobs.finish(id, "crashed-worker", started.run(), end, 1, answer).await().atMost(WAIT).applied()).isTrue();
         assertThat(jobs.unannounced(id).await().atMost(WAIT)).isTrue();
 
-        List<JsonNode> announced = new ArrayList<>();
-        try (KafkaConsumer<String, String> results = resultsReader()) {
+        try (ConsumerTask<String, String> results = companion.consumeStrings().fromTopics(WorkerStack.RESULTS)) {
             publish(WorkerStack.JOBS_NORMAL, id, requested(id)); // its record again, not committed by the dead worker
-            awaitResults(results, id, announced, 1);
+            List<JsonNode> announced = awaitResults(results, id, 1);
             JsonNode result = announced.get(0);
             assertThat(result.path("status").asText()).isEqualTo("succeeded");
             assertThat(result.path("result")).isEqualTo(answer);
@@ -175,8 +161,7 @@ class JobLeaseAndFaultTest {
             double skipped = counter("fleet.jobs.skipped", "status", "succeeded");
             publish(WorkerStack.JOBS_NORMAL, id, requested(id));
             await().atMost(WAIT).until(() -> counter("fleet.jobs.skipped", "status", "succeeded") > skipped);
-            awaitResults(results, id, announced, 1);
-            assertThat(announced).as("announced once").hasSize(1);
+            assertThat(awaitResults(results, id, 1)).as("announced once").hasSize(1);
         }
         assertThat(record(id).attempts()).isEqualTo(1);
     }
@@ -286,41 +271,24 @@ class JobLeaseAndFaultTest {
         RestAssured.when().get("/q/health/live").then().statusCode(200);
     }
 
-    private static KafkaConsumer<String, String> resultsReader() {
-        KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedStack.get().kafkaBootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "results-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer());
-        consumer.subscribe(List.of(WorkerStack.RESULTS));
-        return consumer;
+    /** The results of job {@code id} read once {@code count} of them are, and a moment later, so a duplicate shows too. */
+    private List<JsonNode> awaitResults(ConsumerTask<String, String> results, String id, int count) {
+        await().atMost(WAIT).until(() -> resultsOf(results, id).size() >= count);
+        KafkaCompanion.sleep(Duration.ofSeconds(2));
+        return resultsOf(results, id);
     }
 
-    /** Polls until {@code into} holds {@code count} results of job {@code id}, then a moment more, so a duplicate shows too. */
-    private void awaitResults(KafkaConsumer<String, String> consumer, String id, List<JsonNode> into, int count) {
-        await().atMost(WAIT).until(() -> {
-            read(consumer, id, into, 500);
-            return into.size() >= count;
-        });
-        read(consumer, id, into, 2_000);
-    }
-
-    private void read(KafkaConsumer<String, String> consumer, String id, List<JsonNode> into, long millis) {
-        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(millis))) {
-            if (id.equals(r.key())) {
-                try {
-                    into.add(mapper.readTree(r.value()));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+    private List<JsonNode> resultsOf(ConsumerTask<String, String> results, String id) {
+        return results.stream().filter(r -> id.equals(r.key())).map(r -> {
+            try {
+                return mapper.readTree(r.value());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-        }
+        }).toList();
     }
 
-    private static synchronized void publish(String topic, String key, String value) throws Exception {
-        if (producer == null) {
-            producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedStack.get().kafkaBootstrapServers(),
-                    ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer());
-        }
-        producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
+    private void publish(String topic, String key, String value) {
+        companion.produceStrings().fromRecords(KafkaCompanion.record(topic, key, value)).awaitCompletion(Duration.ofSeconds(30));
     }
 }

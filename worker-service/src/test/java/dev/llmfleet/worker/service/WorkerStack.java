@@ -1,7 +1,8 @@
 package dev.llmfleet.worker.service;
 
 import dev.llmfleet.localstack.testing.SharedStack;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.quarkus.test.kafka.KafkaCompanionResource;
+import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import redis.embedded.RedisServer;
 
 import java.io.IOException;
@@ -16,9 +17,10 @@ import java.util.UUID;
  * no other worker's partitions), a Redis of its own that a test may stop and start again on the same port, and no
  * provider at all: every provider call fails at once (connection refused), so a job ends dead-lettered after
  * {@code fleet.worker.max-attempts} (1) call (the jobs name a model without fallbacks). A short lease, balance pause and commit max age make hours-long
- * situations take seconds.
+ * situations take seconds. A field annotated {@code @InjectKafkaCompanion} gets a Kafka companion on the shared broker:
+ * this resource is a {@link KafkaCompanionResource} that starts no container.
  */
-public class WorkerStack implements QuarkusTestResourceLifecycleManager {
+public class WorkerStack extends KafkaCompanionResource {
     static final String SUFFIX = UUID.randomUUID().toString().substring(0, 8);
     static final String JOBS_NORMAL = "test." + SUFFIX + ".jobs.normal";
     static final String RETRY = "test." + SUFFIX + ".jobs.retry";
@@ -31,9 +33,15 @@ public class WorkerStack implements QuarkusTestResourceLifecycleManager {
     private static RedisServer redis;
 
     @Override
+    public void init(Map<String, String> initArgs) {
+        // no container: the broker is the run's shared one
+    }
+
+    @Override
     public Map<String, String> start() {
         redisPort = freePort();
         startRedis();
+        kafkaCompanion = new KafkaCompanion(SharedStack.get().kafkaBootstrapServers());
         Map<String, String> config = new HashMap<>();
         config.put("kafka.bootstrap.servers", SharedStack.get().kafkaBootstrapServers());
         config.put("quarkus.redis.hosts", "redis://127.0.0.1:" + redisPort);
@@ -93,6 +101,7 @@ public class WorkerStack implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
+        super.stop(); // closes the companion
         stopRedis();
     }
 }
