@@ -67,30 +67,18 @@ class CoalescingTest {
 
     @Test
     void aHerdOfIdenticalRequestsMakesOneProviderCall() throws Exception {
-        String chat = chat(false);
-        long before = simRequests();
-        List<HttpResponse<String>> answers = herd(chat);
+        List<HttpResponse<String>> answers = herdServedByOneCall(chat(false));
 
-        assertThat(simRequests() - before).as("provider calls").isEqualTo(1);
-        assertThat(answers).allSatisfy(a -> assertThat(a.statusCode()).as(a.body()).isEqualTo(200));
-        List<HttpResponse<String>> hits = answers.stream().filter(a -> a.headers().firstValue("X-Fleet-Cache").orElse("").equals("hit")).toList();
-        assertThat(hits).hasSize(HERD - 1);
-        assertThat(hits).allSatisfy(a -> assertThat(a.headers().firstValue("X-MDB-Charged-USD")).hasValue("0"));
+        assertThat(answers.stream().filter(CoalescingTest::hit))
+                .allSatisfy(a -> assertThat(a.headers().firstValue("X-MDB-Charged-USD")).hasValue("0"));
         assertThat(answers.stream().map(a -> content(a.body())).distinct()).hasSize(1);
     }
 
     @Test
     void streamedWaitersGetTheStoredAnswerAsAStream() throws Exception {
-        String chat = chat(true);
-        long before = simRequests();
-        List<HttpResponse<String>> answers = herd(chat);
+        List<HttpResponse<String>> answers = herdServedByOneCall(chat(true));
 
-        assertThat(simRequests() - before).as("provider calls").isEqualTo(1);
-        assertThat(answers).allSatisfy(a -> {
-            assertThat(a.statusCode()).as(a.body()).isEqualTo(200);
-            assertThat(a.body()).contains("data: [DONE]");
-        });
-        assertThat(answers.stream().filter(a -> a.headers().firstValue("X-Fleet-Cache").orElse("").equals("hit"))).hasSize(HERD - 1);
+        assertThat(answers).allSatisfy(a -> assertThat(a.body()).contains("data: [DONE]"));
         assertThat(answers.stream().map(a -> streamedText(a.body())).distinct()).hasSize(1);
     }
 
@@ -110,9 +98,19 @@ class CoalescingTest {
                 + ",\"messages\":[{\"role\":\"user\",\"content\":\"coalescing " + UUID.randomUUID() + "\"}]}";
     }
 
-    private List<HttpResponse<String>> herd(String body) {
+    /** Sends {@code body} {@link #HERD} times at once: one provider call, every answer a 200, all but one cache hits. */
+    private List<HttpResponse<String>> herdServedByOneCall(String body) throws Exception {
+        long before = simRequests();
         List<CompletableFuture<HttpResponse<String>>> sent = IntStream.range(0, HERD).mapToObj(i -> send(body)).toList();
-        return sent.stream().map(CompletableFuture::join).toList();
+        List<HttpResponse<String>> answers = sent.stream().map(CompletableFuture::join).toList();
+        assertThat(simRequests() - before).as("provider calls").isEqualTo(1);
+        assertThat(answers).allSatisfy(a -> assertThat(a.statusCode()).as(a.body()).isEqualTo(200));
+        assertThat(answers.stream().filter(CoalescingTest::hit)).hasSize(HERD - 1);
+        return answers;
+    }
+
+    private static boolean hit(HttpResponse<String> answer) {
+        return answer.headers().firstValue("X-Fleet-Cache").orElse("").equals("hit");
     }
 
     private CompletableFuture<HttpResponse<String>> send(String body) {
