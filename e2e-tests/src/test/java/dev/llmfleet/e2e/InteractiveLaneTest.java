@@ -216,16 +216,16 @@ class InteractiveLaneTest {
                 break;
             }
         }
-        // the ledger's input holds every paid call, whichever attempt it was: exactly what the provider charged
+        // the ledger's input holds every paid call, whichever call of its request it was: exactly what the provider charged
         assertThat(sum(events.values())).isEqualByComparingTo(simCharged);
-        assertThat(events.values()).anyMatch(e -> e.get("attempt").asInt() > 1 && new BigDecimal(e.get("charged_usd").asText()).signum() > 0);
+        assertThat(events.values()).anyMatch(e -> e.get("call_number").asInt() > 1 && new BigDecimal(e.get("charged_usd").asText()).signum() > 0);
         assertThat(events.values()).anyMatch(e -> !e.get("status").asText().equals("ok") && e.get("http_status").asInt() == 500);
         for (Map.Entry<String, BigDecimal> request : answered.entrySet()) {
             List<JsonNode> mine = events.entrySet().stream().filter(e -> e.getKey().startsWith(request.getKey() + "."))
                     .map(Map.Entry::getValue).toList();
             assertThat(mine).as(request.getKey()).isNotEmpty().allMatch(e -> e.get("request_id").asText().equals(request.getKey()));
             assertThat(mine.stream().map(e -> e.get("event_id").asText()))
-                    .containsExactlyInAnyOrderElementsOf(mine.stream().map(e -> request.getKey() + "." + e.get("attempt").asInt()).toList());
+                    .containsExactlyInAnyOrderElementsOf(mine.stream().map(e -> request.getKey() + "." + e.get("call_number").asInt()).toList());
             assertThat(sum(mine)).as("what %s was charged in all", request.getKey()).isEqualByComparingTo(request.getValue());
         }
     }
