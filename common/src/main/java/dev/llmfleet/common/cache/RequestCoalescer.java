@@ -22,6 +22,8 @@ import java.util.UUID;
 public class RequestCoalescer {
     private static final LuaScript TURN = LuaScript.load(RequestCoalescer.class, "coalesce-turn");
     private static final LuaScript RELEASE = LuaScript.load(RequestCoalescer.class, "coalesce-release");
+    /** A waiter looks again after its poll interval, doubled each time up to this: a long call is not polled 50 times a second. */
+    static final Duration MAX_POLL = Duration.ofMillis(250);
 
     private final AnswerStore answers;
     private final Duration wait;
@@ -42,17 +44,21 @@ public class RequestCoalescer {
             return Uni.createFrom().item(Turn.CALL);
         }
         String token = UUID.randomUUID().toString();
-        return take(cacheKey, token, System.nanoTime() + wait.toNanos());
+        return take(cacheKey, token, System.nanoTime() + wait.toNanos(), poll);
     }
 
-    private Uni<Turn> take(String cacheKey, String token, long deadline) {
+    private Uni<Turn> take(String cacheKey, String token, long deadline, Duration nextPoll) {
         String lease = AnswerKeys.lease(cacheKey);
         return answers.runOnCache(TURN, List.of(cacheKey, lease), List.of(token, Long.toString(wait.toMillis())))
                 .map(reply -> turn(reply, lease, token))
                 .onFailure().recoverWithItem(Turn.CALL)
                 .chain(turn -> turn != null || System.nanoTime() >= deadline
                         ? Uni.createFrom().item(turn != null ? turn : Turn.CALL)
-                        : Backoff.sleep(poll).chain(() -> take(cacheKey, token, deadline)));
+                        : Backoff.sleep(nextPoll).chain(() -> take(cacheKey, token, deadline, min(nextPoll.multipliedBy(2), MAX_POLL))));
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     /** The script's answer as a turn; null to wait on. */

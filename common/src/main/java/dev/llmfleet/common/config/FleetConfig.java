@@ -141,7 +141,7 @@ public interface FleetConfig {
         @WithDefault("30s")
         Duration coalesceWait();
 
-        /** How often a waiting request looks for the answer (and for a lease its holder gave up). */
+        /** How soon a waiting request first looks again for the answer (and for a lease its holder gave up); doubled each time up to 250 ms. */
         @WithDefault("20ms")
         Duration coalescePoll();
     }

@@ -42,7 +42,7 @@ class CoalescingTest {
     public static class PatientCache implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("fleet.redis.cache-timeout", "2s");
+            return Map.of("fleet.redis.cache-timeout", "10s");
         }
     }
 
