@@ -24,7 +24,7 @@ import org.jboss.logging.Logger;
 
 import java.math.BigDecimal;
 
-import static dev.llmfleet.billing.metrics.BillingMetricNames.TAG_OUTCOME;
+import static dev.llmfleet.common.metrics.MetricNames.TAG_OUTCOME;
 import static dev.llmfleet.billing.metrics.BillingMetricNames.TOPUPS;
 
 /**

@@ -2,7 +2,7 @@ package dev.llmfleet.billing.metrics;
 
 /**
  * Billing's custom meters, named once (dotted, no units: the Prometheus registry adds the base unit and
- * {@code _total}). Tags stay bounded: kind, level, outcome, reason, and the common lane/feature/model.
+ * {@code _total}). Tags stay bounded: kind, level, source here, and common's lane, feature, model, outcome and reason ({@code MetricNames}).
  */
 public final class BillingMetricNames {
     /** Latest provider balance reading → {@code fleet_billing_balance_usd}. */
@@ -50,8 +50,6 @@ public final class BillingMetricNames {
 
     public static final String TAG_KIND = "kind";
     public static final String TAG_LEVEL = "level";
-    public static final String TAG_OUTCOME = "outcome";
-    public static final String TAG_REASON = "reason";
     public static final String TAG_SOURCE = "source";
 
     private BillingMetricNames() {

@@ -17,6 +17,7 @@ import org.jboss.logging.Logger;
 import java.util.Set;
 
 import static dev.llmfleet.billing.metrics.BillingMetricNames.*;
+import static dev.llmfleet.common.metrics.MetricNames.TAG_REASON;
 import static dev.llmfleet.common.metrics.MetricNames.TAG_FEATURE;
 import static dev.llmfleet.common.metrics.MetricNames.TAG_LANE;
 import static dev.llmfleet.common.metrics.MetricNames.TAG_MODEL;

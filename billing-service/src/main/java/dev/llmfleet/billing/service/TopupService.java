@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static dev.llmfleet.billing.metrics.BillingMetricNames.*;
+import static dev.llmfleet.common.metrics.MetricNames.TAG_OUTCOME;
 
 /**
  * Automated top-up (mode {@code auto}; {@code alert-only} never spends). At LOW or worse it reserves the amount against

@@ -12,7 +12,7 @@ import org.jboss.logging.Logger;
 
 import java.util.Optional;
 
-import static dev.llmfleet.billing.metrics.BillingMetricNames.TAG_OUTCOME;
+import static dev.llmfleet.common.metrics.MetricNames.TAG_OUTCOME;
 import static dev.llmfleet.billing.metrics.BillingMetricNames.WEBHOOK_DELIVERIES;
 
 /**
