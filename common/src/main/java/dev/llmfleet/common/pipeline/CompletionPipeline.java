@@ -70,10 +70,10 @@ public class CompletionPipeline {
 
     Uni<Completion> complete(PreparedRequest prepared, CompletionContext context, long started) {
         RunUsage run = new RunUsage(usage, context, prepared, started);
-        if (context.idempotencyKey() == null) {
+        String replayKey = replayKey(context);
+        if (replayKey == null) {
             return lookupCache(run);
         }
-        String replayKey = AnswerKeys.idempotency(context.tenant(), context.idempotencyKey());
         return answers.get(replayKey).chain(stored -> stored != null
                 ? Uni.createFrom().item(reuse(stored, "replay", run))
                 : lookupCache(run));
@@ -90,16 +90,30 @@ public class CompletionPipeline {
         return answers.get(cacheKey).chain(stored -> {
             if (stored != null) {
                 usage.cacheLookup(context.lane(), context.feature(), "hit");
-                return Uni.createFrom().item(reuse(stored, "cache", run));
+                return Uni.createFrom().item(reuseCached(stored, run));
             }
             // a miss: an identical request in flight may be calling the provider already (RequestCoalescer)
             return coalescer.take(cacheKey).chain(turn -> {
                 usage.cacheLookup(context.lane(), context.feature(), turn.answer() != null ? "coalesced" : "miss");
                 return turn.answer() != null
-                        ? Uni.createFrom().item(reuse(turn.answer(), "cache", run))
+                        ? Uni.createFrom().item(reuseCached(turn.answer(), run))
                         : call(run, cacheKey, turn.lease());
             });
         });
+    }
+
+    /** The replay key of the request's idempotency key, or null when it has none. */
+    private static String replayKey(CompletionContext context) {
+        return context.idempotencyKey() == null ? null : AnswerKeys.idempotency(context.tenant(), context.idempotencyKey());
+    }
+
+    /**
+     * A cached answer is free, unless this very request paid for it: an earlier run that wrote the cache copy and died
+     * before its replay copy was written. That answer is served as the replay it is, its first charge still the job's.
+     */
+    private Completion reuseCached(StoredAnswer stored, RunUsage run) {
+        boolean own = stored.paidBy() != null && stored.paidBy().equals(replayKey(run.context()));
+        return reuse(stored, own ? "replay" : "cache", run);
     }
 
     /**
@@ -124,8 +138,7 @@ public class CompletionPipeline {
     private Uni<Completion> call(RunUsage run, String cacheKey, CacheLease lease) {
         PreparedRequest prepared = run.prepared();
         CompletionContext context = run.context();
-        AnswerTargets store = new AnswerTargets(cacheKey, prepared.rules().cacheTtl(),
-                context.idempotencyKey() == null ? null : AnswerKeys.idempotency(context.tenant(), context.idempotencyKey()), lease);
+        AnswerTargets store = new AnswerTargets(cacheKey, prepared.rules().cacheTtl(), replayKey(context), lease);
         CallPlanner.CallPlan plan;
         try {
             plan = planner.plan(prepared, context);
@@ -164,7 +177,7 @@ public class CompletionPipeline {
         run.answered(reply.model(), promptTokens, completionTokens, charged, reply.balanceHeader(),
                 reply.chargedHeader() == null ? "estimated" : "header", "ok");
         StoredAnswer answer = new StoredAnswer(json, reply.model(), promptTokens, completionTokens,
-                replayed == null ? charged : replayed);
+                replayed == null ? charged : replayed, store.replayKey());
         Completion completion = new Completion(run.context().requestId(), reply.model(), "provider", run.context().spend().total(),
                 reply.balanceHeader(), json, null, null, replayed);
         return store.keep(answers, answer).replaceWith(completion);

@@ -88,7 +88,7 @@ class StreamRelay {
         run.answered(reply.model(), promptTokens, completionTokens, charged, balance, source, status);
         if ("ok".equals(status)) {
             StoredAnswer answer = new StoredAnswer(state.completion(mapper, promptTokens, completionTokens), reply.model(),
-                    promptTokens, completionTokens, charged);
+                    promptTokens, completionTokens, charged, targets.replayKey());
             targets.keep(answers, answer).subscribe().with(ignored -> { }, failure -> { });
         } else {
             targets.abandon();

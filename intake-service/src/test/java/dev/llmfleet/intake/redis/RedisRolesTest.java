@@ -168,7 +168,7 @@ class RedisRolesTest {
 
     private static StoredAnswer answer() {
         return new StoredAnswer(JsonNodeFactory.instance.objectNode().put("id", "chatcmpl-test"), "openai/gpt-4o-mini", 3, 5,
-                new BigDecimal("0.000012"));
+                new BigDecimal("0.000012"), null);
     }
 
     private static Socket connect(String url) throws IOException {

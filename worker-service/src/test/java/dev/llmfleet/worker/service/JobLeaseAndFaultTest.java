@@ -5,12 +5,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmfleet.common.billing.BalanceLevel;
 import dev.llmfleet.common.billing.BalanceStateChanged;
+import dev.llmfleet.common.cache.AnswerKeys;
+import dev.llmfleet.common.cache.AnswerStore;
+import dev.llmfleet.common.cache.StoredAnswer;
 import dev.llmfleet.common.jobs.JobCompleted;
 import dev.llmfleet.common.jobs.JobRecord;
 import dev.llmfleet.common.jobs.JobRequested;
 import dev.llmfleet.common.jobs.JobStatus;
 import dev.llmfleet.common.jobs.JobStore;
 import dev.llmfleet.common.jobs.Priority;
+import dev.llmfleet.common.pipeline.RequestPreparer;
 import dev.llmfleet.common.provider.Backoff;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -28,6 +32,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -69,6 +74,10 @@ class JobLeaseAndFaultTest {
     ObjectMapper mapper;
     @Inject
     Vertx vertx;
+    @Inject
+    AnswerStore answers;
+    @Inject
+    RequestPreparer preparer;
     @InjectKafkaCompanion
     KafkaCompanion companion;
 
@@ -167,6 +176,26 @@ class JobLeaseAndFaultTest {
     }
 
     @Test
+    void aJobWhoseEarlierRunDiedAfterCachingItsAnswerButBeforeKeepingItsReplayStillCostsWhatThatRunPaid() throws Exception {
+        String id = newJob();
+        String raw = requested(id, 0.0);
+        JobRequested job = mapper.readValue(raw, JobRequested.class);
+        // the dead run's provider call was charged, its answer reached the cache, and it died before the replay copy
+        JsonNode completion = mapper.readTree("{\"id\":\"chatcmpl-dead-run\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,"
+                + "\"message\":{\"role\":\"assistant\",\"content\":\"paid once\"},\"finish_reason\":\"stop\"}]}");
+        String cacheKey = AnswerKeys.cache(preparer.prepare(job.request(), job.feature()).request());
+        answers.put(cacheKey, new StoredAnswer(completion, "google/gemini-2.0-flash", 12, 3, new BigDecimal("0.00042"),
+                AnswerKeys.idempotency(job.tenant(), id)), Duration.ofMinutes(5)).await().atMost(WAIT);
+
+        Optional<JobCompleted> ended = runner.run(raw, id, "test").await().atMost(WAIT);
+        assertThat(ended).isPresent();
+        assertThat(ended.get().status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(new BigDecimal(ended.get().chargedUsd())).as("the first run's charge stays the job's, not a free cache hit")
+                .isEqualByComparingTo("0.00042");
+        assertThat(record(id).attempts()).as("no provider call made again").isZero();
+    }
+
+    @Test
     void aWaitUnderAMillisecondOnTheEventLoopEndsAtOnce() {
         // a record's not-before a fraction of a millisecond away once it is read: Vert.x refuses a timer under 1 ms,
         // and the refusal nacked the record to the dead-letter topic, with no result
@@ -231,7 +260,15 @@ class JobLeaseAndFaultTest {
     }
 
     private String requested(String id) throws Exception {
+        return requested(id, null);
+    }
+
+    /** A job record; at temperature 0 its answer is cacheable. */
+    private String requested(String id, Double temperature) throws Exception {
         ObjectNode body = mapper.createObjectNode().put("model", "google/gemini-2.0-flash").put("max_tokens", 8);
+        if (temperature != null) {
+            body.put("temperature", temperature);
+        }
         body.putArray("messages").addObject().put("role", "user").put("content", "lease test " + id);
         return mapper.writeValueAsString(new JobRequested(JobRequested.SCHEMA_VERSION, id, "default", "default", Priority.NORMAL,
                 body, null, 0, null, Instant.now()));
