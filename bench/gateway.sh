@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # gateway: intake vs Portkey's open-source gateway vs a bare Node pass-through proxy vs calling a stub upstream directly: added p50/p99 at 200 and 500 req/s (open loop), req/s at 64 connections (closed loop), SSE time to first byte, CPU ms per request and RSS; rounds interleaved.
 #
-# Usage: ./fleet bench gateway        (≈ 15 min; needs node >= 18, npm, wrk, curl, jq; busy ports are moved)
-# Env:   BENCH_ROUNDS (3), BENCH_RATES ("200 500"), BENCH_STAGE_SECONDS (15), BENCH_WARMUP (250x40s, per target),
+# Usage: ./fleet bench gateway        (≈ 17 min; needs node >= 18, npm, wrk, curl, jq; busy ports are moved)
+# Env:   BENCH_ROUNDS (3), BENCH_RATES ("200 500"), BENCH_STAGE_SECONDS (15),
+#        BENCH_WARMUP_SECONDS (20: per target, wrk at BENCH_CONNECTIONS with the stub at 0 ms, then as long streamed, so
+#        the JITs have compiled both paths before anything is measured), BENCH_WARMUP (200x10s: loadtest's own, per target),
 #        BENCH_DELAY_MS (50: the stub's fixed delay for the open-loop and SSE rounds),
 #        BENCH_CONNECTIONS (64), BENCH_CLOSED_SECONDS (10), BENCH_CLOSED_DELAY_MS (0: the closed-loop rounds measure the
 #        gateways' own throughput, not the stub's delay), BENCH_SSE_RATE (50), BENCH_SSE_SECONDS (10),
@@ -19,7 +21,9 @@
 # Load: open loop at each BENCH_RATES (latency from the scheduled send, `loadtest compare`), SSE at BENCH_SSE_RATE (time
 # to the first body chunk, which is the first `data:` event with every target here), closed loop with wrk at
 # BENCH_CONNECTIONS. Per load shape each round runs every target in turn (intake, portkey, proxy, direct), BENCH_ROUNDS
-# rounds; the tables give medians over rounds, "added" being the median of each round's difference to direct.
+# rounds; the tables give medians over rounds, "added" being the median of each round's difference to direct. Before
+# the first round every target gets a wrk warm-up (not measured). loadtest closes idle connections after 4 s: Portkey's
+# Node server closes them after 5 s, and a request sent on a connection being closed fails (connection_closed).
 # CPU per request: utime+stime of the target's processes (/proc/<pid>/stat) over its stage / answers; intake's Kafka,
 # Redis, billing and worker separately (until they are idle again, minus their idle rate). RSS: VmRSS after the stage.
 # Exit: 0 done (whether or not the targets are met), 1 failure (a target errored, a process died, setup failed).
@@ -30,7 +34,8 @@ DOT=.fleet
 ROUNDS=${BENCH_ROUNDS:-3}
 RATES=${BENCH_RATES:-200 500}
 STAGE_SECONDS=${BENCH_STAGE_SECONDS:-15}
-WARMUP=${BENCH_WARMUP:-250x40s}
+WARMUP=${BENCH_WARMUP:-200x10s}
+WARMUP_SECONDS=${BENCH_WARMUP_SECONDS:-20}
 DELAY_MS=${BENCH_DELAY_MS:-50}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 CLOSED_SECONDS=${BENCH_CLOSED_SECONDS:-10}
@@ -193,9 +198,45 @@ alive() { local role pid; while read -r role pid; do kill -0 "$pid" 2>/dev/null 
 load_avg() { cut -d' ' -f1-3 /proc/loadavg; }
 loadtest() { java -XX:+UseSerialGC -jar "$LOADTEST_JAR" compare "${TARGET_ARGS[@]}" --api-key mdb_sim_local --no-cache \
   --header 'x-portkey-provider: openai' --header "x-portkey-custom-host: $STUB/v1" \
-  --stage-hook "bash '$ROOT/bench/gateway/snapshot.sh' '$OUT'" --no-fail-on-creep "$@"; }
+  --stage-hook "bash '$ROOT/bench/gateway/snapshot.sh' '$OUT'" --keep-alive-timeout 4s --no-fail-on-creep "$@"; }
 TARGET_ARGS=()
 for t in "${TARGETS[@]}"; do TARGET_ARGS+=(--target "$t=${URL[$t]}/v1"); done
+
+# wrk: one Lua script per body; its done() prints the figures as one JSON line
+lua_string() { jq -Rn --arg s "$1" '$s'; }   # a JSON string literal is a valid Lua string literal for these bodies
+wrk_script() { # body file
+  {
+    echo "wrk.method = \"POST\""
+    echo "wrk.body = $(lua_string "$1")"
+    echo "wrk.headers[\"Content-Type\"] = \"application/json\""
+    echo "wrk.headers[\"Authorization\"] = \"Bearer mdb_sim_local\""
+    echo "wrk.headers[\"Cache-Control\"] = \"no-cache\""
+    echo "wrk.headers[\"x-portkey-provider\"] = \"openai\""
+    echo "wrk.headers[\"x-portkey-custom-host\"] = $(lua_string "$STUB/v1")"
+    cat <<'EOF'
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRKJSON {"requests":%d,"duration_us":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,"max_us":%d}\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
+end
+EOF
+  } >"$2"
+}
+wrk_script "$BODY" "$OUT/chat.lua"
+wrk_script "$SSE_BODY" "$OUT/chat-sse.lua"
+wrk_round() { # kind (closed | warmup | warmup-sse) target round seconds; snapshots under the current shape
+  local kind=$1 t=$2 round=$3 secs=$4 file=$OUT/$1-$2-$3.txt lua=$OUT/chat.lua ok
+  [ "$kind" = warmup-sse ] && lua=$OUT/chat-sse.lua
+  LOADTEST_STAGE_EVENT=start LOADTEST_TARGET=$t LOADTEST_STAGE=$round bash bench/gateway/snapshot.sh "$OUT"
+  wrk -t2 -c"$CONNECTIONS" -d"${secs}s" --timeout 30s --latency -s "$lua" "${URL[$t]}/v1/chat/completions" >"$file" 2>&1 || status=1
+  ok=$(sed -n 's/^WRKJSON //p' "$file" | jq '.requests - .status')
+  # after a warm-up the backlog of usage events can be large: let the platform settle for up to 3 minutes
+  SETTLE_MAX_SECONDS=$([[ $kind == warmup* ]] && echo 180 || echo 60) \
+    LOADTEST_STAGE_EVENT=end LOADTEST_TARGET=$t LOADTEST_STAGE=$round LOADTEST_STAGE_OK=${ok:-0} bash bench/gateway/snapshot.sh "$OUT"
+  sed -n 's/^WRKJSON //p' "$file" | jq -r --arg t "$t" --arg r "$round" --arg k "$kind" \
+    '"  \($k) \($r) -> \($t): \(.requests) requests, \(.status) non-2xx, \(.connect + .read + .write + .timeout) socket errors, \(.requests * 1e6 / .duration_us | floor) req/s, p50 \(.p50_us / 1000) ms, p99 \(.p99_us / 1000) ms"'
+}
 
 LOAD_BEFORE=$(load_avg); STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 machine_banner "bench gateway" "the load generator, the stub, the proxy, Portkey and the whole platform"
@@ -203,7 +244,16 @@ echo "targets: $(for t in "${TARGETS[@]}"; do printf '%s=%s ' "$t" "${URL[$t]}";
 echo "results: $OUT"
 status=0
 
-# --- open loop: warm-up per target, then per round every rate on every target in turn ---
+# --- warm-up: every target as fast as it goes, JSON then streamed, the stub answering at once (not measured) ---
+echo; echo "== warm-up: wrk -c$CONNECTIONS, ${WARMUP_SECONDS} s JSON + ${WARMUP_SECONDS} s streamed per target, stub delay 0 ms (not measured) =="
+set_delay 0
+echo warmup >"$OUT/shape"
+for t in "${TARGETS[@]}"; do
+  wrk_round warmup "$t" 0 "$WARMUP_SECONDS"
+  wrk_round warmup-sse "$t" 0 "$WARMUP_SECONDS"
+done
+
+# --- open loop: loadtest's warm-up per target, then per round every rate on every target in turn ---
 set_delay "$DELAY_MS"
 stages=()
 for _ in $(seq 1 "$ROUNDS"); do for r in $RATES; do stages+=("${r}x${STAGE_SECONDS}s"); done; done
@@ -225,36 +275,8 @@ alive
 echo; echo "== closed loop: wrk -c$CONNECTIONS -d${CLOSED_SECONDS}s, $ROUNDS rounds, stub delay $CLOSED_DELAY_MS ms =="
 set_delay "$CLOSED_DELAY_MS"
 echo closed >"$OUT/shape"
-lua_string() { jq -Rn --arg s "$1" '$s'; }   # a JSON string literal is a valid Lua string literal for this body
-{
-  echo "wrk.method = \"POST\""
-  echo "wrk.body = $(lua_string "$BODY")"
-  echo "wrk.headers[\"Content-Type\"] = \"application/json\""
-  echo "wrk.headers[\"Authorization\"] = \"Bearer mdb_sim_local\""
-  echo "wrk.headers[\"Cache-Control\"] = \"no-cache\""
-  echo "wrk.headers[\"x-portkey-provider\"] = \"openai\""
-  echo "wrk.headers[\"x-portkey-custom-host\"] = $(lua_string "$STUB/v1")"
-  cat <<'EOF'
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format('WRKJSON {"requests":%d,"duration_us":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,"max_us":%d}\n',
-    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
-end
-EOF
-} >"$OUT/chat.lua"
-wrk_round() { # target round seconds
-  local t=$1 round=$2 secs=$3 file=$OUT/closed-$1-$2.txt ok
-  LOADTEST_STAGE_EVENT=start LOADTEST_TARGET=$t LOADTEST_STAGE=$round bash bench/gateway/snapshot.sh "$OUT"
-  wrk -t2 -c"$CONNECTIONS" -d"${secs}s" --latency -s "$OUT/chat.lua" "${URL[$t]}/v1/chat/completions" >"$file" 2>&1 || status=1
-  ok=$(sed -n 's/^WRKJSON //p' "$file" | jq '.requests - .status')
-  LOADTEST_STAGE_EVENT=end LOADTEST_TARGET=$t LOADTEST_STAGE=$round LOADTEST_STAGE_OK=${ok:-0} bash bench/gateway/snapshot.sh "$OUT"
-  sed -n 's/^WRKJSON //p' "$file" | jq -r --arg t "$t" --arg r "$round" \
-    '"  round \($r) -> \($t): \(.requests) requests, \(.status) non-2xx, \(.connect + .read + .write + .timeout) socket errors, \(.requests * 1e6 / .duration_us | floor) req/s, p50 \(.p50_us / 1000) ms, p99 \(.p99_us / 1000) ms"'
-}
-for t in "${TARGETS[@]}"; do wrk_round "$t" 0 5 >/dev/null; done   # warm-up at the new delay, not reported
 for round in $(seq 1 "$ROUNDS"); do
-  for t in "${TARGETS[@]}"; do wrk_round "$t" "$round" "$CLOSED_SECONDS"; done
+  for t in "${TARGETS[@]}"; do wrk_round closed "$t" "$round" "$CLOSED_SECONDS"; done
 done
 alive
 set_delay "$DELAY_MS"
@@ -265,12 +287,12 @@ jq -n --arg started "$STARTED" --arg finished "$FINISHED" --arg load_before "$LO
   --arg machine "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/^Mem:/ {print $2}') GiB" \
   --arg node "$(node --version)" --arg java "$(java -version 2>&1 | head -1)" --arg wrk "$(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)" \
   --argjson hz "$(getconf CLK_TCK)" --argjson rounds "$ROUNDS" --arg rates "$RATES" --argjson stage_seconds "$STAGE_SECONDS" \
-  --arg warmup "$WARMUP" --argjson delay_ms "$DELAY_MS" --argjson connections "$CONNECTIONS" --argjson closed_seconds "$CLOSED_SECONDS" \
+  --arg warmup "$WARMUP" --argjson warmup_seconds "$WARMUP_SECONDS" --argjson delay_ms "$DELAY_MS" --argjson connections "$CONNECTIONS" --argjson closed_seconds "$CLOSED_SECONDS" \
   --argjson closed_delay_ms "$CLOSED_DELAY_MS" --argjson sse_rate "$SSE_RATE" --argjson sse_seconds "$SSE_SECONDS" \
   --arg targets "${TARGETS[*]}" --arg portkey_version "$PORTKEY_VERSION" --arg body "$BODY" \
   '{started: $started, finished: $finished, load_before: $load_before, load_after: $load_after, commit: $commit, machine: $machine,
     node: $node, java: $java, wrk: $wrk, clk_tck: $hz, rounds: $rounds, rates: ($rates | split(" ") | map(tonumber)),
-    stage_seconds: $stage_seconds, warmup: $warmup, delay_ms: $delay_ms, connections: $connections, closed_seconds: $closed_seconds,
+    stage_seconds: $stage_seconds, warmup: $warmup, warmup_seconds: $warmup_seconds, delay_ms: $delay_ms, connections: $connections, closed_seconds: $closed_seconds,
     closed_delay_ms: $closed_delay_ms, sse_rate: $sse_rate, sse_seconds: $sse_seconds, targets: ($targets | split(" ")),
     portkey_version: $portkey_version, body: $body}' >"$OUT/meta.json"
 

@@ -3,8 +3,8 @@
 # each wrk round): appends, for each process listed in DIR/procs ("role pid" lines), one line to DIR/snapshots:
 #   <shape> <stage> <target> <event> <ok> <unix time> <role> <pid> <cpu ticks: utime+stime> <VmRSS kB>
 # At the end of an intake stage it then waits until the rest of the platform (Kafka, Redis, billing, worker) is back to
-# its idle CPU rate (the usage events of that stage consumed; at most 60 s) and snapshots again as event "settled", so
-# that work is counted for intake and does not spill into the next target's stage.
+# its idle CPU rate (the usage events of that stage consumed; at most $SETTLE_MAX_SECONDS, default 60) and snapshots
+# again as event "settled", so that work is counted for intake and does not spill into the next target's stage.
 # Usage: LOADTEST_STAGE_EVENT=start|end LOADTEST_TARGET=name LOADTEST_STAGE=n [LOADTEST_STAGE_OK=n] snapshot.sh DIR
 set -euo pipefail
 dir=$1
@@ -31,7 +31,7 @@ platform_ticks() {
 snap "$event"
 if [ "$event" = end ] && [ "$target" = intake ] && [ -s "$dir/settle-ticks-per-s" ]; then
   limit=$(cat "$dir/settle-ticks-per-s") quiet=0 before=$(platform_ticks)
-  for _ in $(seq 1 60); do
+  for _ in $(seq 1 "${SETTLE_MAX_SECONDS:-60}"); do
     sleep 1
     after=$(platform_ticks)
     if [ $((after - before)) -le "$limit" ]; then quiet=$((quiet + 1)); else quiet=0; fi

@@ -53,6 +53,11 @@ public class LoadOptions {
             description = "Connect and idle timeout per request; also how long a stage waits for its last answers (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
+    @Option(names = "--keep-alive-timeout", defaultValue = "120s", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Close a connection idle this long (default: ${DEFAULT-VALUE}); keep it below the target's own keep-alive "
+                    + "timeout (Node's http server: 5 s), or a request may go out on a connection the target is just closing.")
+    Duration keepAliveTimeout;
+
     @Option(names = "--cost-creep-threshold", defaultValue = "10", paramLabel = "PERCENT",
             description = "Flag a stage whose charged USD per request exceeds the first stage's by more than this (default: ${DEFAULT-VALUE}%%).")
     double costCreepThresholdPercent;

@@ -38,7 +38,7 @@ public final class LoadTest {
         List<StageResult> all = new ArrayList<>();
         List<StageResult> warmups = new ArrayList<>();
         try (LoadRunner runner = new LoadRunner(new LoadRunner.Settings(options.apiKey, options.noCache, options.connections,
-                options.timeout, options.extraHeaders()))) {
+                options.timeout, options.extraHeaders(), options.keepAliveTimeout))) {
             if (options.warmup != null) {
                 Stage warmup = Stage.parse(options.warmup);
                 Workload marked = workload.marked("warm-up");

@@ -55,6 +55,7 @@ class LoadTestCompareTest {
         options.apiKey = "k";
         options.connections = 4;
         options.timeout = Duration.ofSeconds(5);
+        options.keepAliveTimeout = Duration.ofSeconds(4);
         options.costCreepThresholdPercent = 10;
         options.json = dir.resolve("out.json");
         options.headers = List.of("x-portkey-provider: openai");
@@ -89,6 +90,7 @@ class LoadTestCompareTest {
         options.apiKey = "k";
         options.connections = 1;
         options.timeout = Duration.ofSeconds(1);
+        options.keepAliveTimeout = Duration.ofSeconds(4);
         options.stageHook = "exit 3";
         assertThatThrownBy(() -> new LoadTest(options, List.of(Target.parse("a=http://127.0.0.1:9/v1")), new PrintStream(new ByteArrayOutputStream()),
                 new PrintStream(new ByteArrayOutputStream())).run("run")).hasMessageContaining("--stage-hook exited 3 at the start of stage 1 on a");
