@@ -22,8 +22,9 @@
 # to the first body chunk, which is the first `data:` event with every target here), closed loop with wrk at
 # BENCH_CONNECTIONS. Per load shape each round runs every target in turn (intake, portkey, proxy, direct), BENCH_ROUNDS
 # rounds; the tables give medians over rounds, "added" being the median of each round's difference to direct. Before
-# the first round every target gets a wrk warm-up (not measured). loadtest closes idle connections after 4 s: Portkey's
-# Node server closes them after 5 s, and a request sent on a connection being closed fails (connection_closed).
+# the first round every target gets a wrk warm-up (not measured). loadtest closes idle connections after 2 s (its pool
+# cleaner runs every second): Portkey's Node server closes them after 5 s, and a request sent on a connection the server
+# is closing fails (connection_closed; seen with 120 s and with 4 s).
 # CPU per request: utime+stime of the target's processes (/proc/<pid>/stat) over its stage / answers; intake's Kafka,
 # Redis, billing and worker separately (until they are idle again, minus their idle rate). RSS: VmRSS after the stage.
 # Exit: 0 done (whether or not the targets are met), 1 failure (a target errored, a process died, setup failed).
@@ -198,7 +199,7 @@ alive() { local role pid; while read -r role pid; do kill -0 "$pid" 2>/dev/null 
 load_avg() { cut -d' ' -f1-3 /proc/loadavg; }
 loadtest() { java -XX:+UseSerialGC -jar "$LOADTEST_JAR" compare "${TARGET_ARGS[@]}" --api-key mdb_sim_local --no-cache \
   --header 'x-portkey-provider: openai' --header "x-portkey-custom-host: $STUB/v1" \
-  --stage-hook "bash '$ROOT/bench/gateway/snapshot.sh' '$OUT'" --keep-alive-timeout 4s --no-fail-on-creep "$@"; }
+  --stage-hook "bash '$ROOT/bench/gateway/snapshot.sh' '$OUT'" --keep-alive-timeout 2s --no-fail-on-creep "$@"; }
 TARGET_ARGS=()
 for t in "${TARGETS[@]}"; do TARGET_ARGS+=(--target "$t=${URL[$t]}/v1"); done
 
