@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gateway: intake vs Portkey's open-source gateway vs a bare Node pass-through proxy vs calling a stub upstream directly: added p50/p99 at 200 and 500 req/s (open loop), req/s at 64 connections (closed loop), SSE time to first byte, CPU ms per request and RSS; rounds interleaved.
 #
-# Usage: ./fleet bench gateway        (≈ 17 min; needs node >= 18, npm, wrk, curl, jq; busy ports are moved)
+# Usage: ./fleet bench gateway        (≈ 18 min; needs node >= 18, npm, wrk, curl, jq; busy ports are moved)
 # Env:   BENCH_ROUNDS (3), BENCH_RATES ("200 500"), BENCH_STAGE_SECONDS (15),
 #        BENCH_WARMUP_SECONDS (20: per target, wrk at BENCH_CONNECTIONS with the stub at 0 ms, then as long streamed, so
 #        the JITs have compiled both paths before anything is measured), BENCH_WARMUP (200x10s: loadtest's own, per target),

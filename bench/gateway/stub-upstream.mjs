@@ -1,9 +1,9 @@
 // A stub OpenAI-compatible upstream for bench/gateway.sh: answers POST /v1/chat/completions after a fixed delay, the same
 // small answer every time, as JSON (with usage) or, for "stream": true, as SSE (a role chunk, a few content chunks, the
-// finish, a usage chunk, [DONE]). Like Model Database it sends X-MDB-Charged-USD and X-MDB-Balance-USD (up front, the
-// simulator's default "header" mode), the balance falling by exactly each charge. Nothing else: no validation, no
-// state but counters, so its CPU per request is the floor every path pays.
-//   node stub-upstream.mjs --port 18790 --delay-ms 50 [--chunks 5 --chunk-gap-ms 5]
+// finish, a usage chunk, [DONE], each event chunk-gap-ms apart). Like Model Database it sends X-MDB-Charged-USD and
+// X-MDB-Balance-USD (up front, the simulator's default "header" mode), the balance falling by exactly each charge.
+// Nothing else: no validation, no state but counters, so its CPU per request is the floor every path pays.
+//   node stub-upstream.mjs --port 18790 --delay-ms 50 [--chunks 4 --chunk-gap-ms 5]
 //   POST /admin/config {"delay_ms": 0}   changes the delay (the max-throughput round uses 0); GET /admin/totals
 import http from 'node:http';
 
@@ -13,7 +13,7 @@ const arg = (name, fallback) => {
 };
 const port = Number(arg('port', 18790));
 let delayMs = Number(arg('delay-ms', 50));
-const chunks = Number(arg('chunks', 5));
+const chunks = Number(arg('chunks', 4)); // the answer's 8 pieces, ceil(8 / chunks) per content chunk
 const chunkGapMs = Number(arg('chunk-gap-ms', 5));
 
 // gpt-4o-mini list prices: 12 prompt tokens x $0.15/M + 9 completion tokens x $0.60/M = $0.0000072, in nano-dollars
