@@ -34,6 +34,17 @@ public class LoadOptions {
     @Option(names = "--no-cache", description = "Send Cache-Control: no-cache, so intake skips its answer cache lookup.")
     boolean noCache;
 
+    @Option(names = "--header", paramLabel = "'NAME: VALUE'",
+            description = "An extra request header sent with every request to every target (repeatable), e.g. a gateway's routing headers.")
+    java.util.List<String> headers = new java.util.ArrayList<>();
+
+    @Option(names = "--stage-hook", paramLabel = "COMMAND",
+            description = "Run COMMAND (sh -c) right before and right after each stage of each target, warm-up included, and wait for it; "
+                    + "its environment says when: LOADTEST_STAGE_EVENT=start|end, LOADTEST_TARGET, LOADTEST_STAGE (0 = warm-up), "
+                    + "LOADTEST_STAGE_LABEL; on end also LOADTEST_STAGE_OK (successful answers). E.g. to read a target's CPU time around its own stage. "
+                    + "A hook that fails fails the run.")
+    String stageHook;
+
     @Option(names = "--connections", defaultValue = "256", paramLabel = "N",
             description = "Connection pool size per target; requests beyond it queue, and the wait counts as latency (default: ${DEFAULT-VALUE}).")
     int connections;
@@ -41,6 +52,11 @@ public class LoadOptions {
     @Option(names = "--timeout", defaultValue = "30s", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Connect and idle timeout per request; also how long a stage waits for its last answers (default: ${DEFAULT-VALUE}).")
     Duration timeout;
+
+    @Option(names = "--keep-alive-timeout", defaultValue = "120s", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Close a connection idle this long (default: ${DEFAULT-VALUE}); keep it below the target's own keep-alive "
+                    + "timeout (Node's http server: 5 s), or a request may go out on a connection the target is just closing.")
+    Duration keepAliveTimeout;
 
     @Option(names = "--cost-creep-threshold", defaultValue = "10", paramLabel = "PERCENT",
             description = "Flag a stage whose charged USD per request exceeds the first stage's by more than this (default: ${DEFAULT-VALUE}%%).")
@@ -51,6 +67,19 @@ public class LoadOptions {
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON to FILE.")
     Path json;
+
+    /** The {@code --header} options as name to value, in order; refuses one without a colon or a name. */
+    java.util.Map<String, String> extraHeaders() {
+        java.util.Map<String, String> parsed = new java.util.LinkedHashMap<>();
+        for (String header : headers) {
+            int colon = header.indexOf(':');
+            if (colon <= 0 || header.substring(0, colon).isBlank()) {
+                throw new IllegalArgumentException("bad --header '" + header + "'; expected 'NAME: VALUE'");
+            }
+            parsed.put(header.substring(0, colon).trim(), header.substring(colon + 1).trim());
+        }
+        return parsed;
+    }
 
     Workload.Lane laneFilter() {
         try {

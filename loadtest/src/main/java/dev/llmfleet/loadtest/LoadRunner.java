@@ -32,8 +32,16 @@ import java.util.function.LongFunction;
  * when every connection is busy a request waits in the pool's queue, and that wait counts as latency.
  */
 public final class LoadRunner implements AutoCloseable {
-    /** Request headers and limits shared by every target of a run. */
-    public record Settings(String apiKey, boolean noCache, int connections, Duration timeout) {
+    /** Request headers and limits shared by every target of a run; {@code headers} are sent with every request as they are. */
+    public record Settings(String apiKey, boolean noCache, int connections, Duration timeout, Map<String, String> headers,
+                           Duration keepAliveTimeout) {
+        public Settings {
+            headers = Map.copyOf(headers);
+        }
+
+        public Settings(String apiKey, boolean noCache, int connections, Duration timeout) {
+            this(apiKey, noCache, connections, timeout, Map.of(), Duration.ofSeconds(120));
+        }
     }
 
     private final Settings settings;
@@ -97,7 +105,7 @@ public final class LoadRunner implements AutoCloseable {
         String origin = uri.getScheme() + "://" + uri.getHost() + ":" + Target.port(uri);
         return clients.computeIfAbsent(origin, o -> vertx.createHttpClient(
                 new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_1_1).setKeepAlive(true).setTcpNoDelay(true)
-                        .setKeepAliveTimeout(120).setSsl("https".equals(uri.getScheme())),
+                        .setKeepAliveTimeout((int) Math.max(1, settings.keepAliveTimeout().toSeconds())).setSsl("https".equals(uri.getScheme())),
                 new PoolOptions().setHttp1MaxSize(settings.connections()).setMaxWaitQueueSize(-1)));
     }
 
@@ -114,6 +122,7 @@ public final class LoadRunner implements AutoCloseable {
         if (settings.noCache()) {
             options.putHeader("Cache-Control", "no-cache");
         }
+        settings.headers().forEach((name, value) -> options.putHeader(name, value));
         StageRecorder recorder = request.recorder();
         AtomicLong firstChunk = new AtomicLong(-1);
         client(request.uri()).request(options)

@@ -38,7 +38,7 @@ public final class LoadTest {
         List<StageResult> all = new ArrayList<>();
         List<StageResult> warmups = new ArrayList<>();
         try (LoadRunner runner = new LoadRunner(new LoadRunner.Settings(options.apiKey, options.noCache, options.connections,
-                options.timeout))) {
+                options.timeout, options.extraHeaders(), options.keepAliveTimeout))) {
             if (options.warmup != null) {
                 Stage warmup = Stage.parse(options.warmup);
                 Workload marked = workload.marked("warm-up");
@@ -59,12 +59,15 @@ public final class LoadTest {
         }
         List<CostCreep.Warning> creep = new ArrayList<>();
         byTarget.values().forEach(results -> creep.addAll(CostCreep.detect(results, threshold)));
+        // the last target is the baseline every other one is compared with (of two: the first against the second)
         List<StageComparison> comparisons = new ArrayList<>();
-        if (targets.size() == 2) {
-            List<StageResult> through = byTarget.get(targets.get(0).name());
-            List<StageResult> baseline = byTarget.get(targets.get(1).name());
-            for (int i = 0; i < through.size(); i++) {
-                comparisons.add(StageComparison.of(through.get(i), baseline.get(i)));
+        if (targets.size() >= 2) {
+            List<StageResult> baseline = byTarget.get(targets.get(targets.size() - 1).name());
+            for (Target target : targets.subList(0, targets.size() - 1)) {
+                List<StageResult> through = byTarget.get(target.name());
+                for (int i = 0; i < through.size(); i++) {
+                    comparisons.add(StageComparison.of(through.get(i), baseline.get(i)));
+                }
             }
         }
         Map<String, String> targetUrls = new LinkedHashMap<>();
@@ -73,12 +76,13 @@ public final class LoadTest {
                 workload.size(), options.includeRejects, options.noCache, threshold, targetUrls, warmups, all, comparisons, creep);
         out.println();
         out.print(report.stagesTable());
-        if (!comparisons.isEmpty()) {
+        String baselineName = targets.get(targets.size() - 1).name();
+        for (Target target : targets.subList(0, Math.max(0, targets.size() - 1))) {
+            String a = target.name();
             out.println();
-            out.printf("%s vs %s (added latency = %s minus %s; saving = 1 - $/req %s / $/req %s):%n",
-                    targets.get(0).name(), targets.get(1).name(), targets.get(0).name(), targets.get(1).name(),
-                    targets.get(0).name(), targets.get(1).name());
-            out.print(report.comparisonTable());
+            out.printf("%s vs %s (added latency = %s minus %s; saving = 1 - $/req %s / $/req %s):%n", a, baselineName, a, baselineName,
+                    a, baselineName);
+            out.print(report.comparisonTable(a));
         }
         creep.forEach(w -> out.println("WARNING " + w.message()));
         if (options.json != null) {
@@ -89,10 +93,40 @@ public final class LoadTest {
     }
 
     private StageResult runStage(LoadRunner runner, Target target, int index, Stage stage, Workload workload, long firstRequest) {
+        hook("start", target, index, stage, null);
         progress.printf("  %s (%s) -> %s ...", index == 0 ? "warm-up" : "stage " + index, stage.label(), target.name());
         StageResult result = runner.run(target, index, stage, workload, firstRequest);
+        hook("end", target, index, stage, result);
         progress.printf(Locale.ROOT, " %d sent, %d ok, %d errors, p99 %s ms%n", result.sent(), result.ok(), result.errors(),
                 result.latencyP99Ms() == null ? "-" : String.format(Locale.ROOT, "%.1f", result.latencyP99Ms()));
         return result;
+    }
+
+    /** Runs {@code --stage-hook} (if any) and waits for it; a hook that cannot run or fails stops the run. */
+    private void hook(String event, Target target, int index, Stage stage, StageResult result) {
+        if (options.stageHook == null || options.stageHook.isBlank()) {
+            return;
+        }
+        ProcessBuilder builder = new ProcessBuilder("sh", "-c", options.stageHook).inheritIO();
+        Map<String, String> env = builder.environment();
+        env.put("LOADTEST_STAGE_EVENT", event);
+        env.put("LOADTEST_TARGET", target.name());
+        env.put("LOADTEST_STAGE", Integer.toString(index));
+        env.put("LOADTEST_STAGE_LABEL", stage.label());
+        if (result != null) {
+            env.put("LOADTEST_STAGE_OK", Long.toString(result.ok()));
+        }
+        int status;
+        try {
+            status = builder.start().waitFor();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("--stage-hook could not run: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the --stage-hook ran", e);
+        }
+        if (status != 0) {
+            throw new IllegalStateException("--stage-hook exited " + status + " at the " + event + " of stage " + index + " on " + target.name());
+        }
     }
 }

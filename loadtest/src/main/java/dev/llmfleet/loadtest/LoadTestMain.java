@@ -66,14 +66,15 @@ public final class LoadTestMain implements Runnable {
         }
     }
 
-    /** The same stages against two targets, alternating, with the difference between them. */
+    /** The same stages against two or more targets, alternating, with the difference between each and the last. */
     @Command(name = "compare", mixinStandardHelpOptions = true,
-            description = "Send each stage to two targets in turn (same requests, same order) and print what the first adds "
-                    + "in latency and saves in cost over the second, e.g. --target intake=http://127.0.0.1:8080/v1 "
+            description = "Send each stage to two or more targets in turn (same requests, same order) and print what each adds "
+                    + "in latency and saves in cost over the last, e.g. --target intake=http://127.0.0.1:8080/v1 "
                     + "--target direct=http://127.0.0.1:8090/v1")
     static final class CompareCommand implements Callable<Integer> {
         @Option(names = "--target", required = true, paramLabel = "NAME=URL",
-                description = "Exactly two: the path measured first (e.g. intake), then the baseline (e.g. the provider directly).")
+                description = "Two or more, in the order each stage visits them: the paths measured (e.g. intake), then the baseline "
+                        + "last (e.g. the provider directly).")
         List<String> targets;
 
         @Mixin
@@ -81,12 +82,12 @@ public final class LoadTestMain implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            if (targets.size() != 2) {
-                throw new CommandLine.ParameterException(new CommandLine(this), "compare needs exactly two --target options");
+            if (targets.size() < 2) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "compare needs two or more --target options");
             }
             List<Target> parsed = targets.stream().map(Target::parse).toList();
-            if (parsed.get(0).name().equals(parsed.get(1).name())) {
-                throw new IllegalArgumentException("the two targets need different names");
+            if (parsed.stream().map(Target::name).distinct().count() != parsed.size()) {
+                throw new IllegalArgumentException("the targets need different names");
             }
             return new LoadTest(options, parsed, System.out, System.err).run("compare");
         }

@@ -18,7 +18,7 @@ import java.util.stream.Collectors;
 /**
  * A whole run's results: the human-readable tables and the {@code --json} document (snake_case, money as plain decimals).
  *
- * @param targets name to base URL, in run order (the first is "through", the second "baseline" in a comparison)
+ * @param targets name to base URL, in run order (in a comparison the last is the baseline, each other one "through")
  * @param warmup  the warm-up stage per target (stage 0, marked prompts), kept out of the tables
  */
 public record Report(String command, String startedAt, String finishedAt, String workload, String lane, long workloadRequests,
@@ -40,17 +40,23 @@ public record Report(String command, String startedAt, String finishedAt, String
         return table(rows);
     }
 
-    /** One row per stage: what the first target adds in latency and saves in cost over the second. */
+    /** One row per stage: what the first target adds in latency and saves in cost over the baseline. */
     public String comparisonTable() {
-        if (comparisons.isEmpty()) {
+        return comparisons.isEmpty() ? "" : comparisonTable(comparisons.get(0).through());
+    }
+
+    /** One row per stage: what target {@code through} adds in latency and saves in cost over the baseline (the last target). */
+    public String comparisonTable(String through) {
+        List<StageComparison> rowsOf = comparisons.stream().filter(c -> c.through().equals(through)).toList();
+        if (rowsOf.isEmpty()) {
             return "";
         }
-        String a = comparisons.get(0).through();
-        String b = comparisons.get(0).baseline();
+        String a = through;
+        String b = rowsOf.get(0).baseline();
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"stage", "p50 " + a, "p50 " + b, "added p50", "p99 " + a, "p99 " + b, "added p99",
                 "$/req " + a, "$/req " + b, "saving", "err% " + a, "err% " + b, "ok/s " + a, "ok/s " + b});
-        for (StageComparison c : comparisons) {
+        for (StageComparison c : rowsOf) {
             rows.add(new String[] {c.stage() + ":" + c.label(), ms(c.throughP50Ms()), ms(c.baselineP50Ms()), signedMs(c.addedP50Ms()),
                     ms(c.throughP99Ms()), ms(c.baselineP99Ms()), signedMs(c.addedP99Ms()),
                     usd(c.throughUsdPerRequest(), 6), usd(c.baselineUsdPerRequest(), 6),
