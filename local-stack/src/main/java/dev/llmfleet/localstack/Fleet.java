@@ -25,6 +25,10 @@ public final class Fleet implements AutoCloseable {
     public static final List<String> SERVICES = List.of(BILLING, INTAKE, WORKER);
 
     private static final List<String> JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmx384m", "-XX:+ExitOnOutOfMemoryError");
+    static final String MALLOC_ARENAS_VARIABLE = "MALLOC_ARENA_MAX";
+    static final String MALLOC_ARENAS = "2";
+    /** Extra JVM options for every service JVM, after the defaults (so e.g. an -Xmx here wins); split on blanks. */
+    static final String EXTRA_JVM_OPTIONS_VARIABLE = "FLEET_SERVICE_JVM_OPTS";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
     /**
      * The worker is the background lane: on a machine whose cores it shares with intake, the simulator, Kafka and Redis
@@ -132,6 +136,9 @@ public final class Fleet implements AutoCloseable {
     /** An instance {@code name} of {@code module}: {@code base} settings, then the module's from the options, then {@code env}. */
     private ServiceProcess define(String name, String module, Map<String, String> base, Map<String, String> env) {
         Map<String, String> settings = new HashMap<>(base);
+        if (System.getenv(MALLOC_ARENAS_VARIABLE) == null) {
+            settings.put(MALLOC_ARENAS_VARIABLE, MALLOC_ARENAS);
+        }
         // a service whose launcher dies (even by SIGKILL) stops itself instead of lingering
         settings.put("LLMFLEET_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
         settings.putAll(options.env().getOrDefault(module, Map.of()));
@@ -139,10 +146,20 @@ public final class Fleet implements AutoCloseable {
         int port = options.ports().getOrDefault(name, 0);
         ServiceProcess service = new ServiceProcess(name,
                 options.home().resolve(module).resolve("target/quarkus-app/quarkus-run.jar"),
-                port == 0 ? Ports.free() : port, settings, options.logs().resolve(name + ".log"), JVM_OPTIONS,
+                port == 0 ? Ports.free() : port, settings, options.logs().resolve(name + ".log"),
+                jvmOptions(System.getenv(EXTRA_JVM_OPTIONS_VARIABLE)),
                 module.equals(WORKER) ? niceness(System.getenv("FLEET_WORKER_NICE"), WORKER_NICENESS) : 0);
         services.put(name, service);
         return service;
+    }
+
+    /** The service JVMs' options: the defaults, then {@code extra} (blank-separated, may be null) appended. */
+    static List<String> jvmOptions(String extra) {
+        List<String> all = new ArrayList<>(JVM_OPTIONS);
+        if (extra != null && !extra.isBlank()) {
+            all.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        return List.copyOf(all);
     }
 
     /** A niceness from the environment (0 to 19), or {@code fallback} when unset; refuses anything else clearly. */
