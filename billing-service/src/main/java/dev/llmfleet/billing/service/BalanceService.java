@@ -103,6 +103,19 @@ public class BalanceService {
         }
     }
 
+    /**
+     * The ledger recorded a batch of events: re-evaluate with the state after each, in the ledger's order, as
+     * {@link #onSnapshot} for each would (one lock for the batch).
+     */
+    public void onSnapshots(List<Snapshot> fresh) {
+        synchronized (lock) {
+            for (Snapshot one : fresh) {
+                snapshot = snapshot.updatedBy(one);
+                evaluate(System.currentTimeMillis());
+            }
+        }
+    }
+
     public View view() {
         return view;
     }
