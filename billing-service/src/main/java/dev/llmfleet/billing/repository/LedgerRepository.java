@@ -217,15 +217,27 @@ public class LedgerRepository {
         args.add(hourTtlSeconds);
         args.add(dayTtlSeconds);
         args.add(externalCreditThresholdNanos);
+        // the events of a batch mostly share their minute (and so hour and day): its keys are made once per run of it
+        long minute = Long.MIN_VALUE;
+        String minuteKey = null;
+        String hourKey = null;
+        String dayKey = null;
+        String spendKey = null;
         for (Entry e : entries) {
             long t = e.occurredAtMs();
-            long minute = Resolution.MINUTE.bucket(t);
+            if (Resolution.MINUTE.bucket(t) != minute) {
+                minute = Resolution.MINUTE.bucket(t);
+                minuteKey = bucketKey(Resolution.MINUTE, minute);
+                hourKey = bucketKey(Resolution.HOUR, Resolution.HOUR.bucket(t));
+                dayKey = bucketKey(Resolution.DAY, Resolution.DAY.bucket(t));
+                spendKey = spendKey(minute);
+            }
             keys.add(ns + "seen:" + e.eventId());
             keys.add(ns + "req:" + e.requestId());
-            keys.add(bucketKey(Resolution.MINUTE, minute));
-            keys.add(bucketKey(Resolution.HOUR, Resolution.HOUR.bucket(t)));
-            keys.add(bucketKey(Resolution.DAY, Resolution.DAY.bucket(t)));
-            keys.add(spendKey(minute));
+            keys.add(minuteKey);
+            keys.add(hourKey);
+            keys.add(dayKey);
+            keys.add(spendKey);
             args.add(part(e.feature()) + SEP + part(e.model()) + SEP + part(e.lane()) + SEP + part(e.tenant()));
             args.add(Long.toString(e.promptTokens()));
             args.add(Long.toString(e.completionTokens()));

@@ -151,7 +151,7 @@ public class BalanceService {
             return;
         }
         BalanceLevel level = levels.update(reading);
-        long unattributedNanos = unattributed.judge(snapshot.gapNanos(), now, level, reading.figures(level));
+        long unattributedNanos = unattributed.judge(snapshot.gapNanos(), now, level, () -> reading.figures(level));
         view = new View(reading.balance(), reading.burn(), reading.runway(), level, reading.asOf(), Money.toUsd(unattributedNanos),
                 levels.asyncShare(reading.runway()), Money.toUsd(nz(snapshot.driftNanos())), Money.toUsd(nz(snapshot.driftEstimatedNanos())));
         evaluateAfter(topup.onLevel(level, reading.balance()), "top-up check failed");

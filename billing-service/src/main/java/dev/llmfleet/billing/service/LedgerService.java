@@ -15,6 +15,7 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -73,25 +74,29 @@ public class LedgerService {
     }
 
     /**
-     * Records a batch of raw records (one Kafka poll): every readable one goes into the ledger in one Redis round trip,
-     * in the order given; an unreadable one is rejected (counted, logged, kept). Completes once all of them are in the
-     * ledger, dropped as duplicates, or rejected, so the batch's offsets are committed only then. The balance is then
-     * re-evaluated with the state after each new event, in order, as one event at a time did.
+     * Records a batch of raw records (one Kafka poll, the values as sent: UTF-8 JSON): every readable one goes into the
+     * ledger in one Redis round trip, in the order given; an unreadable one is rejected (counted, logged, kept).
+     * Completes once all of them are in the ledger, dropped as duplicates, or rejected, so the batch's offsets are
+     * committed only then. The balance is then re-evaluated with the state after each new event, in order, as one event
+     * at a time did.
      */
-    public Uni<Void> ingest(List<String> raws) {
+    public Uni<Void> ingest(List<byte[]> raws) {
         List<UsageRecorded> usages = new ArrayList<>(raws.size());
         List<LedgerRepository.Entry> entries = new ArrayList<>(raws.size());
         List<Uni<Void>> rejected = null;
-        for (String raw : raws) {
-            UsageRecorded usage;
-            try {
-                usage = parse(raw);
-            } catch (Rejected e) {
-                if (rejected == null) {
-                    rejected = new ArrayList<>();
+        for (byte[] raw : raws) {
+            UsageRecorded usage = readOnePass(raw);
+            if (usage == null) {
+                String text = raw == null ? null : new String(raw, StandardCharsets.UTF_8);
+                try {
+                    usage = parse(text);
+                } catch (Rejected e) {
+                    if (rejected == null) {
+                        rejected = new ArrayList<>();
+                    }
+                    rejected.add(reject(e.reason, e.getMessage(), text));
+                    continue;
                 }
-                rejected.add(reject(e.reason, e.getMessage(), raw));
-                continue;
             }
             usages.add(usage);
             entries.add(entry(usage));
@@ -129,25 +134,33 @@ public class LedgerService {
     }
 
     /**
-     * Reads a record: JSON straight into {@link UsageRecorded}, one pass. Anything that pass does not take as plainly valid
-     * is read again the careful way ({@link #classify}: a tree, then the record), which says why a record is refused; so a
-     * record is rejected, and for the same reason, exactly when the careful way alone rejects it. (The one pass reads
-     * decimals exactly as written, where the tree went through doubles: the same for up to 15 significant digits.)
+     * A record's UTF-8 bytes straight into {@link UsageRecorded}, one pass, when that pass takes it as plainly valid;
+     * otherwise null, and {@link #parse} reads its text (the bytes decoded as UTF-8, as Kafka's StringDeserializer does)
+     * the careful way ({@link #classify}: a tree, then the record), which says why a record is refused. So a record is
+     * rejected, and for the same reason, exactly when the careful way alone rejects it. Only a value starting with
+     * {@code {} and a byte other than 0 is read from bytes, so Jackson's encoding detection never takes one for UTF-16 or 32. (The one pass
+     * reads decimals exactly as written, where the tree went through doubles: the same for up to 15 significant digits.)
      */
-    UsageRecorded parse(String raw) {
-        if (raw == null || raw.isBlank()) {
-            throw new Rejected("empty", "empty record");
+    UsageRecorded readOnePass(byte[] raw) {
+        if (raw == null || raw.length < 2 || raw[0] != '{' || raw[1] == 0) {
+            return null;
         }
         UsageRecorded usage;
         try {
             usage = reader.readValue(raw);
         } catch (java.io.IOException | RuntimeException e) {
-            usage = null;
+            return null;
         }
-        if (usage != null && usage.schemaVersion() != null && MAJOR_1.matcher(usage.schemaVersion()).matches()
+        boolean plain = usage != null && usage.schemaVersion() != null && MAJOR_1.matcher(usage.schemaVersion()).matches()
                 && usage.requestId() != null && !usage.requestId().isBlank()
-                && (usage.chargedUsd() == null || usage.chargedUsd().signum() >= 0)) {
-            return usage;
+                && (usage.chargedUsd() == null || usage.chargedUsd().signum() >= 0);
+        return plain ? usage : null;
+    }
+
+    /** Reads a record's text the careful way, or says why it is refused. */
+    UsageRecorded parse(String raw) {
+        if (raw == null || raw.isBlank()) {
+            throw new Rejected("empty", "empty record");
         }
         return classify(raw);
     }

@@ -30,9 +30,11 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.reflect.Proxy;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -82,6 +84,11 @@ class LedgerBatchTest {
         }
     }
 
+    /** Record values as Kafka hands them to billing. */
+    private static List<byte[]> utf8(String... values) {
+        return Arrays.stream(values).map(v -> v.getBytes(StandardCharsets.UTF_8)).toList();
+    }
+
     private static JsonNode summary(String tenant) {
         return json(given().queryParam("window", "15m").queryParam("by", "feature").queryParam("tenant", tenant)
                 .get("/v1/billing/summary").then().statusCode(200).extract().asString());
@@ -102,7 +109,7 @@ class LedgerBatchTest {
         double calls = ledgerCalls();
 
         // one batch: a redelivery inside it, a second attempt of the same request, and three records billing cannot read
-        ledger.ingest(List.of(first, "not json", first, second,
+        ledger.ingest(utf8(first, "not json", first, second,
                 "{\"schema_version\":\"2.0\",\"request_id\":\"" + id() + "\",\"charged_usd\":1}",
                 "{\"schema_version\":\"1.2\",\"charged_usd\":1}", single)).await().atMost(Duration.ofSeconds(30));
         JsonNode s = summary(tenant);
@@ -115,7 +122,7 @@ class LedgerBatchTest {
 
         // the next batch: redeliveries of the last one (both of a request's attempts, the single call) and one new call
         String third = value(call(id(), feature, tenant, "openai/gpt-4o-mini", "interactive", 1, 1, "0.00000010", null, now));
-        ledger.ingest(List.of(second, single, third, first)).await().atMost(Duration.ofSeconds(30));
+        ledger.ingest(utf8(second, single, third, first)).await().atMost(Duration.ofSeconds(30));
         s = summary(tenant);
         assertThat(s.path("requests").asLong()).isEqualTo(3);
         assertThat(s.path("total_usd").decimalValue()).isEqualByComparingTo("0.00000710");
@@ -123,9 +130,22 @@ class LedgerBatchTest {
         assertThat(ledgerCalls() - calls).isEqualTo(2);
 
         // a batch of nothing but unreadable records never reaches the ledger, and is done
-        ledger.ingest(List.of("", "[1,2,3]")).await().atMost(Duration.ofSeconds(30));
+        ledger.ingest(utf8("", "[1,2,3]")).await().atMost(Duration.ofSeconds(30));
         assertThat(LedgerTest.metric("fleet_billing_events_rejected_total") - rejected).isEqualTo(5);
         assertThat(ledgerCalls() - calls).isEqualTo(2);
+
+        // bytes are read as UTF-8 text, as ever: JSON in UTF-16 is not JSON, a stray Latin-1 byte in a string is U+FFFD
+        byte[] utf16 = value(call(id(), feature, tenant, "openai/gpt-4o-mini", "async", 1, 1, "0.5", null, now)).getBytes(StandardCharsets.UTF_16LE);
+        String request = id();
+        byte[] latin1 = value(new UsageRecorded("1.2", request + ".1", request, "job_caf\u00e9", "async", feature, tenant, "openai/gpt-4o-mini",
+                "openai/gpt-4o-mini", 1, 1, new BigDecimal("0.00000020"), null, "header", false, null, "ok", 200, 5, 1, now))
+                .getBytes(StandardCharsets.ISO_8859_1);
+        ledger.ingest(List.of(utf16, latin1)).await().atMost(Duration.ofSeconds(30));
+        s = summary(tenant);
+        assertThat(s.path("requests").asLong()).isEqualTo(4);
+        assertThat(s.path("total_usd").decimalValue()).isEqualByComparingTo("0.00000730");
+        assertThat(LedgerTest.metric("fleet_billing_events_rejected_total") - rejected).isEqualTo(6);
+        assertThat(given().get("/q/metrics").asString()).contains("reason=\"unparseable\"");
     }
 
     @Test
