@@ -1,5 +1,5 @@
--- The one-event ledger script billing ran before it recorded batches (commit 8c5383b), kept as the reference LedgerBatchTest
--- holds the batch script to: the same events give the same keys, figures and snapshots.
+-- The one-event ledger script billing ran before it recorded batches (commit 8c5383b), run with ledger-functions-one.lua: the
+-- reference LedgerBatchTest holds the batch script to (the same events give the same keys, figures and snapshots).
 -- KEYS: 1 seen, 2 agg:m, 3 agg:h, 4 agg:d, 5 totals, 6 spend:m, 7 balance, 8 recon, 9 depleted_at, 10 req
 -- ARGV: 1 seen ttl s, 2 group, 3 prompt, 4 completion, 5 charged, 6 hit, 7 saved, 8-10 ttl m/h/d s, 11 occurred ms,
 --       12 balance nanos or '', 13 request id, 14 depleted 0/1, 15 external credit threshold, 16 charge source

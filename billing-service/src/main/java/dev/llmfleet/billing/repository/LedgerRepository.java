@@ -35,10 +35,13 @@ public class LedgerRepository {
     /** Bucket metric of the charges of one source: {@code s:<charge source>}. */
     static final String SOURCE_PREFIX = "s:";
 
-    /** Functions every ledger script starts with: the balance update (newest reading by event time wins; on a tie, the lower one) and the snapshot it answers. */
+    /**
+     * Functions every ledger script starts with: the balance and reconciliation state (read once per script, written
+     * through), the balance update (newest reading by event time wins; on a tie, the lower one) and the snapshot it answers.
+     */
     private static final String BALANCE_FUNCTIONS = "ledger-functions";
 
-    // A batch of events in one script, in order (see the script for KEYS and ARGV). Per event, as ever: an estimated
+    // A batch of events in one script, in order (see the script for KEYS, ARGV and the answer). Per event, as ever: an estimated
     // charge after the anchor opens an estimate window (unless one is open): est_mark is the gap before it, est_at the
     // newest estimated event time, est_nanos the estimates in it. The first newer reading closes it: drift += gap now -
     // est_mark (how much more the balance fell than the ledger said), drift_est += est_nanos.
@@ -259,9 +262,20 @@ public class LedgerRepository {
                                 + " for " + n + " events");
                     }
                     List<Recorded> outcomes = new ArrayList<>(n);
+                    String last = null;
+                    Snapshot lastSnapshot = null;
                     for (int i = 0; i < n; i++) {
                         Response one = r.get(i);
-                        outcomes.add(one.type() == ResponseType.MULTI ? new Recorded(true, snapshot(one)) : DUPLICATE);
+                        if (one.type() != ResponseType.BULK) {
+                            outcomes.add(DUPLICATE);
+                            continue;
+                        }
+                        String state = one.toString();
+                        if (!state.equals(last)) {
+                            last = state;
+                            lastSnapshot = snapshot(state);
+                        }
+                        outcomes.add(new Recorded(true, lastSnapshot));
                     }
                     return outcomes;
                 });
@@ -370,6 +384,19 @@ public class LedgerRepository {
         }
         return new Snapshot(num(r.get(1)), num(r.get(2)), num(r.get(3)), num(r.get(4)), num(r.get(5)), num(r.get(6)), num(r.get(7)),
                 num(r.get(8)));
+    }
+
+    /** The batch script's state after an event: the snapshot's eight fields joined by ','. */
+    private static Snapshot snapshot(String state) {
+        String[] f = state.split(",", -1);
+        if (f.length != 8) {
+            throw new IllegalStateException("ledger script answered a state of " + f.length + " fields: " + state);
+        }
+        return new Snapshot(num(f[0]), num(f[1]), num(f[2]), num(f[3]), num(f[4]), num(f[5]), num(f[6]), num(f[7]));
+    }
+
+    private static Long num(String s) {
+        return s.isEmpty() ? null : Long.parseLong(s);
     }
 
     private static Long num(Response r) {

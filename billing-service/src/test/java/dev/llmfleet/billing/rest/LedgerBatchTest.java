@@ -58,8 +58,10 @@ import static org.awaitility.Awaitility.await;
 @WithTestResource(LocalStackResource.class)
 @WithTestResource(IsolatedLedger.class)
 class LedgerBatchTest {
-    /** The one-event script billing ran before batches (test resource lua/ledger-record-one.lua): the reference. */
-    private static final LuaScript ONE_EVENT = LuaScript.load(LedgerBatchTest.class, "ledger-functions", "ledger-record-one");
+    /** The scripts billing ran before batches (test resources lua/*-one.lua): the reference. */
+    private static final LuaScript ONE_EVENT = LuaScript.load(LedgerBatchTest.class, "ledger-functions-one", "ledger-record-one");
+    private static final LuaScript CREDIT_ONE = LuaScript.load(LedgerBatchTest.class, "ledger-functions-one", "ledger-credit-one");
+    private static final LuaScript SNAPSHOT_ONE = LuaScript.load(LedgerBatchTest.class, "ledger-functions-one", "ledger-snapshot-one");
 
     @Inject
     ObjectMapper mapper;
@@ -183,9 +185,10 @@ class LedgerBatchTest {
 
     /**
      * The same events, with readings in and out of order, estimated charges, 402s, outside credit, redeliveries (some in
-     * the same batch), several attempts per request, big and negative figures: recorded one at a time by the old script
-     * and in batches of every size by the batch script, each in a namespace of its own. Every outcome and snapshot, and
-     * every key Redis then holds (contents and TTL), must be the same.
+     * the same batch), several attempts per request, big and negative figures, and billing's own top-ups between batches:
+     * recorded one at a time by the scripts billing ran before batches (test resources lua/*-one.lua) and in batches of
+     * every size by today's, each in a namespace of its own. Every outcome and snapshot, and every key Redis then holds
+     * (contents and TTL), must be the same.
      */
     @Test
     void theBatchScriptLeavesRedisExactlyAsTheOneEventScriptDid() {
@@ -194,23 +197,35 @@ class LedgerBatchTest {
         String batchNs = base + "batch:";
         LedgerRepository batchLedger = new LedgerRepository(reactiveRedis, namespaced(batchNs));
         List<Entry> entries = events(new SplittableRandom(20261207L), 600);
-
-        List<Recorded> expected = new ArrayList<>();
-        for (Entry e : entries) {
-            expected.add(recordOne(oneNs, e));
-        }
-        List<Recorded> actual = new ArrayList<>();
-        SplittableRandom sizes = new SplittableRandom(7);
+        SplittableRandom random = new SplittableRandom(7);
+        Duration wait = Duration.ofSeconds(30);
+        int recorded = 0;
+        int credits = 0;
         for (int from = 0; from < entries.size(); ) {
-            int to = Math.min(entries.size(), from + 1 + sizes.nextInt(sizes.nextInt(4) == 0 ? 3 : 120));
-            actual.addAll(batchLedger.record(entries.subList(from, to)).await().atMost(Duration.ofSeconds(30)));
+            int to = Math.min(entries.size(), from + 1 + random.nextInt(random.nextInt(4) == 0 ? 3 : 120));
+            List<Entry> batch = entries.subList(from, to);
+            List<Recorded> actual = batchLedger.record(batch).await().atMost(wait);
+            assertThat(actual).hasSameSizeAs(batch);
+            for (int i = 0; i < batch.size(); i++) {
+                assertThat(actual.get(i)).as("outcome of event %d (%s)", from + i, batch.get(i)).isEqualTo(recordOne(oneNs, batch.get(i)));
+                recorded += actual.get(i).isNew() ? 1 : 0;
+            }
+            if (random.nextInt(2) == 0) {
+                // a top-up of billing's own: credited, and its answer a fresh reading (sometimes older than the latest)
+                long amount = Money.toNanos(BigDecimal.valueOf(1 + random.nextInt(50)));
+                long balance = amount + random.nextLong(60_000_000_000L);
+                long at = batch.get(batch.size() - 1).occurredAtMs() + random.nextInt(2_000) - 1_000;
+                String reference = "fleet-topup-" + credits++;
+                assertThat(batchLedger.credit(amount, balance, at, reference).await().atMost(wait)).as("credit %s", reference)
+                        .isEqualTo(snapshot(CREDIT_ONE.run(reactiveRedis, List.of(oneNs + "balance", oneNs + "recon", oneNs + "depleted_at"),
+                                List.of(Long.toString(amount), Long.toString(balance), Long.toString(at), reference)).await().atMost(wait)));
+            }
             from = to;
         }
-        assertThat(actual).hasSameSizeAs(expected);
-        for (int i = 0; i < expected.size(); i++) {
-            assertThat(actual.get(i)).as("outcome of event %d (%s)", i, entries.get(i)).isEqualTo(expected.get(i));
-        }
-        assertThat(actual.stream().filter(r -> !r.isNew()).count()).as("redeliveries in the data").isGreaterThan(20);
+        assertThat(entries.size() - recorded).as("redeliveries in the data").isGreaterThan(20);
+        assertThat(credits).as("top-ups in the data").isGreaterThan(2);
+        assertThat(batchLedger.snapshot().await().atMost(wait)).isEqualTo(snapshot(SNAPSHOT_ONE.run(reactiveRedis,
+                List.of(oneNs + "balance", oneNs + "recon", oneNs + "depleted_at"), List.of()).await().atMost(wait)));
         Map<String, Object> one = dump(oneNs);
         Map<String, Object> batch = dump(batchNs);
         assertThat(one).as("keys written").hasSizeGreaterThan(600);
@@ -254,11 +269,13 @@ class LedgerBatchTest {
                 e.balanceNanos() == null ? "" : Long.toString(e.balanceNanos()), e.requestId(), e.depleted() ? "1" : "0",
                 Long.toString(Money.toNanos(config.externalCreditThresholdUsd())), e.chargeSource());
         Response r = ONE_EVENT.run(reactiveRedis, keys, args).await().atMost(Duration.ofSeconds(30));
-        if (r.get(0).toLong() != 1) {
-            return new Recorded(false, null);
-        }
-        return new Recorded(true, new Snapshot(num(r.get(1)), num(r.get(2)), num(r.get(3)), num(r.get(4)), num(r.get(5)), num(r.get(6)),
-                num(r.get(7)), num(r.get(8))));
+        return r.get(0).toLong() == 1 ? new Recorded(true, snapshot(r)) : new Recorded(false, null);
+    }
+
+    /** A snapshot as the scripts answer it: {1, balance, at, anchor, charges, credits, depleted at, drift, drift_est}. */
+    private static Snapshot snapshot(Response r) {
+        return new Snapshot(num(r.get(1)), num(r.get(2)), num(r.get(3)), num(r.get(4)), num(r.get(5)), num(r.get(6)), num(r.get(7)),
+                num(r.get(8)));
     }
 
     private static String part(String value) {
