@@ -1,1 +1,1 @@
-return snapshot(KEYS[1], KEYS[2], KEYS[3])
+return snapshot(load_state(KEYS[1], KEYS[2], KEYS[3]))

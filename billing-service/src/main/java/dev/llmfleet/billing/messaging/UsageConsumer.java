@@ -5,9 +5,13 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
+import java.util.List;
+
 /**
- * Consumes {@code llm.usage} (group {@code billing-service}); a record is acknowledged — its offset committable —
- * only once the ledger has it (or has rejected it as unreadable).
+ * Consumes {@code llm.usage} (group {@code billing-service}) in batches ({@code batch=true}: each Kafka poll's record
+ * values, up to {@code max.poll.records}, as one list of UTF-8 bytes, parsed by the ledger); a batch is acknowledged —
+ * its offsets committable — only once the ledger
+ * has every record of it (or has rejected it as unreadable), in one Redis round trip.
  */
 @ApplicationScoped
 public class UsageConsumer {
@@ -18,7 +22,7 @@ public class UsageConsumer {
     }
 
     @Incoming("llm-usage-in")
-    public Uni<Void> consume(String value) {
-        return ledger.ingest(value);
+    public Uni<Void> consume(List<byte[]> values) {
+        return ledger.ingest(values);
     }
 }

@@ -7,6 +7,7 @@ import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.faulttolerance.api.ExponentialBackoff;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.faulttolerance.Retry;
 import org.jboss.logging.Logger;
@@ -18,11 +19,11 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The ledger in Redis. One Lua script records a usage event atomically: the once-per-event guard
- * ({@code SET NX seen:<event_id>}), the once-per-request count ({@code SET NX req:<request_id>}: a request's first
+ * The ledger in Redis. One Lua script records a batch of usage events (a Kafka poll's worth) atomically, in order, in one
+ * round trip; for each event: the once-per-event guard ({@code SET NX seen:<event_id>}), the once-per-request count ({@code SET NX req:<request_id>}: a request's first
  * event counts it, its later attempts add only their charge), the minute/hour/day buckets by feature × model × lane × tenant, the overall
  * totals, the per-minute spend the burn rate reads, the latest balance reading by event time and the
- * reconciliation sums. A crash can therefore neither lose nor double-count an event: either all of it is in
+ * reconciliation sums. A crash can therefore neither lose nor double-count an event: either all of the batch is in
  * Redis (and a redelivery is dropped), or none of it is (and the redelivery records it).
  * Money is integer nano-USD summed with HINCRBY.
  */
@@ -34,16 +35,16 @@ public class LedgerRepository {
     /** Bucket metric of the charges of one source: {@code s:<charge source>}. */
     static final String SOURCE_PREFIX = "s:";
 
-    /** Functions every ledger script starts with: the balance update (newest reading by event time wins; on a tie, the lower one) and the snapshot it answers. */
+    /**
+     * Functions every ledger script starts with: the balance and reconciliation state (read once per script, written
+     * through), the balance update (newest reading by event time wins; on a tie, the lower one) and the snapshot it answers.
+     */
     private static final String BALANCE_FUNCTIONS = "ledger-functions";
 
-    // KEYS: 1 seen, 2 agg:m, 3 agg:h, 4 agg:d, 5 totals, 6 spend:m, 7 balance, 8 recon, 9 depleted_at, 10 req
-    // ARGV: 1 seen ttl s, 2 group, 3 prompt, 4 completion, 5 charged, 6 hit, 7 saved, 8-10 ttl m/h/d s,
-    //       11 occurred ms, 12 balance nanos or '', 13 request id, 14 depleted 0/1, 15 external credit threshold,
-    //       16 charge source
-    // An estimated charge after the anchor opens an estimate window (unless one is open): est_mark is the gap before
-    // it, est_at the newest estimated event time, est_nanos the estimates in it. The first newer reading closes it:
-    // drift += gap now - est_mark (how much more the balance fell than the ledger said), drift_est += est_nanos.
+    // A batch of events in one script, in order (see the script for KEYS, ARGV and the answer). Per event, as ever: an estimated
+    // charge after the anchor opens an estimate window (unless one is open): est_mark is the gap before it, est_at the
+    // newest estimated event time, est_nanos the estimates in it. The first newer reading closes it: drift += gap now -
+    // est_mark (how much more the balance fell than the ledger said), drift_est += est_nanos.
     private static final LuaScript RECORD = LuaScript.load(LedgerRepository.class, BALANCE_FUNCTIONS, "ledger-record");
 
     // KEYS: 1 balance, 2 recon, 3 depleted_at; ARGV: 1 amount nanos, 2 balance nanos, 3 at ms, 4 reference
@@ -52,13 +53,29 @@ public class LedgerRepository {
     private static final LuaScript SNAPSHOT = LuaScript.load(LedgerRepository.class, BALANCE_FUNCTIONS, "ledger-snapshot");
 
     private final ReactiveRedisDataSource redis;
-    private final BillingConfig config;
     private final String ns;
+    private final String totalsKey;
+    private final String balanceKey;
+    private final String reconKey;
+    private final String depletedKey;
+    private final String dedupeTtlSeconds;
+    private final String minuteTtlSeconds;
+    private final String hourTtlSeconds;
+    private final String dayTtlSeconds;
+    private final String externalCreditThresholdNanos;
 
     public LedgerRepository(ReactiveRedisDataSource redis, BillingConfig config) {
         this.redis = redis;
-        this.config = config;
         this.ns = config.redisNamespace();
+        this.totalsKey = ns + "totals";
+        this.balanceKey = ns + "balance";
+        this.reconKey = ns + "recon";
+        this.depletedKey = ns + "depleted_at";
+        this.dedupeTtlSeconds = Long.toString(config.dedupeTtl().toSeconds());
+        this.minuteTtlSeconds = Long.toString(config.retention().minutes().toSeconds());
+        this.hourTtlSeconds = Long.toString(config.retention().hours().toSeconds());
+        this.dayTtlSeconds = Long.toString(config.retention().days().toSeconds());
+        this.externalCreditThresholdNanos = Long.toString(Money.toNanos(config.externalCreditThresholdUsd()));
     }
 
     /** Bucket resolutions and their key parts. */
@@ -132,6 +149,8 @@ public class LedgerRepository {
     public record Recorded(boolean isNew, Snapshot snapshot) {
     }
 
+    private static final Recorded DUPLICATE = new Recorded(false, null);
+
     /** Who a bucket field belongs to. */
     public record GroupKey(String feature, String model, String lane, String tenant) {
     }
@@ -176,31 +195,90 @@ public class LedgerRepository {
     }
 
     /**
-     * Records one event. A failed write (Redis down) is logged and retried until Redis answers, 100 ms doubling to 10 s:
-     * the script is atomic and idempotent per event id, so a retry neither loses nor doubles it. Tuned (times in ms) by
+     * Records a batch of events, in the order given, in one script (one Redis round trip), atomically: all of the batch
+     * is in Redis or none of it. Answers one outcome per entry, in the same order; an event id already recorded (also one
+     * earlier in the same batch) is a duplicate. A failed write (Redis down) is logged and retried until Redis answers,
+     * 100 ms doubling to 10 s: the script is atomic and idempotent per event id, so a retry neither loses nor doubles any of
+     * the batch. Tuned (times in ms) by
      * {@code quarkus.fault-tolerance."dev.llmfleet.billing.repository.LedgerRepository/record".*}.
      */
     @Retry(maxRetries = -1, maxDuration = 0, delay = 100, jitter = 50)
     @ExponentialBackoff(maxDelay = 10_000)
-    public Uni<Recorded> record(Entry e) {
-        long t = e.occurredAtMs();
-        String group = part(e.feature()) + SEP + part(e.model()) + SEP + part(e.lane()) + SEP + part(e.tenant());
-        List<String> keys = List.of(ns + "seen:" + e.eventId(),
-                bucketKey(Resolution.MINUTE, Resolution.MINUTE.bucket(t)),
-                bucketKey(Resolution.HOUR, Resolution.HOUR.bucket(t)),
-                bucketKey(Resolution.DAY, Resolution.DAY.bucket(t)),
-                ns + "totals", spendKey(Resolution.MINUTE.bucket(t)), ns + "balance", ns + "recon", ns + "depleted_at",
-                ns + "req:" + e.requestId());
-        List<String> args = List.of(Long.toString(config.dedupeTtl().toSeconds()), group,
-                Long.toString(e.promptTokens()), Long.toString(e.completionTokens()), Long.toString(e.chargedNanos()),
-                e.cacheHit() ? "1" : "0", Long.toString(e.savedNanos()),
-                Long.toString(config.retention().minutes().toSeconds()), Long.toString(config.retention().hours().toSeconds()),
-                Long.toString(config.retention().days().toSeconds()), Long.toString(t),
-                e.balanceNanos() == null ? "" : Long.toString(e.balanceNanos()), e.requestId(), e.depleted() ? "1" : "0",
-                Long.toString(Money.toNanos(config.externalCreditThresholdUsd())), e.chargeSource());
+    public Uni<List<Recorded>> record(List<Entry> entries) {
+        int n = entries.size();
+        if (n == 0) {
+            return Uni.createFrom().item(List.of());
+        }
+        List<String> keys = new ArrayList<>(4 + 6 * n);
+        keys.add(totalsKey);
+        keys.add(balanceKey);
+        keys.add(reconKey);
+        keys.add(depletedKey);
+        List<String> args = new ArrayList<>(5 + 11 * n);
+        args.add(dedupeTtlSeconds);
+        args.add(minuteTtlSeconds);
+        args.add(hourTtlSeconds);
+        args.add(dayTtlSeconds);
+        args.add(externalCreditThresholdNanos);
+        // the events of a batch mostly share their minute (and so hour and day): its keys are made once per run of it
+        long minute = Long.MIN_VALUE;
+        String minuteKey = null;
+        String hourKey = null;
+        String dayKey = null;
+        String spendKey = null;
+        for (Entry e : entries) {
+            long t = e.occurredAtMs();
+            if (Resolution.MINUTE.bucket(t) != minute) {
+                minute = Resolution.MINUTE.bucket(t);
+                minuteKey = bucketKey(Resolution.MINUTE, minute);
+                hourKey = bucketKey(Resolution.HOUR, Resolution.HOUR.bucket(t));
+                dayKey = bucketKey(Resolution.DAY, Resolution.DAY.bucket(t));
+                spendKey = spendKey(minute);
+            }
+            keys.add(ns + "seen:" + e.eventId());
+            keys.add(ns + "req:" + e.requestId());
+            keys.add(minuteKey);
+            keys.add(hourKey);
+            keys.add(dayKey);
+            keys.add(spendKey);
+            args.add(part(e.feature()) + SEP + part(e.model()) + SEP + part(e.lane()) + SEP + part(e.tenant()));
+            args.add(Long.toString(e.promptTokens()));
+            args.add(Long.toString(e.completionTokens()));
+            args.add(Long.toString(e.chargedNanos()));
+            args.add(e.cacheHit() ? "1" : "0");
+            args.add(Long.toString(e.savedNanos()));
+            args.add(Long.toString(t));
+            args.add(e.balanceNanos() == null ? "" : Long.toString(e.balanceNanos()));
+            args.add(e.requestId());
+            args.add(e.depleted() ? "1" : "0");
+            args.add(e.chargeSource());
+        }
         return RECORD.run(redis, keys, args)
-                .onFailure().invoke(failure -> LOG.warnf("ledger write of %s failed, retrying: %s", e.eventId(), failure.getMessage()))
-                .map(r -> r.get(0).toLong() == 1 ? new Recorded(true, snapshot(r)) : new Recorded(false, null));
+                .onFailure().invoke(failure -> LOG.warnf("ledger write of %d usage event(s) (first %s) failed, retrying: %s", n,
+                        entries.get(0).eventId(), failure.getMessage()))
+                .map(r -> {
+                    if (r == null || r.size() != n) {
+                        throw new IllegalStateException("ledger script answered " + (r == null ? "nothing" : r.size() + " outcomes")
+                                + " for " + n + " events");
+                    }
+                    List<Recorded> outcomes = new ArrayList<>(n);
+                    String last = null;
+                    Snapshot lastSnapshot = null;
+                    for (int i = 0; i < n; i++) {
+                        Response one = r.get(i);
+                        if (one.type() != ResponseType.BULK) {
+                            outcomes.add(DUPLICATE);
+                            continue;
+                        }
+                        String state = one.toString();
+                        if (!state.equals(last)) {
+                            last = state;
+                            lastSnapshot = snapshot(state);
+                        }
+                        outcomes.add(new Recorded(true, lastSnapshot));
+                    }
+                    return outcomes;
+                });
     }
 
     /** Billing's own top-up: credit it in the reconciliation and take the returned balance as a fresh reading. */
@@ -306,6 +384,19 @@ public class LedgerRepository {
         }
         return new Snapshot(num(r.get(1)), num(r.get(2)), num(r.get(3)), num(r.get(4)), num(r.get(5)), num(r.get(6)), num(r.get(7)),
                 num(r.get(8)));
+    }
+
+    /** The batch script's state after an event: the snapshot's eight fields joined by ','. */
+    private static Snapshot snapshot(String state) {
+        String[] f = state.split(",", -1);
+        if (f.length != 8) {
+            throw new IllegalStateException("ledger script answered a state of " + f.length + " fields: " + state);
+        }
+        return new Snapshot(num(f[0]), num(f[1]), num(f[2]), num(f[3]), num(f[4]), num(f[5]), num(f[6]), num(f[7]));
+    }
+
+    private static Long num(String s) {
+        return s.isEmpty() ? null : Long.parseLong(s);
     }
 
     private static Long num(Response r) {

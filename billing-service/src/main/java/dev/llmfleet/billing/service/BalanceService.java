@@ -103,6 +103,19 @@ public class BalanceService {
         }
     }
 
+    /**
+     * The ledger recorded a batch of events: re-evaluate with the state after each, in the ledger's order, as
+     * {@link #onSnapshot} for each would (one lock for the batch).
+     */
+    public void onSnapshots(List<Snapshot> fresh) {
+        synchronized (lock) {
+            for (Snapshot one : fresh) {
+                snapshot = snapshot.updatedBy(one);
+                evaluate(System.currentTimeMillis());
+            }
+        }
+    }
+
     public View view() {
         return view;
     }
@@ -138,7 +151,7 @@ public class BalanceService {
             return;
         }
         BalanceLevel level = levels.update(reading);
-        long unattributedNanos = unattributed.judge(snapshot.gapNanos(), now, level, reading.figures(level));
+        long unattributedNanos = unattributed.judge(snapshot.gapNanos(), now, level, () -> reading.figures(level));
         view = new View(reading.balance(), reading.burn(), reading.runway(), level, reading.asOf(), Money.toUsd(unattributedNanos),
                 levels.asyncShare(reading.runway()), Money.toUsd(nz(snapshot.driftNanos())), Money.toUsd(nz(snapshot.driftEstimatedNanos())));
         evaluateAfter(topup.onLevel(level, reading.balance()), "top-up check failed");

@@ -56,9 +56,9 @@ public class LevelTracker {
         BalanceLevel previous = level;
         level = LevelPolicy.next(previous, thresholds, reading.inputs());
         AlarmBoard.Changes changes = board.evaluate(thresholds, reading.inputs());
-        Map<String, String> figures = reading.figures(level);
+        // the alerts' figures are made only for an alert (formatting them for every evaluation cost more than the rest)
         for (Alarm alarm : changes.fire()) {
-            fire(alarm, reading, figures);
+            fire(alarm, reading, reading.figures(level));
         }
         for (Alarm alarm : changes.rearm()) {
             alarms.rearm(alarm.kind).subscribe().with(v -> {
@@ -69,7 +69,7 @@ public class LevelTracker {
             alarms.saveLevel(level.name()).subscribe().with(v -> {
             }, e -> LOG.warnf("level not saved: %s", e.getMessage()));
             if (level == BalanceLevel.OK) {
-                alerts.raiseAsync("recovered", level, "Balance back to OK (was " + previous + ")", figures);
+                alerts.raiseAsync("recovered", level, "Balance back to OK (was " + previous + ")", reading.figures(level));
             }
         }
         return level;

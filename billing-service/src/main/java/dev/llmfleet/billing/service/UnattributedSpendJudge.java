@@ -11,6 +11,7 @@ import org.jboss.logging.Logger;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Judges the reconciliation gap ({@link Reconciliation}): a gap above the tolerance counts as unattributed spend once it
@@ -46,8 +47,8 @@ public class UnattributedSpendJudge {
                 .mapToDouble(Gauge::value).filter(Double::isFinite).max().orElse(0);
     }
 
-    /** The unattributed spend in nano-USD given the gap now (null before the first reading). */
-    long judge(Long gapNanos, long now, BalanceLevel level, Map<String, String> figures) {
+    /** The unattributed spend in nano-USD given the gap now (null before the first reading); {@code figures} made only for an alert. */
+    long judge(Long gapNanos, long now, BalanceLevel level, Supplier<Map<String, String>> figures) {
         long toleranceNanos = Money.toNanos(config.unattributedToleranceUsd());
         if (gapNanos == null) {
             judgedNanos = 0;
@@ -69,13 +70,13 @@ public class UnattributedSpendJudge {
     }
 
     /** One unattributed_spend alert when the gap first exceeds the tolerance, then one per further step of growth. */
-    private void alertIfGrown(long unattributed, long toleranceNanos, BalanceLevel level, Map<String, String> figures) {
+    private void alertIfGrown(long unattributed, long toleranceNanos, BalanceLevel level, Supplier<Map<String, String>> figures) {
         long step = Money.toNanos(config.unattributedAlertStepUsd());
         if (unattributed <= 0 || (alertedNanos >= 0 && unattributed < alertedNanos + step)) {
             return;
         }
         alertedNanos = unattributed;
-        Map<String, String> withGap = new LinkedHashMap<>(figures);
+        Map<String, String> withGap = new LinkedHashMap<>(figures.get());
         withGap.put("unattributed_usd", Money.toUsd(unattributed).toPlainString());
         alarms.unattributedStep(unattributed, toleranceNanos, step)
                 .chain(due -> due ? alerts.raise("unattributed_spend", level, "The provider's balance fell $"
