@@ -4,6 +4,11 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /** The options every load-test command shares: what to send, how, and when to fail. */
 public class LoadOptions {
@@ -36,7 +41,7 @@ public class LoadOptions {
 
     @Option(names = "--header", paramLabel = "'NAME: VALUE'",
             description = "An extra request header sent with every request to every target (repeatable), e.g. a gateway's routing headers.")
-    java.util.List<String> headers = new java.util.ArrayList<>();
+    List<String> headers = new ArrayList<>();
 
     @Option(names = "--stage-hook", paramLabel = "COMMAND",
             description = "Run COMMAND (sh -c) right before and right after each stage of each target, warm-up included, and wait for it; "
@@ -69,8 +74,8 @@ public class LoadOptions {
     Path json;
 
     /** The {@code --header} options as name to value, in order; refuses one without a colon or a name. */
-    java.util.Map<String, String> extraHeaders() {
-        java.util.Map<String, String> parsed = new java.util.LinkedHashMap<>();
+    Map<String, String> extraHeaders() {
+        Map<String, String> parsed = new LinkedHashMap<>();
         for (String header : headers) {
             int colon = header.indexOf(':');
             if (colon <= 0 || header.substring(0, colon).isBlank()) {
@@ -83,7 +88,7 @@ public class LoadOptions {
 
     Workload.Lane laneFilter() {
         try {
-            return Workload.Lane.valueOf(lane.trim().toUpperCase(java.util.Locale.ROOT));
+            return Workload.Lane.valueOf(lane.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("bad --lane '" + lane + "'; expected interactive, async or all");
         }
