@@ -77,10 +77,29 @@ measured_run() { # name label log command...
   cpu_snapshot >"$OUT/cpu-before-$label"; t0=$(date +%s.%N); load0=$(cut -d' ' -f1 /proc/loadavg)
   "$@" 2>&1 | tee "$log" || status=$?
   t1=$(date +%s.%N); cpu_snapshot >"$OUT/cpu-after-$label"
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }' >"$OUT/secs-$label"
   [ "$status" = 0 ] || echo "($name exit $status)"
-  cpu_report "$OUT/cpu-before-$label" "$OUT/cpu-after-$label" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", b - a }')"
+  cpu_report "$OUT/cpu-before-$label" "$OUT/cpu-after-$label" "$(awk '{ printf "%.0f", $1 }' "$OUT/secs-$label")"
   echo "load average at start $load0, at end $(cut -d' ' -f1 /proc/loadavg)"
   return "$status"
+}
+
+# CPU milliseconds per unit (request, job) of each process during measured run LABEL, net of what the process burns idle:
+# the run IDLE (a measured 'sleep') gives each process's idle rate, subtracted over the run's length. One line per
+# process, "name ms", then "platform ms" (every process but the launcher and the machine total).
+cpu_ms_per_unit() { # label count idle-label
+  awk -v hz="$(getconf CLK_TCK)" -v n="$2" -v secs="$(cat "$OUT/secs-$1")" -v idle_secs="$(cat "$OUT/secs-$3")" '
+    FILENAME ~ /cpu-before-/ && FILENAME ~ /-'"$3"'$/ { ib[$1] = $2; next }
+    FILENAME ~ /cpu-after-/ && FILENAME ~ /-'"$3"'$/ { ia[$1] = $2; next }
+    FILENAME ~ /cpu-before-/ { b[$1] = $2; next }
+    { a[$1] = $2; order[++k] = $1 }
+    END { if (n <= 0) exit;
+          for (i = 1; i <= k; i++) { p = order[i]; if (p == "machine") continue;
+            idle = (p in ia) ? (ia[p] - ib[p]) / idle_secs * secs : 0;
+            ms = ((a[p] - b[p]) - idle) / hz * 1000 / n; if (ms < 0) ms = 0;
+            printf "%s %.3f\n", p, ms; if (p != "launcher") total += ms }
+          printf "platform %.3f\n", total }' \
+    "$OUT/cpu-before-$3" "$OUT/cpu-after-$3" "$OUT/cpu-before-$1" "$OUT/cpu-after-$1"
 }
 
 # The first lines of a report: which benchmark, when, on what machine, its load before, and what shares it.
