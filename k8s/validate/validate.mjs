@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// Validates every manifest under k8s/: each YAML document against the Kubernetes OpenAPI schemas or its operator's
+// CRD schema (a Prometheus rule file as a PrometheusRule's spec), each kustomization rendered as `kubectl apply -k`
+// would and its output validated again, and each rendered deployment's cross-references among its objects and
+// against the code (selectors, ports, probes, environment, topics, ACLs, autoscaling targets, Redis roles).
+// Usage: node k8s/validate/validate.mjs   (exit 0: all valid; 1: errors, each printed on its own line)
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { SERVICE_MODULES, ServiceCode, documentedMetrics, topicSpecs } from "./lib/code.mjs";
+import { crossReferenceErrors } from "./lib/crossrefs.mjs";
+import { kustomizationFile, render } from "./lib/kustomize.mjs";
+import { KUSTOMIZATION_FILES, isRuleFile, readDocuments, yamlFiles } from "./lib/manifests.mjs";
+import { schemaErrors } from "./lib/schemas.mjs";
+
+const k8s = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const root = path.resolve(k8s, "..");
+const relative = (file) => path.relative(root, file);
+
+const facts = {
+  code: new Map(SERVICE_MODULES.map((m) => [m, new ServiceCode(root, m)])),
+  topics: topicSpecs(root),
+  metrics: documentedMetrics(root),
+};
+
+const errors = [];
+let documents = 0;
+const files = yamlFiles(k8s);
+for (const file of files) {
+  if (KUSTOMIZATION_FILES.includes(path.basename(file))) continue;
+  let parsed;
+  try {
+    parsed = readDocuments(file);
+  } catch (e) {
+    errors.push(e.message);
+    continue;
+  }
+  for (const document of parsed) {
+    documents++;
+    const object = isRuleFile(document)
+      ? { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: { name: path.basename(file) }, spec: document }
+      : document;
+    for (const e of await schemaErrors(object)) errors.push(`${relative(file)}: ${e}`);
+  }
+}
+
+const used = new Set();
+const builds = files.filter((f) => KUSTOMIZATION_FILES.includes(path.basename(f))).map(path.dirname);
+for (const dir of builds) {
+  let objects;
+  try {
+    objects = render(dir, used);
+  } catch (e) {
+    errors.push(`${relative(dir)}: ${e.message}`);
+    continue;
+  }
+  for (const object of objects) for (const e of await schemaErrors(object)) errors.push(`${relative(dir)} (rendered): ${e}`);
+  for (const e of crossReferenceErrors(objects, facts)) errors.push(`${relative(dir)}: ${e}`);
+}
+for (const file of files) {
+  const inBuild = used.has(file) || kustomizationFile(path.dirname(file)) === file;
+  if (!inBuild && !ruleFileOnly(file)) errors.push(`${relative(file)}: no kustomization under k8s/ applies it`);
+}
+
+function ruleFileOnly(file) {
+  try {
+    return readDocuments(file).every(isRuleFile);
+  } catch {
+    return false; // its syntax error is reported above
+  }
+}
+
+for (const e of errors) console.log(`ERROR ${e}`);
+console.log(`k8s manifests: ${files.length} files, ${documents} documents, ${builds.length} kustomizations (${builds.map(relative).join(", ")}): ${errors.length} errors`);
+process.exit(errors.length === 0 ? 0 : 1);
