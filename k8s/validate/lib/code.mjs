@@ -46,6 +46,7 @@ export function seconds(duration) {
 /** One service's configuration and what it reads. */
 export class ServiceCode {
   constructor(root, module) {
+    this.root = root;
     this.module = module;
     const own = readProperties(path.join(root, module, "src/main/resources/application.properties"));
     this.ownProperties = own;
@@ -53,6 +54,13 @@ export class ServiceCode {
     this.ownJava = javaFiles(path.join(root, module, "src/main/java")).map((f) => fs.readFileSync(f, "utf8"));
     this.java = [...javaFiles(path.join(root, "common/src/main/java")).map((f) => fs.readFileSync(f, "utf8")), ...this.ownJava];
     this.priorityTopics = priorityTopics(root);
+  }
+
+  /** The image's own JAVA_OPTS_APPEND (src/main/docker/Dockerfile.jvm) without the bind address, which
+   *  QUARKUS_HTTP_HOST sets in a pod. */
+  get imageJavaOptions() {
+    const m = /^ENV JAVA_OPTS_APPEND="([^"]*)"/m.exec(fs.readFileSync(path.join(this.root, this.module, "src/main/docker/Dockerfile.jvm"), "utf8"));
+    return (m?.[1] ?? "").split(/\s+/).filter((o) => o && !o.startsWith("-Dquarkus.http.host="));
   }
 
   get httpPort() {

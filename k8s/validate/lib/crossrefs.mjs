@@ -5,8 +5,8 @@ import { describe } from "./manifests.mjs";
 
 const IMAGE_PREFIX = "ghcr.io/llm-fleet/";
 const HEALTH_PATHS = { livenessProbe: "/q/health/live", readinessProbe: "/q/health/ready", startupProbe: "/q/health/started" };
-/** Variables read by the JVM and by glibc rather than by the service's configuration. */
-const RUNTIME_VARIABLES = new Set(["JAVA_TOOL_OPTIONS", "MALLOC_ARENA_MAX"]);
+/** Variables read by the image's launcher (run-java.sh of the UBI OpenJDK image) and by glibc, not by the service. */
+const RUNTIME_VARIABLES = new Set(["JAVA_OPTS_APPEND", "GC_CONTAINER_OPTIONS", "MALLOC_ARENA_MAX"]);
 /** Kafka client settings the manifests pass as KAFKA_* (Quarkus hands every KAFKA_* variable to the Kafka clients). */
 const KAFKA_CLIENT_VARIABLES = new Set(["KAFKA_BOOTSTRAP_SERVERS", "KAFKA_SECURITY_PROTOCOL", "KAFKA_SASL_MECHANISM",
   "KAFKA_SASL_JAAS_CONFIG"]);
@@ -141,7 +141,11 @@ function quarkusContainerChecks(build, service, workload, container, errors) {
   if (grace <= preStop + service.shutdownSeconds) {
     errors.push(`${where}: terminationGracePeriodSeconds ${grace} leaves no margin after the preStop sleep (${preStop} s) and the service's own shutdown (${service.shutdownSeconds} s)`);
   }
-  const heap = /-Xmx(\d+)([mMgG])/.exec(variables.get("JAVA_TOOL_OPTIONS")?.value ?? "");
+  const options = variables.get("JAVA_OPTS_APPEND")?.value;
+  for (const kept of options === undefined ? [] : service.imageJavaOptions) {
+    if (!options.split(/\s+/).includes(kept)) errors.push(`${where}: JAVA_OPTS_APPEND replaces the image's and drops its ${kept}`);
+  }
+  const heap = [...(options ?? "").matchAll(/-Xmx(\d+)([mMgG])/g)].pop();
   const limit = container.resources?.limits?.memory;
   if (heap && limit && mebibytes(`${heap[1]}${heap[2].toUpperCase()}i`) >= mebibytes(limit)) {
     errors.push(`${where}: heap -Xmx${heap[1]}${heap[2]} does not fit in the memory limit ${limit}`);
