@@ -7,8 +7,8 @@ import jsonpatch from "fast-json-patch";
 import YAML from "yaml";
 import { KUSTOMIZATION_FILES, readDocuments, describe } from "./manifests.mjs";
 
-const RENDERED_FIELDS = new Set(["apiVersion", "kind", "resources", "namespace", "labels", "commonLabels", "patches",
-  "replicas", "images", "configMapGenerator", "generatorOptions"]);
+const RENDERED_FIELDS = new Set(["apiVersion", "kind", "resources", "namespace", "labels", "commonLabels",
+  "commonAnnotations", "patches", "replicas", "images", "configMapGenerator", "generatorOptions"]);
 const CLUSTER_SCOPED = new Set(["Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
   "PersistentVolume", "StorageClass", "PriorityClass", "ClusterTriggerAuthentication"]);
 const WORKLOADS = new Set(["Deployment", "StatefulSet", "ReplicaSet", "DaemonSet"]);
@@ -45,6 +45,12 @@ export function render(dir, used = new Set()) {
   }
   for (const rule of k.labels ?? []) addLabels(objects, rule.pairs ?? {}, rule.includeSelectors, rule.includeSelectors || rule.includeTemplates);
   if (k.commonLabels) addLabels(objects, k.commonLabels, true, true);
+  if (k.commonAnnotations) {
+    for (const o of objects) {
+      o.metadata.annotations = { ...o.metadata.annotations, ...k.commonAnnotations };
+      if (o.spec?.template?.metadata) o.spec.template.metadata.annotations = { ...o.spec.template.metadata.annotations, ...k.commonAnnotations };
+    }
+  }
   for (const patch of k.patches ?? []) applyPatch(dir, where, objects, patch, used);
   for (const { name, count } of k.replicas ?? []) {
     const targets = objects.filter((o) => WORKLOADS.has(o.kind) && o.metadata.name === name);
