@@ -26,6 +26,11 @@ export function isRuleFile(document) {
   return document && typeof document === "object" && Array.isArray(document.groups) && !document.kind;
 }
 
+/** A promtool unit-test file (`rule_files:` and `tests:`): promtool's input, not something a cluster applies. */
+export function isRuleTestFile(document) {
+  return document && typeof document === "object" && Array.isArray(document.rule_files) && Array.isArray(document.tests);
+}
+
 export function describe(object) {
   return `${object.kind}/${object.metadata?.name ?? "(no name)"}`;
 }

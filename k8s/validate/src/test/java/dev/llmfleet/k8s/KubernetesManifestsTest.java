@@ -2,8 +2,11 @@ package dev.llmfleet.k8s;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.llmfleet.localstack.testing.NodeScript;
+import dev.llmfleet.localstack.testing.Command;
+import dev.llmfleet.localstack.testing.NodePackage;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -11,15 +14,19 @@ import org.junit.jupiter.api.Test;
  * Every manifest under k8s/ is valid against the Kubernetes OpenAPI and CRD schemas (KEDA, prometheus-operator,
  * Strimzi), every kustomization renders, and the rendered deployments agree with each other and with the code:
  * selectors, ports, probes, environment variables, topics, ACLs, autoscaling targets, Redis roles, shutdown times.
- * The checks themselves are {@code validate.mjs} in this module's directory.
+ * The checks themselves are {@code validate.mjs} in this module's directory (a Node package).
  */
 class KubernetesManifestsTest {
 
     @Test
     void manifestsAreValidAndAgreeWithTheCode() throws Exception {
-        NodeScript.Run run = NodeScript.run(Path.of("").toAbsolutePath(), "kubernetes-models", "validate.mjs", Map.of(), 120);
+        NodePackage validator = new NodePackage(Path.of("").toAbsolutePath(), "kubernetes-models");
+        String node = validator.nodeVersion();
+        validator.install();
 
-        assertThat(run.exitCode()).as(run.output()).isZero();
-        assertThat(run.output()).contains(": 0 errors");
+        Command.Result run = validator.node(List.of("validate.mjs"), Map.of(), Duration.ofSeconds(120));
+
+        assertThat(run.exitCode()).as("node %s\n%s", node, run.output()).isZero();
+        assertThat(run.stdout()).contains(": 0 errors");
     }
 }

@@ -2,6 +2,8 @@ package dev.llmfleet.localstack.testing;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,8 +24,11 @@ public final class SdkCheck {
 
     /** {@code repository} is the checkout root; {@code baseUrl} ends in {@code /v1}. */
     public static Result run(Path repository, String baseUrl, String apiKey) throws IOException, InterruptedException {
-        NodeScript.Run check = NodeScript.run(repository.resolve("sdk-check"), "openai", "sdk-check.mjs",
-                Map.of("MDB_BASE_URL", baseUrl, "MDB_API_KEY", apiKey), 90);
-        return new Result(check.exitCode(), check.output());
+        NodePackage sdkCheck = new NodePackage(repository.resolve("sdk-check"), "openai");
+        String node = sdkCheck.nodeVersion();
+        sdkCheck.install();
+        Command.Result check = sdkCheck.node(List.of("sdk-check.mjs"), Map.of("MDB_BASE_URL", baseUrl, "MDB_API_KEY", apiKey),
+                Duration.ofSeconds(90));
+        return new Result(check.exitCode(), "node " + node + "\n" + check.output());
     }
 }
