@@ -51,10 +51,13 @@ const serviceModule = (workload) => containers(workload).map((c) => c.image ?? "
 function environment(build, container, errors, where) {
   const variables = new Map();
   for (const from of container.envFrom ?? []) {
-    const name = from.configMapRef?.name;
-    const map = name && build.named("ConfigMap", name);
+    if (!from.configMapRef) {
+      errors.push(`${where}: envFrom a Secret: name each variable with env and secretKeyRef, so that its keys can be checked`);
+      continue;
+    }
+    const map = build.named("ConfigMap", from.configMapRef.name);
     if (!map) {
-      errors.push(`${where}: envFrom ${name ? `ConfigMap ${name}` : "a Secret"} is not in the deployment`);
+      errors.push(`${where}: envFrom ConfigMap ${from.configMapRef.name} is not in the deployment`);
       continue;
     }
     for (const [k, v] of Object.entries(map.data ?? {})) variables.set(k, { value: v });
@@ -275,7 +278,7 @@ function targetChecks(build, code, topics, metrics, errors) {
       errors.push(`${describe(o)}: scale target ${ref.kind ?? "Deployment"}/${ref.name} is not in the deployment`);
       continue;
     }
-    if (build.of("ScaledObject").length && build.of("HorizontalPodAutoscaler").some((h) => h.spec.scaleTargetRef.name === ref.name) && o.kind === "ScaledObject") {
+    if (o.kind === "ScaledObject" && build.of("HorizontalPodAutoscaler").some((h) => h.spec.scaleTargetRef.name === ref.name)) {
       errors.push(`${describe(o)}: ${ref.name} also has a HorizontalPodAutoscaler; KEDA makes its own, two would fight`);
     }
     const module = serviceModule(target);
