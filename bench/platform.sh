@@ -4,7 +4,7 @@
 # Usage: ./fleet bench platform      (FLEET_INTAKE_PORT etc. move the fixed ports; busy ones are moved for you)
 # Env:   BENCH_RATE (interactive req/s, default 300), BENCH_SECONDS (default 30), BENCH_JOBS (backlog, default 20000),
 #        BENCH_MIXED_RATE (interactive req/s while a second backlog drains, default 100), BENCH_MIXED_JOBS (default 10000),
-#        BENCH_WARMUP_JOBS (default 3000), BENCH_PLATFORM_ENV (VAR=value words for './fleet up'), BENCH_NMT (service
+#        BENCH_WARMUP_JOBS (default 3000), BENCH_WARMUP_SECONDS (default 40), BENCH_PLATFORM_ENV (VAR=value words for './fleet up'), BENCH_NMT (service
 #        names: print 'jcmd VM.native_memory summary' of each after the load; needs NMT on, e.g.
 #        FLEET_SERVICE_JVM_OPTS=-XX:NativeMemoryTracking=summary in the environment, which './fleet up' passes on),
 #        BENCH_PROFILE=DIR (profile every service JVM with async-profiler, CPU samples every 1 ms of CPU time, from start to
@@ -12,12 +12,13 @@
 #        fetched by Maven)
 #
 # One platform, the simulator reset (balance $1,000,000, start-up settings: latency 0, no faults, no limits), then:
-#   warm-up  (not reported) 'loadtest jobs' of BENCH_WARMUP_JOBS jobs and 50 interactive req/s x 20 s of marked prompts;
+#   warm-up  (not reported) 'loadtest jobs' of BENCH_WARMUP_JOBS jobs and BENCH_RATE interactive req/s x BENCH_WARMUP_SECONDS
+#            of marked prompts (each a miss; shorter warm-ups left C2 compiling through phase 1, a third of the services' CPU);
 #   idle     10 s of nothing: each process's idle CPU rate, subtracted from the phases' figures;
 #   phase 1  interactive misses: the interactive expect-ok lines of mixed-v1 with Cache-Control: no-cache, open loop at
 #            BENCH_RATE req/s for BENCH_SECONDS: every request validated, normalised, counted, routed, sent to the
 #            simulator, its usage event through Kafka into billing's ledger;
-#   fill     (not reported) one pass over those lines with the cache on, so every body is cached;
+#   fill     (not reported) 200 req/s x 30 s over those lines with the cache on: every body cached, the hit path warm;
 #   phase 2  interactive hits: the same lines with the cache on at BENCH_RATE req/s for BENCH_SECONDS (cache hit ratio shown);
 #   phase 3  async alone: BENCH_JOBS unique-prompt jobs (priority bulk) submitted as one backlog, until all finished;
 #   phase 4  both lanes: BENCH_MIXED_JOBS more as a backlog, and while it drains BENCH_MIXED_RATE interactive req/s for
@@ -36,6 +37,7 @@ JOBS=${BENCH_JOBS:-20000}
 MIXED_RATE=${BENCH_MIXED_RATE:-100}
 MIXED_JOBS=${BENCH_MIXED_JOBS:-10000}
 WARMUP_JOBS=${BENCH_WARMUP_JOBS:-3000}
+WARMUP_SECONDS=${BENCH_WARMUP_SECONDS:-40}
 WORKLOAD=workloads/mixed-v1.jsonl
 LOADTEST_JAR=loadtest/target/loadtest.jar
 OUT=$(mktemp -d /tmp/fleet-bench-platform.XXXXXX)
@@ -99,9 +101,9 @@ LT=(java -XX:+UseSerialGC -Xmx512m -jar "$LOADTEST_JAR")
 JOBS_ARGS=(--intake-url "$FLEET_INTAKE_URL" --worker-url "$FLEET_WORKER_URL" --kafka "$KAFKA_BOOTSTRAP_SERVERS"
            --provider-url "$FLEET_PROVIDER_URL" --unique --priority bulk --max-wait 300s)
 
-echo; echo "== warm-up (not reported): $WARMUP_JOBS jobs, then 50 interactive req/s x 20 s of marked prompts =="
+echo; echo "== warm-up (not reported): $WARMUP_JOBS jobs, then $RATE interactive req/s x $WARMUP_SECONDS s of marked prompts =="
 "${LT[@]}" jobs "${JOBS_ARGS[@]}" --jobs "$WARMUP_JOBS" --verify-sample 0 >"$OUT/warmup-jobs.out" 2>&1 || echo "(warm-up jobs exit $?)"
-"${LT[@]}" run --base-url "$FLEET_INTAKE_URL/v1" --workload "$WORKLOAD" --lane interactive --warmup 50x20s --stages 1x1s \
+"${LT[@]}" run --base-url "$FLEET_INTAKE_URL/v1" --workload "$WORKLOAD" --lane interactive --warmup ${RATE}x${WARMUP_SECONDS}s --stages 1x1s \
   >"$OUT/warmup-run.out" 2>&1 || echo "(warm-up run exit $?)"
 rss_snapshot warm-up
 
@@ -115,8 +117,8 @@ measured_run "loadtest run" miss "$OUT/miss.out" "${LT[@]}" run --base-url "$FLE
   --json "$OUT/miss.json" || rc=1
 rss_snapshot miss
 
-echo; echo "== fill (not reported): one pass over the interactive lines with the cache on =="
-"${LT[@]}" run --base-url "$FLEET_INTAKE_URL/v1" --workload "$WORKLOAD" --lane interactive --stages 200x12s --no-fail-on-creep \
+echo; echo "== fill (not reported): 200 req/s x 30 s over the interactive lines with the cache on =="
+"${LT[@]}" run --base-url "$FLEET_INTAKE_URL/v1" --workload "$WORKLOAD" --lane interactive --stages 200x30s --no-fail-on-creep \
   >"$OUT/fill.out" 2>&1 || echo "(fill exit $?)"
 
 echo; echo "== phase 2: interactive hits, ${RATE} req/s x ${SECONDS_PER_STAGE} s (cache on, every body cached) =="
