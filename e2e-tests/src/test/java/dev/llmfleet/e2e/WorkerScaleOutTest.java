@@ -31,7 +31,7 @@ class WorkerScaleOutTest {
                 "FLEET_WORKER_CONCURRENCY_PROVIDER_BUDGET", Integer.toString(BUDGET),
                 "FLEET_WORKER_CONCURRENCY_INTERACTIVE_RESERVE", Integer.toString(RESERVE))))) {
             ServiceProcess first = own.worker;
-            ServiceProcess second = own.fleet.startWorker(Map.of());
+            ServiceProcess second = own.fleet.startReplica(Fleet.WORKER, Map.of());
             await("each worker to count the other and to own its half of the partitions").atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(500))
                     .until(() -> Set.of(first, second).stream().allMatch(worker -> Double.valueOf(2).equals(Worker.instancesLive(worker))

@@ -13,8 +13,8 @@ import java.util.concurrent.CompletionException;
 /**
  * The whole platform on one machine: Kafka and Redis, the provider simulator (unless a real provider
  * is named) and the three services, each a real process. {@code ./fleet up} and the end-to-end tests
- * both run it; tests also kill and restart single services through {@link #service(String)}, and scale the worker out
- * with {@link #startWorker(Map)}.
+ * both run it; tests also kill and restart single services through {@link #service(String)}, and scale intake or the worker
+ * out with {@link #startReplica(String, Map)}.
  */
 public final class Fleet implements AutoCloseable {
     public static final String PROVIDER_SIM = "provider-sim";
@@ -121,16 +121,19 @@ public final class Fleet implements AutoCloseable {
     }
 
     /**
-     * One more worker instance, as a scaled-out deployment runs them: the same Kafka group, Redis and provider as the
-     * first, the fleet's worker settings plus {@code env}, on a free port. Named {@code worker-service-<n>} (its log
-     * too), it is stopped with the fleet; waits until it is ready.
+     * One more instance of {@code module} ({@link #INTAKE} or {@link #WORKER}), as a scaled-out deployment runs them: the
+     * same Kafka, Redis and provider as the first, the fleet's settings for that module plus {@code env}, on a free port.
+     * Named {@code <module>-<n>} (its log too), it is stopped with the fleet; waits until it is ready.
      */
-    public synchronized ServiceProcess startWorker(Map<String, String> env) {
+    public synchronized ServiceProcess startReplica(String module, Map<String, String> env) {
+        if (!module.equals(INTAKE) && !module.equals(WORKER)) {
+            throw new IllegalArgumentException("only " + INTAKE + " and " + WORKER + " run as replicas, not " + module);
+        }
         int instance = 2;
-        while (services.containsKey(WORKER + "-" + instance)) {
+        while (services.containsKey(module + "-" + instance)) {
             instance++;
         }
-        return define(WORKER + "-" + instance, WORKER, platformEnv, env).start(START_TIMEOUT);
+        return define(module + "-" + instance, module, platformEnv, env).start(START_TIMEOUT);
     }
 
     /** An instance {@code name} of {@code module}: {@code base} settings, then the module's from the options, then {@code env}. */
