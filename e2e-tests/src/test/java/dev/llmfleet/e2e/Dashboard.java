@@ -18,8 +18,8 @@ import java.util.regex.Pattern;
  * {@code group by (label) (selector)} that answers the same label values.
  */
 final class Dashboard {
-    /** {@code $name} or {@code ${name}}: a Grafana variable in a query. */
-    private static final Pattern VARIABLE = Pattern.compile("\\$(?:\\{(\\w+)}|(\\w+))");
+    /** {@code $name} or {@code ${name}}: a Grafana variable in a query ({@code $1} in a {@code label_replace} is none). */
+    private static final Pattern VARIABLE = Pattern.compile("\\$(?:\\{([A-Za-z_]\\w*)}|([A-Za-z_]\\w*))");
     private static final Pattern LABEL_VALUES = Pattern.compile("^label_values\\((.+),\\s*(\\w+)\\)$", Pattern.DOTALL);
     /** A metric name: the identifier a label selector's {@code {} follows (every query here selects with labels). */
     private static final Pattern METRIC = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)\\{");
