@@ -54,12 +54,14 @@ class DashboardsTest {
     private static Prometheus prometheus;
 
     @BeforeAll
-    static void up() {
+    static void up() throws IOException {
         assertThat(PrometheusServer.binary())
                 .as("'prometheus' is not on PATH: install Debian's prometheus package (apt-get install prometheus) to run this test")
                 .isPresent();
         own = new OwnFleet("dashboards", Map.of("FLEET_BILLING_LOW_BALANCE_USD", "2000"), Map.of());
-        prometheusServer = PrometheusServer.start(FleetHarness.home().resolve("e2e-tests/target/prometheus-dashboards"),
+        // a fresh data folder: series an earlier run stored must not answer for this one
+        Path target = Files.createDirectories(FleetHarness.home().resolve("e2e-tests/target"));
+        prometheusServer = PrometheusServer.start(Files.createTempDirectory(target, "prometheus-dashboards-"),
                 own.fleet.metricsTargets(), FleetHarness.home().resolve(PrometheusServer.RULES), SCRAPE_INTERVAL);
         prometheus = new Prometheus(prometheusServer.url());
     }
