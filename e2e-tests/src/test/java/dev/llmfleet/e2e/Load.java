@@ -21,7 +21,11 @@ final class Load {
     }
 
     static String chat(String content, int maxTokens, boolean stream) {
-        return "{\"model\":\"openai/gpt-4o-mini\",\"temperature\":0,\"max_tokens\":" + maxTokens + ",\"stream\":" + stream
+        return chat("openai/gpt-4o-mini", content, maxTokens, stream);
+    }
+
+    static String chat(String model, String content, int maxTokens, boolean stream) {
+        return "{\"model\":" + Http.quote(model) + ",\"temperature\":0,\"max_tokens\":" + maxTokens + ",\"stream\":" + stream
                 + ",\"messages\":[{\"role\":\"user\",\"content\":" + Http.quote(content) + "}]}";
     }
 

@@ -209,6 +209,13 @@ public final class Fleet implements AutoCloseable {
         return providerUrl;
     }
 
+    /** Every process of this fleet serving {@code /q/metrics}, by name, with its base URL (the simulator when it runs, added workers too). */
+    public synchronized Map<String, String> metricsTargets() {
+        Map<String, String> targets = new LinkedHashMap<>();
+        services.forEach((name, service) -> targets.put(name, service.url()));
+        return targets;
+    }
+
     /** The {@code .fleet/env} lines of docs/ARCHITECTURE.md: what a script needs to reach this platform. */
     public Map<String, String> envFile() {
         Map<String, String> env = new LinkedHashMap<>();

@@ -3,6 +3,7 @@ package dev.llmfleet.localstack;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -10,10 +11,15 @@ import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
 
 /**
- * Command line behind {@code ./fleet}: {@code up} runs the whole platform until Ctrl-C or SIGTERM;
- * {@code stack} runs only Kafka and Redis (one shared stack for a whole {@code ./fleet test} run).
+ * Command line behind {@code ./fleet}: {@code up [--monitoring]} runs the whole platform until Ctrl-C or SIGTERM (with
+ * {@code --monitoring} also a Prometheus scraping it, when installed); {@code stack} runs only Kafka and Redis (one
+ * shared stack for a whole {@code ./fleet test} run).
  */
 public final class FleetMain {
+    private static final String MONITORING = "--monitoring";
+    /** How often {@code ./fleet up --monitoring}'s Prometheus scrapes. */
+    private static final Duration SCRAPE_INTERVAL = Duration.ofSeconds(5);
+
     private FleetMain() {
     }
 
@@ -21,16 +27,25 @@ public final class FleetMain {
         String verb = args.length > 0 ? args[0] : "up";
         Path home = Path.of(System.getProperty("fleet.home", ".")).toAbsolutePath().normalize();
         switch (verb) {
-            case "up" -> up(home);
+            case "up" -> up(home, monitoring(args));
             case "stack" -> stack(Path.of(args.length > 1 ? args[1] : ".fleet/stack.env").toAbsolutePath());
             default -> {
-                System.err.println("usage: FleetMain up | stack [env-file]");
+                System.err.println("usage: FleetMain up [--monitoring] | stack [env-file]");
                 System.exit(2);
             }
         }
     }
 
-    private static void up(Path home) throws IOException, InterruptedException {
+    private static boolean monitoring(String[] args) {
+        for (int i = 1; i < args.length; i++) {
+            if (!args[i].equals(MONITORING)) {
+                fail("unknown option '" + args[i] + "' for up (only " + MONITORING + ")");
+            }
+        }
+        return args.length > 1;
+    }
+
+    private static void up(Path home, boolean monitoring) throws IOException, InterruptedException {
         Path dotFleet = home.resolve(".fleet");
         Path envFile = dotFleet.resolve("env");
         Path pidFile = dotFleet.resolve("launcher.pid");
@@ -58,9 +73,13 @@ public final class FleetMain {
             fail(e.getMessage());
             return;
         }
+        PrometheusServer prometheus = monitoring ? startPrometheus(home, dotFleet, fleet) : null;
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("Stopping LLM Fleet...");
+            if (prometheus != null) {
+                prometheus.close();
+            }
             fleet.close();
             try {
                 Files.deleteIfExists(envFile);
@@ -72,6 +91,9 @@ public final class FleetMain {
             stopped.countDown();
         }, "fleet-shutdown"));
         Map<String, String> env = fleet.envFile();
+        if (prometheus != null) {
+            env.put("FLEET_PROMETHEUS_URL", prometheus.url());
+        }
         writeEnv(envFile, env);
         double seconds = (System.nanoTime() - t0) / 1e9;
         System.out.printf("LLM Fleet is up in %.1f s%n", seconds);
@@ -85,6 +107,28 @@ public final class FleetMain {
         docs.forEach((key, value) -> System.out.printf("  %-24s %s%n", key, value));
         System.out.println("Environment written to " + envFile + "; Ctrl-C or ./fleet down stops everything.");
         stopped.await();
+    }
+
+    /**
+     * Prometheus scraping every process of {@code fleet}, with the alert rules of the checkout when present; null (said
+     * plainly) when prometheus is not installed or does not start: the platform runs on without it.
+     */
+    private static PrometheusServer startPrometheus(Path home, Path dotFleet, Fleet fleet) {
+        if (PrometheusServer.binary().isEmpty()) {
+            System.out.println("Monitoring: prometheus is not installed (Debian: apt-get install prometheus); continuing without it.");
+            return null;
+        }
+        Path rules = home.resolve(PrometheusServer.RULES);
+        try {
+            PrometheusServer prometheus = PrometheusServer.start(dotFleet.resolve("prometheus"), fleet.metricsTargets(), rules,
+                    SCRAPE_INTERVAL);
+            System.out.println("Monitoring: Prometheus scrapes every service each " + SCRAPE_INTERVAL.toSeconds() + " s"
+                    + (Files.isRegularFile(rules) ? " with the rules of " + rules : " (no rules: " + rules + " is missing)"));
+            return prometheus;
+        } catch (RuntimeException e) {
+            System.out.println("Monitoring: " + e.getMessage() + "; continuing without it.");
+            return null;
+        }
     }
 
     private static void stack(Path envFile) throws InterruptedException, IOException {

@@ -10,6 +10,9 @@ public final class IntakeMetricNames {
     /** Pending jobs sent to Kafka again, by reason (swept, resubmitted) → {@code fleet_jobs_republished_total}. */
     public static final String JOBS_REPUBLISHED = "fleet.jobs.republished";
 
+    /** Time from a streamed request's arrival to its first chunk written to the caller → {@code fleet_stream_first_byte_seconds}. */
+    public static final String STREAM_FIRST_BYTE = "fleet.stream.first.byte";
+
     public static final String BYTES = "bytes";
 
     private IntakeMetricNames() {

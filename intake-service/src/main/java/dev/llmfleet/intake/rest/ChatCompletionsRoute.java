@@ -13,6 +13,7 @@ import dev.llmfleet.common.pipeline.Lane;
 import dev.llmfleet.common.pipeline.Spend;
 import dev.llmfleet.common.provider.CallGate;
 import dev.llmfleet.common.validation.RequestTags;
+import dev.llmfleet.intake.metrics.StreamMetrics;
 import dev.llmfleet.intake.service.InteractiveLoadReporter;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -48,14 +49,16 @@ public class ChatCompletionsRoute {
     private final FleetConfig config;
     private final InteractiveLoadReporter load;
     private final Features features;
+    private final StreamMetrics streams;
 
     public ChatCompletionsRoute(CompletionPipeline pipeline, ObjectMapper mapper, FleetConfig config, InteractiveLoadReporter load,
-                                Features features) {
+                                Features features, StreamMetrics streams) {
         this.pipeline = pipeline;
         this.mapper = mapper;
         this.config = config;
         this.load = load;
         this.features = features;
+        this.streams = streams;
     }
 
     void register(@Observes Router router) {
@@ -66,6 +69,7 @@ public class ChatCompletionsRoute {
     }
 
     private void handle(RoutingContext ctx) {
+        long arrived = System.nanoTime();
         String requestId = "req_" + UUID.randomUUID().toString().replace("-", "");
         HttpServerResponse response = ctx.response().putHeader(REQUEST_ID_HEADER, requestId);
         load.begin();
@@ -86,7 +90,7 @@ public class ChatCompletionsRoute {
         // answers are written on the request's own event loop, whichever thread the pipeline finished on
         Context eventLoop = Vertx.currentContext();
         completion.subscribe().with(
-                done -> eventLoop.runOnContext(v -> respond(ctx, done)),
+                done -> eventLoop.runOnContext(v -> respond(ctx, done, context.feature(), arrived)),
                 failure -> eventLoop.runOnContext(v -> ErrorResponses.write(response, mapper, ErrorResponses.asFleetException(failure, requestId))));
     }
 
@@ -111,7 +115,8 @@ public class ChatCompletionsRoute {
         }
     }
 
-    private void respond(RoutingContext ctx, Completion completion) {
+    /** Writes the answer; a stream's time to its first chunk is metered from {@code arrived}. */
+    private void respond(RoutingContext ctx, Completion completion, String feature, long arrived) {
         HttpServerResponse response = ctx.response()
                 .putHeader(CACHE_HEADER, completion.source().equals("provider") ? "miss" : "hit")
                 .putHeader(MODEL_HEADER, completion.modelUsed());
@@ -132,7 +137,7 @@ public class ChatCompletionsRoute {
         if (completion.chargedUsd() == null) {
             response.putHeader("Trailer", ProviderReply.CHARGED_HEADER + ", " + ProviderReply.BALANCE_HEADER);
         }
-        new SseWriter(response, mapper).relay(completion.events(), completion.settled(), completion.chargedUsd() == null);
+        new SseWriter(response, mapper, () -> streams.firstByte(feature, completion.modelUsed(), arrived)).relay(completion.events(), completion.settled(), completion.chargedUsd() == null);
     }
 
     private void failure(RoutingContext ctx) {

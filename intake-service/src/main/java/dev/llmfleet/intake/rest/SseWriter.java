@@ -17,19 +17,22 @@ import java.util.concurrent.Flow;
  * Writes a stream of chunk payloads as SSE, each as soon as it arrives, with back-pressure: the next
  * chunk is requested only while the connection can take it. Ends with {@code [DONE]} and, when the
  * charge was not known up front, the charge as HTTP trailers. A caller who hangs up cancels the
- * provider stream.
+ * provider stream. {@code firstChunk} runs once, when the first chunk is written.
  */
 final class SseWriter implements MultiSubscriber<String> {
     private final HttpServerResponse response;
     private final ObjectMapper mapper;
     private final Context context;
+    private final Runnable firstChunk;
+    private boolean written;
     private Flow.Subscription upstream;
     private Uni<Completion.Charge> settled;
     private boolean trailers;
 
-    SseWriter(HttpServerResponse response, ObjectMapper mapper) {
+    SseWriter(HttpServerResponse response, ObjectMapper mapper, Runnable firstChunk) {
         this.response = response;
         this.mapper = mapper;
+        this.firstChunk = firstChunk;
         this.context = Vertx.currentContext();
     }
 
@@ -58,6 +61,10 @@ final class SseWriter implements MultiSubscriber<String> {
                 return;
             }
             response.write("data: " + payload + "\n\n");
+            if (!written) {
+                written = true;
+                firstChunk.run();
+            }
             if (!response.writeQueueFull()) {
                 upstream.request(1);
             }
