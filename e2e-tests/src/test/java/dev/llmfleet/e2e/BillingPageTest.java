@@ -91,8 +91,8 @@ class BillingPageTest {
 
         JsonNode balance = first.balance();
         assertThat(money(page, "balance-usd")).as("balance").isEqualTo(decimal(balance.get("balance_usd")));
-        assertThat(text(page, "level")).isEqualTo(balance.get("level").asText());
-        assertThat(text(page, "as-of")).isEqualTo(balance.get("as_of").asText());
+        assertThat(text(page, "level")).as("level").isEqualTo(balance.get("level").asText());
+        assertThat(text(page, "as-of")).as("as of").isEqualTo(balance.get("as_of").asText());
         assertBetween(page, "burn-rate", first.balance().get("burn_rate_usd_per_hour"), last.balance().get("burn_rate_usd_per_hour"));
         if (balance.get("runway_hours").isNull()) {
             assertThat(text(page, "runway")).isEqualTo("∞");
@@ -102,9 +102,9 @@ class BillingPageTest {
 
         JsonNode summary = first.byFeature();
         assertThat(money(page, "total-usd")).as("total").isEqualTo(decimal(summary.get("total_usd")));
-        assertThat(text(page, "requests")).isEqualTo(summary.get("requests").asText());
+        assertThat(text(page, "requests")).as("requests").isEqualTo(summary.get("requests").asText());
         assertThat(money(page, "cost-per-request")).as("cost per request").isEqualTo(decimal(summary.get("cost_per_request_usd")));
-        assertThat(text(page, "cache-hits")).isEqualTo(summary.get("cache_hits").asText());
+        assertThat(text(page, "cache-hits")).as("cache hits").isEqualTo(summary.get("cache_hits").asText());
         assertThat(money(page, "saved-usd")).as("saved").isEqualTo(decimal(summary.get("saved_usd")));
         assertThat(money(page, "unattributed-usd")).as("unattributed").isEqualTo(decimal(summary.get("unattributed_usd")));
 
