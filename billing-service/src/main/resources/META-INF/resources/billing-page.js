@@ -119,14 +119,14 @@ function renderGroups(summary, by, colour) {
 function renderChart(series, by, colour) {
   const chart = document.getElementById('chart-' + by);
   chart.replaceChildren();
-  const width = 720, height = 180, top = 14, bottom = 18, left = 4;
+  const width = 720, height = 180, top = 22, bottom = 18, left = 4;
   const slot = (width - left) / series.buckets.length;
   const max = Math.max(0, ...series.buckets.map(b => Number(b.total_usd)));
   if (max === 0) {
     svg('text', { x: width / 2, y: height / 2, 'text-anchor': 'middle' }, chart).textContent = 'nothing spent in the last 24 hours';
     return;
   }
-  svg('text', { x: left, y: 10 }, chart).textContent = usd(max) + ' in the busiest hour';
+  svg('text', { x: left, y: 13 }, chart).textContent = usd(max) + ' in the busiest hour';
   const scale = (height - top - bottom) / max;
   series.buckets.forEach((bucket, i) => {
     const x = left + i * slot;
@@ -141,8 +141,10 @@ function renderChart(series, by, colour) {
         'data-bucket': bucket.start, 'data-key': group[by], 'data-usd': usd(group.total_usd) }, chart);
       svg('title', {}, bar).textContent = `${bucket.start.slice(11, 16)} UTC ${group[by]}: ${usd(group.total_usd)}`;
     }
-    if (i % 6 === 0 || i === series.buckets.length - 1) {
-      svg('text', { x: x + slot / 2, y: height - 4, 'text-anchor': 'middle' }, chart).textContent = bucket.start.slice(11, 16);
+    if (i % 6 === 0) {
+      svg('text', { x, y: height - 4 }, chart).textContent = bucket.start.slice(11, 16);
+    } else if (i === series.buckets.length - 1) {
+      svg('text', { x: x + slot, y: height - 4, 'text-anchor': 'end' }, chart).textContent = bucket.start.slice(11, 16) + ' UTC';
     }
   });
 }
