@@ -29,8 +29,8 @@ import static org.assertj.core.api.Assertions.fail;
 
 /**
  * The billing page billing-service serves at {@code /}, loaded in headless Chromium on the shared fleet after interactive
- * traffic and jobs: every figure it shows is the one {@code /v1/billing/summary}, {@code /series}, {@code /balance} and
- * {@code /alerts} answer around the same moment.
+ * traffic and jobs on a balance low enough for an alert: every figure it shows is the one {@code /v1/billing/summary},
+ * {@code /series}, {@code /balance} and {@code /alerts} answer around the same moment.
  */
 class BillingPageTest {
     /** Money exactly as billing wrote it (decimals, not doubles). */
@@ -47,29 +47,44 @@ class BillingPageTest {
 
     private static String billingUrl;
     private static String intakeUrl;
+    private static Simulator sim;
 
     @BeforeAll
     static void up() {
         Fleet fleet = FleetHarness.shared();
         billingUrl = fleet.service(Fleet.BILLING).url();
         intakeUrl = fleet.service(Fleet.INTAKE).url();
+        // a provider without the faults an earlier test class of this fleet may have left configured
+        sim = FleetHarness.simulator(fleet);
+        sim.reset();
+        sim.configure(Simulator.NORMAL);
     }
 
     @Test
     void thePageShowsTheFiguresOfTheBillingApiForAPlatformWithTraffic() {
+        // a balance under billing's default LOW threshold ($20): the calls' readings raise a balance_low alert to show
+        sim.configure("{\"balance_usd\":19.5}");
+        try {
+            sendTrafficAndCompare();
+        } finally {
+            // the fleet is shared: leave it at OK for the next test class
+            sim.reset();
+            call("support-chat", "openai/gpt-4o-mini");
+            Billing.await("billing back at OK", () -> "OK".equals(read("balance").path("level").asText()), 60_000);
+        }
+    }
+
+    private static void sendTrafficAndCompare() {
         long before = read("summary?window=24h&by=").path("requests").asLong();
         String[][] calls = {{"support-chat", "openai/gpt-4o-mini"}, {"ticket-classify", "google/gemini-2.0-flash"}, {"support-chat", "openai/gpt-4o"}};
         for (int i = 0; i < 6; i++) {
-            String[] call = calls[i % calls.length];
-            String body = "{\"model\":\"" + call[1] + "\",\"temperature\":0,\"max_tokens\":30,\"messages\":[{\"role\":\"user\",\"content\":"
-                    + Http.quote("Billing page " + UUID.randomUUID()) + "}]}";
-            HttpResponse<String> response = Http.post(intakeUrl + "/v1/chat/completions", body, "X-Fleet-Feature", call[0]);
-            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            call(calls[i % calls.length][0], calls[i % calls.length][1]);
         }
         Jobs jobs = new Jobs(intakeUrl);
         Set<String> ids = Jobs.ids(jobs.submit(Load.jobs(2, "billing-page"), 2));
         jobs.awaitFinished(ids, 120_000);
         Billing.await("billing to ledger the calls and jobs", () -> read("summary?window=24h&by=").path("requests").asLong() >= before + 8, 60_000);
+        Billing.await("an alert", () -> !read("alerts?limit=10").get("data").isEmpty(), 30_000);
 
         // figures move while anything is in flight (this fleet is shared): compare a rendering with API readings taken just
         // before and just after it, once both readings agree
@@ -120,7 +135,15 @@ class BillingPageTest {
         first.alerts().get("data").forEach(a -> alertIds.add(a.get("alert_id").asText() + " " + a.get("kind").asText()));
         List<String> shownAlerts = page.select("#alerts li[data-alert-id]").stream()
                 .map(li -> li.attr("data-alert-id") + " " + li.attr("data-kind")).toList();
-        assertThat(shownAlerts).as("recent alerts").isEqualTo(alertIds);
+        assertThat(shownAlerts).as("recent alerts").isEqualTo(alertIds).isNotEmpty();
+    }
+
+    /** One interactive call with a fresh prompt (a provider call, never a cache hit). */
+    private static void call(String feature, String model) {
+        String body = "{\"model\":\"" + model + "\",\"temperature\":0,\"max_tokens\":30,\"messages\":[{\"role\":\"user\",\"content\":"
+                + Http.quote("Billing page " + UUID.randomUUID()) + "}]}";
+        HttpResponse<String> response = Http.post(intakeUrl + "/v1/chat/completions", body, "X-Fleet-Feature", feature);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     }
 
     /** Each group's key → "spent requests", in the order shown. */
