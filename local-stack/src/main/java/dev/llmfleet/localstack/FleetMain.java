@@ -105,6 +105,7 @@ public final class FleetMain {
                     + service.pid() + ", RSS " + service.rssKib() / 1024 + " MiB");
         }
         docs.forEach((key, value) -> System.out.printf("  %-24s %s%n", key, value));
+        System.out.printf("  %-24s %s/%n", "billing page", fleet.service(Fleet.BILLING).url());
         System.out.println("Environment written to " + envFile + "; Ctrl-C or ./fleet down stops everything.");
         stopped.await();
     }

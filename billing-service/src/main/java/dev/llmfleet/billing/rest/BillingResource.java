@@ -30,7 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** The ledger and the fuel gauge over HTTP: spend by window and group, the balance with burn rate and runway, recent alerts. */
+/** The ledger and the fuel gauge over HTTP: spend by window and group (in total and bucket by bucket), the balance with burn rate and runway, recent alerts. */
 @Path("/v1/billing")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "billing")
@@ -76,6 +76,21 @@ public class BillingResource {
         SummaryService.Window w = SummaryService.Window.parse(window == null ? "24h" : window);
         List<String> groupBy = SummaryService.parseBy(by);
         return summaries.summary(w, groupBy, tenant == null || tenant.isBlank() ? null : tenant, System.currentTimeMillis());
+    }
+
+    @GET
+    @Path("/series")
+    @Operation(summary = "Spend over a window, bucket by bucket",
+            description = "{window, bucket_seconds, buckets:[{start, total_usd, requests, groups:[...]}]}, oldest bucket first; the buckets are"
+                    + " the summary's (minutes for 15m and 1h, hours for 24h and 7d, days for 30d) and each bucket's groups are shaped as the summary's")
+    @APIResponse(responseCode = "200", description = "The series")
+    @APIResponse(responseCode = "400", description = "Unknown window or group-by key",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    public Uni<Map<String, Object>> series(
+            @Parameter(description = "15m, 1h, 24h, 7d or 30d") @QueryParam("window") String window,
+            @Parameter(description = "Comma list of feature, model, lane, tenant (default feature,model,lane; empty for none)") @QueryParam("by") String by) {
+        SummaryService.Window w = SummaryService.Window.parse(window == null ? "24h" : window);
+        return summaries.series(w, SummaryService.parseBy(by), System.currentTimeMillis());
     }
 
     @GET

@@ -9,6 +9,7 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.math.BigDecimal;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -79,19 +80,73 @@ public class SummaryService {
     }
 
     public Uni<Map<String, Object>> summary(Window window, List<String> by, String tenant, long nowMillis) {
+        return ledger.groups(window.resolution, buckets(window, nowMillis), tenant).map(groups -> build(window, by, groups));
+    }
+
+    /**
+     * The same window bucket by bucket, oldest first: each bucket's start, its total and its groups (as in a summary),
+     * so a chart can show spend over time by feature or model.
+     */
+    public Uni<Map<String, Object>> series(Window window, List<String> by, long nowMillis) {
+        List<Long> buckets = buckets(window, nowMillis);
+        return ledger.groupsPerBucket(window.resolution, buckets).map(perBucket -> {
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (int i = 0; i < buckets.size(); i++) {
+                Counters total = total(perBucket.get(i));
+                Map<String, Object> bucket = new LinkedHashMap<>();
+                bucket.put("start", Instant.ofEpochMilli(buckets.get(i) * window.resolution.millis).toString());
+                bucket.put("total_usd", Money.toUsd(total.chargedNanos));
+                bucket.put("requests", total.requests);
+                bucket.put("groups", groupViews(by, perBucket.get(i)));
+                out.add(bucket);
+            }
+            Map<String, Object> series = new LinkedHashMap<>();
+            series.put("window", window.name);
+            series.put("bucket_seconds", window.resolution.millis / 1000);
+            series.put("buckets", out);
+            return series;
+        });
+    }
+
+    /** The window's buckets, oldest first, ending with the one {@code nowMillis} falls in. */
+    private static List<Long> buckets(Window window, long nowMillis) {
         long current = window.resolution.bucket(nowMillis);
         List<Long> buckets = new ArrayList<>();
         for (long b = current - window.buckets + 1; b <= current; b++) {
             buckets.add(b);
         }
-        return ledger.groups(window.resolution, buckets, tenant).map(groups -> build(window, by, groups));
+        return buckets;
     }
 
     private Map<String, Object> build(Window window, List<String> by, Map<GroupKey, Counters> groups) {
+        Counters total = total(groups);
+        List<Map<String, Object>> out = groupViews(by, groups);
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("window", window.name);
+        summary.put("total_usd", Money.toUsd(total.chargedNanos));
+        summary.put("requests", total.requests);
+        summary.put("cost_per_request_usd", Money.perRequest(total.chargedNanos, total.requests));
+        summary.put("prompt_tokens", total.promptTokens);
+        summary.put("completion_tokens", total.completionTokens);
+        summary.put("cache_hits", total.cacheHits);
+        summary.put("saved_usd", Money.toUsd(total.savedNanos));
+        BigDecimal unattributed = balance.view().unattributedUsd();
+        summary.put("unattributed_usd", unattributed);
+        summary.put("by_source", bySource(total));
+        summary.put("groups", out);
+        return summary;
+    }
+
+    private static Counters total(Map<GroupKey, Counters> groups) {
         Counters total = new Counters();
+        groups.values().forEach(total::add);
+        return total;
+    }
+
+    /** The groups projected onto the {@code by} keys, most spent first (ties by key). */
+    private static List<Map<String, Object>> groupViews(List<String> by, Map<GroupKey, Counters> groups) {
         Map<List<String>, Counters> projected = new LinkedHashMap<>();
         for (Map.Entry<GroupKey, Counters> e : groups.entrySet()) {
-            total.add(e.getValue());
             List<String> key = by.stream().map(d -> value(e.getKey(), d)).toList();
             projected.computeIfAbsent(key, k -> new Counters()).add(e.getValue());
         }
@@ -115,20 +170,7 @@ public class SummaryService {
             group.put("by_source", bySource(c));
             out.add(group);
         }
-        Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("window", window.name);
-        summary.put("total_usd", Money.toUsd(total.chargedNanos));
-        summary.put("requests", total.requests);
-        summary.put("cost_per_request_usd", Money.perRequest(total.chargedNanos, total.requests));
-        summary.put("prompt_tokens", total.promptTokens);
-        summary.put("completion_tokens", total.completionTokens);
-        summary.put("cache_hits", total.cacheHits);
-        summary.put("saved_usd", Money.toUsd(total.savedNanos));
-        BigDecimal unattributed = balance.view().unattributedUsd();
-        summary.put("unattributed_usd", unattributed);
-        summary.put("by_source", bySource(total));
-        summary.put("groups", out);
-        return summary;
+        return out;
     }
 
     /** Charged USD by charge source, sources in name order, only those with a charge. */

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -145,6 +146,60 @@ class LedgerTest {
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(metrics).containsPattern("ft_invocations_total\\{[^}]*method=\"dev.llmfleet.billing.repository.LedgerRepository.record\""
                 + "[^}]*result=\"valueReturned\"[^}]*} [1-9][0-9]*\\.");
+    }
+
+    @Test
+    void theSeriesSplitsTheWindowHourByHourAndAddsUpToTheSummary() {
+        String tenant = tenant();
+        Instant now = Instant.now();
+        events.send(call(id(), "support-chat", tenant, "openai/gpt-4o-mini", "interactive", 10, 2, "0.001", null, now.minus(Duration.ofHours(2))));
+        events.send(call(id(), "doc-summarize", tenant, "openai/gpt-4o", "async", 10, 2, "0.0002", null, now.minus(Duration.ofHours(1))));
+        events.send(call(id(), "support-chat", tenant, "openai/gpt-4o-mini", "interactive", 10, 2, "0.00003", null, now));
+        awaitRequests("24h", "feature", tenant, 3);
+
+        // the series has no tenant filter: this test's groups are told apart by grouping by tenant too
+        Instant askedAt = Instant.now();
+        JsonNode series = json(given().queryParam("window", "24h").queryParam("by", "tenant,feature")
+                .get("/v1/billing/series").then().statusCode(200).extract().asString());
+        assertThat(series.path("window").asText()).isEqualTo("24h");
+        assertThat(series.path("bucket_seconds").asLong()).isEqualTo(3600);
+        JsonNode buckets = series.path("buckets");
+        assertThat(buckets).hasSize(24);
+        Instant lastStart = Instant.parse(buckets.get(23).path("start").asText());
+        assertThat(lastStart).as("the current hour").isBetween(askedAt.truncatedTo(ChronoUnit.HOURS), Instant.now());
+        assertThat(Instant.parse(buckets.get(0).path("start").asText())).isEqualTo(lastStart.minus(Duration.ofHours(23)));
+        assertThat(tenantSpend(series, now.minus(Duration.ofHours(2)), tenant, "support-chat")).isEqualByComparingTo("0.001");
+        assertThat(tenantSpend(series, now.minus(Duration.ofHours(1)), tenant, "doc-summarize")).isEqualByComparingTo("0.0002");
+        assertThat(tenantSpend(series, now, tenant, "support-chat")).isEqualByComparingTo("0.00003");
+        assertThat(tenantSpend(series, now, tenant, "doc-summarize")).isEqualByComparingTo("0");
+
+        // each bucket's total is the sum of its groups, and the tenant's groups add up to its summary of the same window
+        BigDecimal tenantTotal = BigDecimal.ZERO;
+        for (JsonNode bucket : buckets) {
+            BigDecimal groups = BigDecimal.ZERO;
+            for (JsonNode g : bucket.path("groups")) {
+                groups = groups.add(g.path("total_usd").decimalValue());
+                tenantTotal = tenant.equals(g.path("tenant").asText()) ? tenantTotal.add(g.path("total_usd").decimalValue()) : tenantTotal;
+            }
+            assertThat(bucket.path("total_usd").decimalValue()).as(bucket.path("start").asText()).isEqualByComparingTo(groups);
+        }
+        assertThat(tenantTotal).isEqualByComparingTo(summary("24h", "", tenant).path("total_usd").decimalValue()).isEqualByComparingTo("0.00123");
+    }
+
+    /** The USD a tenant's feature spent in the series bucket that holds {@code at} (0 without a group there). */
+    private static BigDecimal tenantSpend(JsonNode series, Instant at, String tenant, String feature) {
+        String start = at.truncatedTo(ChronoUnit.HOURS).toString();
+        for (JsonNode bucket : series.path("buckets")) {
+            if (Instant.parse(bucket.path("start").asText()).toString().equals(start)) {
+                for (JsonNode g : bucket.path("groups")) {
+                    if (tenant.equals(g.path("tenant").asText()) && feature.equals(g.path("feature").asText())) {
+                        return g.path("total_usd").decimalValue();
+                    }
+                }
+                return BigDecimal.ZERO;
+            }
+        }
+        throw new AssertionError("no bucket starting " + start + " in " + series);
     }
 
     @Test
@@ -310,6 +365,8 @@ class LedgerTest {
                 .body("error.code", equalTo("invalid_group_by"));
         given().queryParam("limit", 0).get("/v1/billing/alerts").then().statusCode(400).body("error.code", equalTo("invalid_limit"));
         given().queryParam("limit", "many").get("/v1/billing/alerts").then().statusCode(400).body("error.code", equalTo("invalid_limit"));
+        given().queryParam("window", "2h").get("/v1/billing/series").then().statusCode(400).body("error.code", equalTo("invalid_window"));
+        given().queryParam("by", "colour").get("/v1/billing/series").then().statusCode(400).body("error.code", equalTo("invalid_group_by"));
         given().get("/v1/billing/nothing").then().statusCode(404).body("error.code", equalTo("not_found"));
     }
 
@@ -329,7 +386,7 @@ class LedgerTest {
                 "by_source", "groups")) {
             assertThat(summary.has(field)).as(field).isTrue();
         }
-        given().get("/q/openapi").then().statusCode(200).body(containsString("/v1/billing/summary"));
+        given().get("/q/openapi").then().statusCode(200).body(containsString("/v1/billing/summary")).body(containsString("/v1/billing/series"));
     }
 
     @Test
