@@ -209,6 +209,9 @@ function redisRoleChecks(build, errors) {
   for (const host of new Set(byUrl("REDIS_URL"))) {
     for (const container of build.podsSelectedBy(build.named("Service", host)?.spec.selector).flatMap(containers)) {
       if (redisSetting(container, "appendonly") !== "yes") errors.push(`Redis ${host} (REDIS_URL): the state role must keep an append-only file`);
+      // noeviction refuses writes only past a --maxmemory; without one a full state Redis grows until the container's
+      // memory limit kills it, and it restarts into the same full AOF
+      if (!redisSetting(container, "maxmemory")) errors.push(`Redis ${host} (REDIS_URL): the state role needs a --maxmemory below its memory limit, so a full Redis refuses writes instead of being OOM-killed`);
     }
   }
 }
