@@ -3,6 +3,7 @@ package dev.llmfleet.common.cache;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmfleet.common.api.ChatMessage;
 import dev.llmfleet.common.api.ChatRequest;
+import dev.llmfleet.common.pipeline.Lane;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -13,8 +14,10 @@ import java.util.TreeMap;
 
 /** Redis keys of stored answers: versioned, so a change of what goes into a key never reads old entries. */
 public final class AnswerKeys {
-    private static final String CACHE = "fleet:cache:v1:";
-    private static final String IDEMPOTENCY = "fleet:idem:v1:";
+    private static final String CACHE = "fleet:cache:v2:";
+    private static final String IDEMPOTENCY = "fleet:idem:v2:";
+    /** The cache namespace of answers shared by every tenant ({@code fleet.cache.shared-across-tenants}). */
+    public static final String SHARED = "*";
     private static final String LEASE = "fleet:cache-lease:v1:";
 
     private AnswerKeys() {
@@ -22,10 +25,11 @@ public final class AnswerKeys {
 
     /**
      * The cache key of a normalised request: the model, every message, {@code max_tokens} and every
-     * sampling parameter, which are all that change the answer. Near-duplicates normalise to one key.
+     * sampling parameter, which are all that change the answer, in a namespace: the tenant's own, so no tenant reads
+     * another's answers, or {@link #SHARED}. Near-duplicates normalise to one key.
      */
-    public static String cache(ChatRequest request) {
-        StringBuilder canonical = new StringBuilder(request.model()).append('\u0000').append(request.maxTokens());
+    public static String cache(String namespace, ChatRequest request) {
+        StringBuilder canonical = new StringBuilder(namespace).append('\u0000').append(request.model()).append('\u0000').append(request.maxTokens());
         for (ChatMessage message : request.messages()) {
             canonical.append('\u0000').append(message.role()).append('\u0001').append(message.content());
         }
@@ -39,9 +43,12 @@ public final class AnswerKeys {
         return LEASE + cacheKey.substring(CACHE.length());
     }
 
-    /** The replay key of a client's idempotency key, scoped by tenant so tenants never see each other's answers. */
-    public static String idempotency(String tenant, String key) {
-        return IDEMPOTENCY + sha256(tenant + '\u0000' + key);
+    /**
+     * The replay key of an idempotency key (the client's, or a job's id), scoped by tenant so tenants never see each
+     * other's answers, and by lane, so an interactive call naming a job's id never reads or plants that job's answer.
+     */
+    public static String idempotency(String tenant, Lane lane, String key) {
+        return IDEMPOTENCY + sha256(tenant + '\u0000' + lane.json() + '\u0000' + key);
     }
 
     /** True for a replay key: replays belong on the state Redis (never evicted), cached answers on the cache Redis. */

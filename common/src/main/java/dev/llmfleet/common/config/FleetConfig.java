@@ -134,6 +134,10 @@ public interface FleetConfig {
         @WithDefault("0")
         double maxTemperature();
 
+        /** Whether tenants share cached answers (an identical request of another tenant is a hit); by default each tenant has its own. */
+        @WithDefault("false")
+        boolean sharedAcrossTenants();
+
         /**
          * How long a request waits for an identical one in flight (same cache key) to store its answer, instead of
          * calling the provider too; past it, it calls itself. 0 turns coalescing off.

@@ -10,7 +10,7 @@ import dev.llmfleet.common.provider.CallGate;
  *                       {@code <job id>.<run>} for a job); its usage events are {@code <run id>.<call number>}
  * @param lane           which lane the request came in on
  * @param feature        the caller's feature tag (rules and metering)
- * @param tenant         who pays (a later issue brings API keys; {@code default} until then)
+ * @param tenant         who pays: the tenant of the caller's API key (of the key that submitted the job)
  * @param jobId          the async job, or null
  * @param idempotencyKey the caller's key (or the job's): a repeat replays the first answer, never a second call
  * @param bypassCache    the caller asked for a fresh answer ({@code Cache-Control: no-cache})

@@ -8,6 +8,7 @@ import dev.llmfleet.common.cache.AnswerStore;
 import dev.llmfleet.common.cache.CacheLease;
 import dev.llmfleet.common.cache.RequestCoalescer;
 import dev.llmfleet.common.cache.StoredAnswer;
+import dev.llmfleet.common.config.FleetConfig;
 import dev.llmfleet.common.pricing.PriceBook;
 import dev.llmfleet.common.provider.ProviderException;
 import dev.llmfleet.common.provider.ProviderGateway;
@@ -37,9 +38,11 @@ public class CompletionPipeline {
     private final UsageRecorder usage;
     private final PriceBook prices;
     private final ObjectMapper mapper;
+    private final boolean sharedCache;
 
     public CompletionPipeline(RequestPreparer preparer, CallPlanner planner, AnswerStore answers, RequestCoalescer coalescer,
-                              ProviderGateway gateway, StreamRelay relay, UsageRecorder usage, PriceBook prices, ObjectMapper mapper) {
+                              ProviderGateway gateway, StreamRelay relay, UsageRecorder usage, PriceBook prices, ObjectMapper mapper,
+                              FleetConfig config) {
         this.preparer = preparer;
         this.planner = planner;
         this.answers = answers;
@@ -49,6 +52,7 @@ public class CompletionPipeline {
         this.usage = usage;
         this.prices = prices;
         this.mapper = mapper;
+        this.sharedCache = config.cache().sharedAcrossTenants();
     }
 
     /**
@@ -82,7 +86,7 @@ public class CompletionPipeline {
     private Uni<Completion> lookupCache(RunUsage run) {
         PreparedRequest prepared = run.prepared();
         CompletionContext context = run.context();
-        String cacheKey = prepared.cacheable() ? AnswerKeys.cache(prepared.request()) : null;
+        String cacheKey = prepared.cacheable() ? AnswerKeys.cache(sharedCache ? AnswerKeys.SHARED : context.tenant(), prepared.request()) : null;
         if (!prepared.cacheable() || context.bypassCache()) {
             usage.cacheLookup(context.lane(), context.feature(), "bypass");
             return call(run, cacheKey, CacheLease.NONE);
@@ -102,9 +106,9 @@ public class CompletionPipeline {
         });
     }
 
-    /** The replay key of the request's idempotency key, or null when it has none. */
+    /** The replay key of the request's idempotency key (per tenant and lane), or null when it has none. */
     private static String replayKey(CompletionContext context) {
-        return context.idempotencyKey() == null ? null : AnswerKeys.idempotency(context.tenant(), context.idempotencyKey());
+        return context.idempotencyKey() == null ? null : AnswerKeys.idempotency(context.tenant(), context.lane(), context.idempotencyKey());
     }
 
     /**
@@ -146,7 +150,9 @@ public class CompletionPipeline {
             store.abandon();
             return Uni.createFrom().failure(e);
         }
-        String idempotencyKey = context.idempotencyKey() != null ? context.tenant() + ":" + context.idempotencyKey() : context.requestId();
+        // the provider's replay is namespaced like the fleet's own: by tenant and lane
+        String idempotencyKey = context.idempotencyKey() != null
+                ? context.tenant() + ":" + context.lane().json() + ":" + context.idempotencyKey() : context.requestId();
         return gateway.call(plan.body(), plan.models(), plan.costCap(), idempotencyKey, run.calls(), context.gate(), plan.deadline())
                 .onFailure(ProviderException.class).invoke(e -> run.failed(((ProviderException) e).code()))
                 .chain(reply -> prepared.request().stream()

@@ -3,6 +3,7 @@ package dev.llmfleet.common.cache;
 import com.fasterxml.jackson.databind.node.IntNode;
 import dev.llmfleet.common.api.ChatMessage;
 import dev.llmfleet.common.api.ChatRequest;
+import dev.llmfleet.common.pipeline.Lane;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -17,23 +18,34 @@ class AnswerKeysTest {
 
     @Test
     void everythingThatChangesTheAnswerChangesTheKey() {
-        String base = AnswerKeys.cache(request("openai/gpt-4o", "hi", 10, Map.of()));
-        assertThat(AnswerKeys.cache(request("openai/gpt-4o", "hi", 10, Map.of()))).isEqualTo(base);
-        assertThat(AnswerKeys.cache(request("openai/gpt-4o-mini", "hi", 10, Map.of()))).isNotEqualTo(base);
-        assertThat(AnswerKeys.cache(request("openai/gpt-4o", "hi!", 10, Map.of()))).isNotEqualTo(base);
-        assertThat(AnswerKeys.cache(request("openai/gpt-4o", "hi", 11, Map.of()))).isNotEqualTo(base);
-        assertThat(AnswerKeys.cache(request("openai/gpt-4o", "hi", 10, Map.of("seed", IntNode.valueOf(1))))).isNotEqualTo(base);
+        String base = AnswerKeys.cache("t", request("openai/gpt-4o", "hi", 10, Map.of()));
+        assertThat(AnswerKeys.cache("t", request("openai/gpt-4o", "hi", 10, Map.of()))).isEqualTo(base);
+        assertThat(AnswerKeys.cache("t", request("openai/gpt-4o-mini", "hi", 10, Map.of()))).isNotEqualTo(base);
+        assertThat(AnswerKeys.cache("t", request("openai/gpt-4o", "hi!", 10, Map.of()))).isNotEqualTo(base);
+        assertThat(AnswerKeys.cache("t", request("openai/gpt-4o", "hi", 11, Map.of()))).isNotEqualTo(base);
+        assertThat(AnswerKeys.cache("t", request("openai/gpt-4o", "hi", 10, Map.of("seed", IntNode.valueOf(1))))).isNotEqualTo(base);
     }
 
     @Test
     void streamingDoesNotChangeTheKeySoStreamsAndPlainCallsShareAnswers() {
         ChatRequest plain = request("openai/gpt-4o", "hi", 10, Map.of());
         ChatRequest streamed = new ChatRequest("openai/gpt-4o", plain.messages(), 10, true, Map.of());
-        assertThat(AnswerKeys.cache(streamed)).isEqualTo(AnswerKeys.cache(plain));
+        assertThat(AnswerKeys.cache("t", streamed)).isEqualTo(AnswerKeys.cache("t", plain));
     }
 
     @Test
-    void idempotencyKeysAreScopedByTenant() {
-        assertThat(AnswerKeys.idempotency("a", "k")).isNotEqualTo(AnswerKeys.idempotency("b", "k")).startsWith("fleet:idem:v1:");
+    void cachedAnswersAreScopedByTenantUnlessShared() {
+        ChatRequest same = request("openai/gpt-4o", "hi", 10, Map.of());
+        assertThat(AnswerKeys.cache("a", same)).isNotEqualTo(AnswerKeys.cache("b", same)).isNotEqualTo(AnswerKeys.cache(AnswerKeys.SHARED, same));
+        assertThat(AnswerKeys.cache(AnswerKeys.SHARED, same)).isEqualTo(AnswerKeys.cache(AnswerKeys.SHARED, request("openai/gpt-4o", "hi", 10, Map.of())));
+    }
+
+    @Test
+    void replayKeysAreScopedByTenantAndLane() {
+        String interactive = AnswerKeys.idempotency("a", Lane.INTERACTIVE, "job_1");
+        assertThat(interactive).startsWith("fleet:idem:v2:").isEqualTo(AnswerKeys.idempotency("a", Lane.INTERACTIVE, "job_1"));
+        assertThat(interactive).isNotEqualTo(AnswerKeys.idempotency("b", Lane.INTERACTIVE, "job_1"))
+                .isNotEqualTo(AnswerKeys.idempotency("a", Lane.ASYNC, "job_1"));
+        assertThat(AnswerKeys.isReplay(interactive)).isTrue();
     }
 }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmfleet.common.provider.ProviderReply;
 import dev.llmfleet.common.api.FleetException;
+import dev.llmfleet.common.auth.ApiKey;
+import dev.llmfleet.common.auth.BearerAuthentication;
 import dev.llmfleet.common.config.Features;
 import dev.llmfleet.common.config.FleetConfig;
 import dev.llmfleet.common.pipeline.Completion;
@@ -77,8 +79,10 @@ public class ChatCompletionsRoute {
         CompletionContext context;
         JsonNode body;
         try {
-            context = context(ctx.request(), requestId);
+            ApiKey apiKey = BearerAuthentication.caller(ctx).requireTenantKey();
+            context = context(ctx.request(), requestId, apiKey);
             body = parse(ctx.body().buffer());
+            apiKey.checkModel(body.path("model").textValue());
         } catch (FleetException e) {
             ErrorResponses.write(response, mapper, e);
             return;
@@ -94,13 +98,14 @@ public class ChatCompletionsRoute {
                 failure -> eventLoop.runOnContext(v -> ErrorResponses.write(response, mapper, ErrorResponses.asFleetException(failure, requestId))));
     }
 
-    private CompletionContext context(HttpServerRequest request, String requestId) {
+    private CompletionContext context(HttpServerRequest request, String requestId, ApiKey apiKey) {
         String feature = RequestTags.feature(request.getHeader(RequestTags.FEATURE_HEADER), RequestTags.FEATURE_HEADER, features);
+        apiKey.checkFeature(feature);
         String idempotencyKey = request.getHeader("Idempotency-Key");
         RequestTags.checkIdempotencyKey(idempotencyKey);
         String cacheControl = request.getHeader("Cache-Control");
         boolean bypass = cacheControl != null && (cacheControl.contains("no-cache") || cacheControl.contains("no-store"));
-        return new CompletionContext(requestId, requestId, Lane.INTERACTIVE, feature, "default", null, idempotencyKey, bypass,
+        return new CompletionContext(requestId, requestId, Lane.INTERACTIVE, feature, apiKey.tenant(), null, idempotencyKey, bypass,
                 CallGate.OPEN, new Spend());
     }
 

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import dev.llmfleet.common.api.ErrorBody;
 import dev.llmfleet.common.api.FleetException;
+import dev.llmfleet.common.auth.ApiKey;
+import dev.llmfleet.common.auth.BearerAuthentication;
 import dev.llmfleet.common.config.FleetConfig;
 import dev.llmfleet.common.validation.RequestTags;
 import dev.llmfleet.common.jobs.JobStatus;
@@ -106,13 +108,15 @@ public class JobsResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
     public Uni<Response> submit(byte[] body,
                                 @Parameter(description = "Feature when the body names none") @HeaderParam(RequestTags.FEATURE_HEADER) String feature,
-                                @Parameter(description = "1-255 characters; the same key names the same job") @HeaderParam("Idempotency-Key") String key) {
+                                @Parameter(description = "1-255 characters; the same key names the same job") @HeaderParam("Idempotency-Key") String key,
+                                @Context RoutingContext exchange) {
+        ApiKey apiKey = BearerAuthentication.caller(exchange).requireTenantKey();
         Supplier<JobSubmission> validation = () -> {
             if (body.length > fleet.limits().maxBodyBytes()) {
                 throw JobBodyLimits.jobTooLarge(fleet.limits().maxBodyBytes());
             }
             JobValidator.checkIdempotencyKey(key);
-            return validator.validate(parse(body), feature, key);
+            return validator.validate(parse(body), feature, key, apiKey);
         };
         Uni<JobSubmission> validated = body.length > LARGE_BODY_BYTES
                 ? Uni.createFrom().item(validation).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
@@ -147,6 +151,7 @@ public class JobsResource {
         // blocking on purpose: splitting and tokenising thousands of jobs is CPU work that must not hold an event loop,
         // and the answer has to wait for every broker acknowledgement anyway. The body's bytes stay reserved until then,
         // even if the client leaves: the work (and the memory) goes on without it.
+        ApiKey apiKey = BearerAuthentication.caller(exchange).requireTenantKey();
         BatchBytesInFlight.Reservation reservation = exchange.get(JobBodyLimits.RESERVATION);
         if (!reservation.take()) {
             // the exchange is over (the client left): its bytes are released, so nothing is done with them
@@ -155,7 +160,7 @@ public class JobsResource {
         }
         try (reservation) {
             boolean jsonArray = contentType == null || MediaType.valueOf(contentType).isCompatible(MediaType.APPLICATION_JSON_TYPE);
-            List<BatchEntry> entries = batches.submit(body, jsonArray, feature).stream().map(JobsResource::entry).toList();
+            List<BatchEntry> entries = batches.submit(body, jsonArray, feature, apiKey).stream().map(JobsResource::entry).toList();
             return Response.accepted(new BatchAccepted(entries)).build();
         }
     }
@@ -167,8 +172,8 @@ public class JobsResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
     @APIResponse(responseCode = "404", ref = "JobNotFound")
     @APIResponse(responseCode = "503", ref = "JobStoreUnavailable")
-    public Uni<Response> get(@PathParam("id") String id) {
-        return jobs.find(id)
+    public Uni<Response> get(@PathParam("id") String id, @Context RoutingContext exchange) {
+        return jobs.find(id, BearerAuthentication.caller(exchange).requireTenantKey().tenant())
                 .onItem().ifNull().failWith(() -> notFound(id))
                 .map(details -> Response.ok(JobView.of(details)).build());
     }
@@ -182,8 +187,8 @@ public class JobsResource {
     @APIResponse(responseCode = "409", description = "Already started or finished (job_not_cancellable); the message names its status",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
     @APIResponse(responseCode = "503", ref = "JobStoreUnavailable")
-    public Uni<Response> cancel(@PathParam("id") String id) {
-        return jobs.cancel(id).map(change -> {
+    public Uni<Response> cancel(@PathParam("id") String id, @Context RoutingContext exchange) {
+        return jobs.cancel(id, BearerAuthentication.caller(exchange).requireTenantKey().tenant()).map(change -> {
             if (change.record() == null) {
                 throw notFound(id);
             }

@@ -2,11 +2,15 @@ package dev.llmfleet.intake.rest;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.llmfleet.common.auth.BearerAuthentication;
+import dev.llmfleet.common.auth.Caller;
 import dev.llmfleet.common.config.FleetConfig;
 import dev.llmfleet.common.pricing.PriceBook;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.core.MediaType;
 
 import java.math.BigDecimal;
@@ -37,9 +41,12 @@ public class ModelsResource {
     public record Pricing(BigDecimal inputUsdPerMillion, BigDecimal outputUsdPerMillion) {
     }
 
+    /** The models the caller may ask for: a key limited to some models sees only those. */
     @GET
-    public ModelList list() {
+    public ModelList list(@Context RoutingContext exchange) {
+        Caller caller = BearerAuthentication.caller(exchange);
         List<ModelEntry> data = prices.models().entrySet().stream()
+                .filter(entry -> caller.admin() || caller.key().models().isEmpty() || caller.key().models().contains(entry.getKey()))
                 .sorted(Map.Entry.comparingByKey())
                 .map(entry -> entry(entry.getKey(), entry.getValue()))
                 .toList();

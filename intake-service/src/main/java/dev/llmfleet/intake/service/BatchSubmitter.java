@@ -2,6 +2,7 @@ package dev.llmfleet.intake.service;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmfleet.common.api.FleetException;
+import dev.llmfleet.common.auth.ApiKey;
 import dev.llmfleet.intake.config.JobsConfig;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -53,8 +54,8 @@ public class BatchSubmitter {
      * thousands of jobs is CPU work, so call it on a worker thread. Throws a {@link FleetException} only when the
      * body cannot be split into jobs.
      */
-    public List<LineResult> submit(byte[] body, boolean jsonArray, String feature) {
-        return enqueue(validate(body, jsonArray, feature)).await().atMost(BATCH_TIMEOUT);
+    public List<LineResult> submit(byte[] body, boolean jsonArray, String feature, ApiKey apiKey) {
+        return enqueue(validate(body, jsonArray, feature, apiKey)).await().atMost(BATCH_TIMEOUT);
     }
 
     /** A line after validation: the job to enqueue, or why it was refused. */
@@ -64,7 +65,7 @@ public class BatchSubmitter {
     private record Indexed(int index, LineResult result) {
     }
 
-    private List<Slot> validate(byte[] body, boolean jsonArray, String feature) {
+    private List<Slot> validate(byte[] body, boolean jsonArray, String feature, ApiKey apiKey) {
         List<BatchBodies.BatchLine> lines = bodies.split(body, jsonArray, config.batchMaxLines());
         List<Slot> slots = new ArrayList<>(lines.size());
         for (BatchBodies.BatchLine line : lines) {
@@ -74,7 +75,7 @@ public class BatchSubmitter {
                 continue;
             }
             try {
-                slots.add(new Slot(index, line.line(), validator.validate(line.body(), feature, null), null));
+                slots.add(new Slot(index, line.line(), validator.validate(line.body(), feature, null, apiKey), null));
             } catch (RuntimeException e) {
                 slots.add(new Slot(index, line.line(), null, asFleetException(e, line.line(), "validation")));
             }

@@ -133,29 +133,37 @@ public class JobService {
                         }));
     }
 
-    /** The job and its answer, or null when there is no such job. */
-    public Uni<JobDetails> find(String id) {
+    /** {@code tenant}'s job and its answer, or null when the tenant has no such job (another tenant's job is none of its). */
+    public Uni<JobDetails> find(String id, String tenant) {
         if (!JobIds.wellFormed(id)) {
             return Uni.createFrom().nullItem();
         }
         return Uni.combine().all().unis(store.get(id), store.getResult(id)).asTuple()
                 .onFailure().transform(JobService::storeUnavailable)
-                .map(both -> both.getItem1() == null ? null : new JobDetails(both.getItem1(), both.getItem2()));
+                .map(both -> owned(both.getItem1(), tenant) ? new JobDetails(both.getItem1(), both.getItem2()) : null);
     }
 
     /**
-     * Cancels a job that has not started: the change, with {@code record} null when there is no such job and
-     * {@code applied} false when it already started or finished.
+     * Cancels {@code tenant}'s job that has not started: the change, with {@code record} null when the tenant has no
+     * such job and {@code applied} false when it already started or finished.
      */
-    public Uni<JobStore.Change> cancel(String id) {
+    public Uni<JobStore.Change> cancel(String id, String tenant) {
         if (!JobIds.wellFormed(id)) {
             return Uni.createFrom().item(new JobStore.Change(false, null));
         }
         Map<String, Object> patch = new HashMap<>();
         patch.put("status", JobStatus.CANCELLED.json());
         patch.put("finished_at", Instant.now().toString());
-        return store.transition(id, EnumSet.of(JobStatus.PENDING, JobStatus.QUEUED), patch)
+        // a job's tenant never changes, so checking it before the compare-and-set is enough
+        return store.get(id)
+                .chain(record -> owned(record, tenant)
+                        ? store.transition(id, EnumSet.of(JobStatus.PENDING, JobStatus.QUEUED), patch)
+                        : Uni.createFrom().item(new JobStore.Change(false, null)))
                 .onFailure().transform(JobService::storeUnavailable);
+    }
+
+    private static boolean owned(JobRecord record, String tenant) {
+        return record != null && tenant.equals(record.tenant());
     }
 
     private static Throwable storeUnavailable(Throwable failure) {

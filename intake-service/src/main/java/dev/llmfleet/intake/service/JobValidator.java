@@ -3,6 +3,7 @@ package dev.llmfleet.intake.service;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmfleet.common.api.FleetException;
+import dev.llmfleet.common.auth.ApiKey;
 import dev.llmfleet.common.validation.RequestTags;
 import dev.llmfleet.common.cache.AnswerKeys;
 import dev.llmfleet.common.config.Features;
@@ -24,9 +25,6 @@ import jakarta.enterprise.context.ApplicationScoped;
  */
 @ApplicationScoped
 public class JobValidator {
-    /** Tenant of every job until API keys exist. */
-    public static final String TENANT = "default";
-
     private final RequestPreparer preparer;
     private final JobsConfig jobs;
     private final UsageRecorder usage;
@@ -40,10 +38,11 @@ public class JobValidator {
     }
 
     /**
-     * Validates one job body; {@code headerFeature} and {@code headerKey} are the request's {@code X-Fleet-Feature}
-     * and {@code Idempotency-Key} (either may be null). Throws a 4xx {@link FleetException}; the body is consumed.
+     * Validates one job body of the holder of {@code apiKey}; {@code headerFeature} and {@code headerKey} are the
+     * request's {@code X-Fleet-Feature} and {@code Idempotency-Key} (either may be null). Throws a 4xx
+     * {@link FleetException} (403 for a feature or model the key may not use); the body is consumed.
      */
-    public JobSubmission validate(JsonNode body, String headerFeature, String headerKey) {
+    public JobSubmission validate(JsonNode body, String headerFeature, String headerKey, ApiKey apiKey) {
         String feature = features.defaultFeature();
         try {
             if (body == null || !body.isObject()) {
@@ -51,6 +50,8 @@ public class JobValidator {
             }
             ObjectNode request = (ObjectNode) body;
             feature = feature(request.remove("feature"), headerFeature);
+            apiKey.checkFeature(feature);
+            apiKey.checkModel(request.path("model").textValue());
             Priority priority = priority(request.remove("priority"));
             String callbackUrl = callbackUrl(request.remove("callback_url"));
             String key = idempotencyKey(request.remove("idempotency_key"), headerKey);
@@ -59,8 +60,9 @@ public class JobValidator {
                 throw FleetException.invalidParameter("stream", "unsupported_parameter", "'stream' cannot be true for a job: its answer is read with GET /v1/jobs/{id}.");
             }
             PreparedRequest prepared = preparer.prepare(request, feature);
-            String id = key != null ? JobIds.forKey(TENANT, key) : JobIds.forInput(TENANT, feature, AnswerKeys.cache(prepared.request()));
-            return new JobSubmission(id, TENANT, feature, priority, callbackUrl, request);
+            String tenant = apiKey.tenant();
+            String id = key != null ? JobIds.forKey(tenant, key) : JobIds.forInput(tenant, feature, AnswerKeys.cache(tenant, prepared.request()));
+            return new JobSubmission(id, tenant, apiKey.id(), feature, priority, callbackUrl, request);
         } catch (FleetException e) {
             usage.rejected(Lane.ASYNC, feature, e.code());
             throw e;

@@ -1,8 +1,10 @@
 package dev.llmfleet.intake.redis;
 
+import dev.llmfleet.intake.TestKeys;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.llmfleet.common.api.FleetException;
 import dev.llmfleet.common.cache.AnswerKeys;
+import dev.llmfleet.common.pipeline.Lane;
 import dev.llmfleet.common.cache.AnswerStore;
 import dev.llmfleet.common.cache.StoredAnswer;
 import dev.llmfleet.common.metrics.MetricNames;
@@ -16,6 +18,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -42,6 +45,11 @@ import static org.hamcrest.Matchers.equalTo;
 @QuarkusTest
 @WithTestResource(TwoRedisResource.class)
 class RedisRolesTest {
+    @BeforeEach
+    void authenticate() {
+        TestKeys.authenticate();
+    }
+
     private static final Duration GENEROUS = Duration.ofSeconds(60);
 
     @Inject
@@ -62,7 +70,7 @@ class RedisRolesTest {
 
     @Test
     void replaysGoToTheStateRedisAndCachedAnswersToTheCacheRedis() {
-        String replayKey = AnswerKeys.idempotency("default", UUID.randomUUID().toString());
+        String replayKey = AnswerKeys.idempotency("default", Lane.INTERACTIVE, UUID.randomUUID().toString());
         String cacheKey = cacheKey();
         answers.put(replayKey, answer(), Duration.ofMinutes(5)).await().atMost(GENEROUS);
         answers.put(cacheKey, answer(), Duration.ofMinutes(5)).await().atMost(GENEROUS);
@@ -109,7 +117,7 @@ class RedisRolesTest {
 
     @Test
     void aStoppedStateRedisRefusesAKeyedRequestWith503() throws IOException {
-        String replayKey = AnswerKeys.idempotency("default", UUID.randomUUID().toString());
+        String replayKey = AnswerKeys.idempotency("default", Lane.INTERACTIVE, UUID.randomUUID().toString());
         TwoRedisResource.state.stop();
         try {
             assertThatThrownBy(() -> answers.get(replayKey).await().atMost(GENEROUS))

@@ -1,5 +1,6 @@
 package dev.llmfleet.intake.redis;
 
+import dev.llmfleet.intake.TestKeys;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmfleet.common.metrics.MetricNames;
@@ -9,6 +10,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -26,7 +28,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * A Redis that is up but answers nothing (SIGSTOP: connections stay open, commands go unanswered), on each role. With
  * the cache stalled the interactive lane still answers, as misses counted as cache timeouts; with the state stalled the
- * job API refuses with an OpenAI-style 503 and Retry-After instead of hanging. Both work again once Redis resumes.
+ * job API refuses with an OpenAI-style 503 and Retry-After instead of hanging (the API key check, on the state Redis too,
+ * is the first to meet the stall: {@code auth_unavailable}). Both work again once Redis resumes.
  * Every request has a client-side timeout, so a request that hangs fails the test.
  */
 @QuarkusTest
@@ -46,6 +49,13 @@ class StalledRedisTest {
 
     @Inject
     ObjectMapper mapper;
+
+    private String key;
+
+    @BeforeEach
+    void authenticate() {
+        key = TestKeys.create(TestKeys.TENANT);
+    }
 
     @Test
     void aStalledCacheRedisIsAMissAndTheAnswerStillComes() {
@@ -94,7 +104,7 @@ class StalledRedisTest {
         assertThat(response.headers().firstValue("Retry-After")).isPresent();
         JsonNode error = json(response).path("error");
         assertThat(error.path("type").asText()).isEqualTo("api_error");
-        assertThat(error.path("code").asText()).isEqualTo("job_store_unavailable");
+        assertThat(error.path("code").asText()).isEqualTo("auth_unavailable");
         assertThat(error.path("message").asText()).isNotBlank();
     }
 
@@ -117,12 +127,12 @@ class StalledRedisTest {
     }
 
     private HttpResponse<String> post(String path, String body) {
-        return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
+        return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json").header("Authorization", TestKeys.bearer(key))
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
     private HttpResponse<String> get(String path) {
-        return send(HttpRequest.newBuilder(base.resolve(path)).GET());
+        return send(HttpRequest.newBuilder(base.resolve(path)).header("Authorization", TestKeys.bearer(key)).GET());
     }
 
     /** Sends with {@link #NO_HANG} as the request's timeout: a request that hangs fails with HttpTimeoutException. */

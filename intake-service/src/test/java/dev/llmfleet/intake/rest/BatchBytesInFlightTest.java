@@ -1,5 +1,6 @@
 package dev.llmfleet.intake.rest;
 
+import dev.llmfleet.intake.TestKeys;
 import dev.llmfleet.intake.metrics.IntakeMetricNames;
 import dev.llmfleet.localstack.testing.LocalStackResource;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -10,6 +11,7 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.OutputStream;
@@ -31,6 +33,11 @@ import static org.hamcrest.Matchers.equalTo;
 @TestProfile(BatchBytesInFlightTest.SmallBudget.class)
 @WithTestResource(LocalStackResource.class)
 class BatchBytesInFlightTest {
+    @BeforeEach
+    void authenticate() {
+        TestKeys.authenticate();
+    }
+
     static final int BUDGET = 64 * 1024;
 
     public static class SmallBudget implements QuarkusTestProfile {
@@ -59,7 +66,7 @@ class BatchBytesInFlightTest {
     private static Socket slowBatch(int length) throws Exception {
         Socket socket = new Socket("127.0.0.1", RestAssured.port);
         OutputStream out = socket.getOutputStream();
-        out.write(("POST /v1/jobs/batch HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-ndjson\r\nContent-Length: "
+        out.write(("POST /v1/jobs/batch HTTP/1.1\r\nHost: 127.0.0.1\r\n" + TestKeys.headerLine() + "Content-Type: application/x-ndjson\r\nContent-Length: "
                 + length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         out.write(job("Slow " + UUID.randomUUID(), "").getBytes(StandardCharsets.UTF_8));
         out.flush();

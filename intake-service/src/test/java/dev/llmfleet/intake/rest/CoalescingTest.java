@@ -1,5 +1,6 @@
 package dev.llmfleet.intake.rest;
 
+import dev.llmfleet.intake.TestKeys;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmfleet.intake.redis.ProviderSimResource;
@@ -55,8 +56,11 @@ class CoalescingTest {
     @Inject
     ObjectMapper mapper;
 
+    private String key;
+
     @BeforeEach
     void slowProvider() throws Exception {
+        key = TestKeys.create(TestKeys.TENANT);
         admin("/admin/config", "{\"latency_base_ms\":300}");
     }
 
@@ -115,7 +119,7 @@ class CoalescingTest {
 
     private CompletableFuture<HttpResponse<String>> send(String body) {
         HttpRequest request = HttpRequest.newBuilder(base.resolve("/v1/chat/completions")).timeout(Duration.ofSeconds(60))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
+                .header("Content-Type", "application/json").header("Authorization", TestKeys.bearer(key)).POST(HttpRequest.BodyPublishers.ofString(body)).build();
         return HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString());
     }
 

@@ -1,5 +1,6 @@
 package dev.llmfleet.intake.rest;
 
+import dev.llmfleet.intake.TestKeys;
 import dev.llmfleet.common.jobs.JobStore;
 import dev.llmfleet.intake.faults.OwnStackResource;
 import dev.llmfleet.intake.service.JobIds;
@@ -10,6 +11,7 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -32,6 +34,11 @@ import static org.hamcrest.Matchers.equalTo;
 @WithTestResource(OwnStackResource.class)
 @TestProfile(JobsFaultTest.QuickFaults.class)
 class JobsFaultTest {
+    @BeforeEach
+    void authenticate() {
+        TestKeys.authenticate();
+    }
+
     private static final Duration LONG = Duration.ofSeconds(120);
 
     /**

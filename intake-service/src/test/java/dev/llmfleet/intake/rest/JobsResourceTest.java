@@ -1,5 +1,6 @@
 package dev.llmfleet.intake.rest;
 
+import dev.llmfleet.intake.TestKeys;
 import dev.llmfleet.common.jobs.JobStore;
 import dev.llmfleet.intake.service.JobIds;
 import dev.llmfleet.localstack.testing.LocalStackResource;
@@ -8,6 +9,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
 import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -30,6 +32,11 @@ import static org.hamcrest.Matchers.nullValue;
 @QuarkusTest
 @WithTestResource(LocalStackResource.class)
 class JobsResourceTest {
+    @BeforeEach
+    void authenticate() {
+        TestKeys.authenticate();
+    }
+
     private static final String JOB_ID = "job_[0-9a-f]{32}";
 
     @Inject
@@ -333,7 +340,7 @@ class JobsResourceTest {
         // announce 33 MiB and send none of it: the answer must come from the declared length alone
         try (java.net.Socket socket = new java.net.Socket("127.0.0.1", io.restassured.RestAssured.port)) {
             socket.setSoTimeout(10_000);
-            socket.getOutputStream().write(("POST /v1/jobs/batch HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            socket.getOutputStream().write(("POST /v1/jobs/batch HTTP/1.1\r\nHost: 127.0.0.1\r\n" + TestKeys.headerLine()
                     + "Content-Type: application/x-ndjson\r\nContent-Length: " + 33 * 1024 * 1024 + "\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();

@@ -21,7 +21,7 @@ final class PendingJobs {
     static void strand(JobStore store, String id, String prompt) {
         Instant now = Instant.now();
         try {
-            JobRequested message = new JobRequested(JobRequested.SCHEMA_VERSION, id, "default", "stranded", Priority.NORMAL,
+            JobRequested message = new JobRequested(JobRequested.SCHEMA_VERSION, id, "default", null, "stranded", Priority.NORMAL,
                     MAPPER.readTree(JobsResourceTest.job(prompt, "")), null, 0, null, now);
             JobRecord created = store.createPending(JobRecord.pending(id, Priority.NORMAL, "stranded", "default", now), message)
                     .await().atMost(Duration.ofSeconds(30));

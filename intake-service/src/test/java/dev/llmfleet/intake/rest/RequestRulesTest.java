@@ -1,5 +1,6 @@
 package dev.llmfleet.intake.rest;
 
+import dev.llmfleet.intake.TestKeys;
 import dev.llmfleet.common.metrics.MetricNames;
 import dev.llmfleet.localstack.testing.LocalStackResource;
 import io.micrometer.core.instrument.Counter;
@@ -9,6 +10,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.LinkedHashMap;
@@ -31,6 +33,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 @QuarkusTest
 @WithTestResource(LocalStackResource.class)
 class RequestRulesTest {
+    @BeforeEach
+    void authenticate() {
+        TestKeys.authenticate();
+    }
+
     @Inject
     MeterRegistry registry;
 

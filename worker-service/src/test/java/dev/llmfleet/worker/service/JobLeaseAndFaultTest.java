@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmfleet.common.billing.BalanceLevel;
 import dev.llmfleet.common.billing.BalanceStateChanged;
 import dev.llmfleet.common.cache.AnswerKeys;
+import dev.llmfleet.common.pipeline.Lane;
 import dev.llmfleet.common.cache.AnswerStore;
 import dev.llmfleet.common.cache.StoredAnswer;
 import dev.llmfleet.common.jobs.JobCompleted;
@@ -183,9 +184,9 @@ class JobLeaseAndFaultTest {
         // the dead run's provider call was charged, its answer reached the cache, and it died before the replay copy
         JsonNode completion = mapper.readTree("{\"id\":\"chatcmpl-dead-run\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,"
                 + "\"message\":{\"role\":\"assistant\",\"content\":\"paid once\"},\"finish_reason\":\"stop\"}]}");
-        String cacheKey = AnswerKeys.cache(preparer.prepare(job.request(), job.feature()).request());
+        String cacheKey = AnswerKeys.cache(job.tenant(), preparer.prepare(job.request(), job.feature()).request());
         answers.put(cacheKey, new StoredAnswer(completion, "google/gemini-2.0-flash", 12, 3, new BigDecimal("0.00042"),
-                AnswerKeys.idempotency(job.tenant(), id)), Duration.ofMinutes(5)).await().atMost(WAIT);
+                AnswerKeys.idempotency(job.tenant(), Lane.ASYNC, id)), Duration.ofMinutes(5)).await().atMost(WAIT);
 
         Optional<JobCompleted> ended = runner.run(raw, id, "test").await().atMost(WAIT);
         assertThat(ended).isPresent();
@@ -270,7 +271,7 @@ class JobLeaseAndFaultTest {
             body.put("temperature", temperature);
         }
         body.putArray("messages").addObject().put("role", "user").put("content", "lease test " + id);
-        return mapper.writeValueAsString(new JobRequested(JobRequested.SCHEMA_VERSION, id, "default", "default", Priority.NORMAL,
+        return mapper.writeValueAsString(new JobRequested(JobRequested.SCHEMA_VERSION, id, "default", null, "default", Priority.NORMAL,
                 body, null, 0, null, Instant.now()));
     }
 

@@ -1,0 +1,136 @@
+package dev.llmfleet.common.auth;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmfleet.common.redis.RedisTimeouts;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Response;
+import jakarta.inject.Singleton;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * API keys and tenant settings on the state Redis. A key's record lives under its keyed hash
+ * ({@code fleet:auth:v1:key:<hmac>}), so authenticating is one GET, and the id → hash index
+ * ({@code fleet:auth:v1:keys}) serves the admin API. Nothing is cached in the process: a revoked key is refused by
+ * every replica from its next request on. A singleton, built when a service first needs it, so a missing key secret
+ * stops that service at startup.
+ */
+@Singleton
+public class ApiKeyStore {
+    private static final String KEY = "fleet:auth:v1:key:";
+    private static final String INDEX = "fleet:auth:v1:keys";
+    private static final String TENANT = "fleet:auth:v1:tenant:";
+
+    private final ReactiveRedisDataSource redis;
+    private final RedisTimeouts timeouts;
+    private final ObjectMapper mapper;
+    private final KeyHasher hasher;
+
+    public ApiKeyStore(ReactiveRedisDataSource redis, RedisTimeouts timeouts, ObjectMapper mapper, AuthConfig config) {
+        this.redis = redis;
+        this.timeouts = timeouts;
+        this.mapper = mapper;
+        this.hasher = new KeyHasher(config.keySecret().orElse(null));
+    }
+
+    /** The hasher of this store's secret (the admin key is compared with it too). */
+    public KeyHasher hasher() {
+        return hasher;
+    }
+
+    /** Stores {@code key} under a new random API key and answers that key, the only time it exists outside its holder. */
+    public Uni<String> create(ApiKey key) {
+        String secret = KeyHasher.newKey();
+        String hash = hasher.hash(secret);
+        // the index first: a key whose record write is lost is unusable, never unlisted and unrevocable
+        return execute("HSET", INDEX, key.id(), hash)
+                .chain(() -> execute("SET", KEY + hash, encode(key)))
+                .replaceWith(secret);
+    }
+
+    /** The key {@code secret} names, or null when there is none (never was, or revoked). */
+    public Uni<ApiKey> find(String secret) {
+        return execute("GET", KEY + hasher.hash(secret)).map(response -> response == null ? null : decode(response.toString(), ApiKey.class));
+    }
+
+    /** Every key, oldest first. */
+    public Uni<List<ApiKey>> list() {
+        return execute("HVALS", INDEX).chain(hashes -> {
+            if (hashes == null || hashes.size() == 0) {
+                return Uni.createFrom().item(List.<ApiKey>of());
+            }
+            List<String> keys = new ArrayList<>();
+            hashes.forEach(hash -> keys.add(KEY + hash));
+            return execute("MGET", keys.toArray(String[]::new)).map(records -> {
+                List<ApiKey> found = new ArrayList<>();
+                records.forEach(record -> {
+                    if (record != null) {
+                        found.add(decode(record.toString(), ApiKey.class));
+                    }
+                });
+                found.sort(Comparator.comparing(ApiKey::createdAt).thenComparing(ApiKey::id));
+                return found;
+            });
+        });
+    }
+
+    /** The key {@code id} changed by {@code change} (never its id, tenant or creation), or null when there is no such key. */
+    public Uni<ApiKey> update(String id, UnaryOperator<ApiKey> change) {
+        return execute("HGET", INDEX, id).chain(hash -> hash == null ? Uni.createFrom().nullItem()
+                : execute("GET", KEY + hash).chain(stored -> {
+                    if (stored == null) {
+                        return Uni.createFrom().nullItem();
+                    }
+                    ApiKey old = decode(stored.toString(), ApiKey.class);
+                    ApiKey changed = change.apply(old);
+                    ApiKey kept = new ApiKey(old.id(), old.tenant(), changed.name(), changed.features(), changed.models(),
+                            changed.requestsPerMinute(), changed.tokensPerMinute(), changed.maxConcurrent(), changed.monthlyBudgetUsd(),
+                            old.createdAt());
+                    // XX: a key revoked meanwhile stays revoked
+                    return execute("SET", KEY + hash, encode(kept), "XX").map(done -> done == null ? null : kept);
+                }));
+    }
+
+    /** Revokes key {@code id}: true when it existed. Every replica refuses it from its next request on. */
+    public Uni<Boolean> delete(String id) {
+        return execute("HGET", INDEX, id).chain(hash -> hash == null ? Uni.createFrom().item(false)
+                : execute("DEL", KEY + hash).chain(() -> execute("HDEL", INDEX, id)).replaceWith(true));
+    }
+
+    /** The settings of {@code tenant}; a tenant nobody configured has none of its own. */
+    public Uni<TenantSettings> tenant(String tenant) {
+        return execute("GET", TENANT + tenant).map(response -> response == null ? new TenantSettings(tenant, null)
+                : decode(response.toString(), TenantSettings.class));
+    }
+
+    public Uni<TenantSettings> saveTenant(TenantSettings settings) {
+        return execute("SET", TENANT + settings.tenant(), encode(settings)).replaceWith(settings);
+    }
+
+    private Uni<Response> execute(String command, String... args) {
+        return timeouts.state(redis.execute(command, args));
+    }
+
+    private String encode(Object value) {
+        try {
+            return mapper.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private <T> T decode(String json, Class<T> type) {
+        try {
+            return mapper.readValue(json, type);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
