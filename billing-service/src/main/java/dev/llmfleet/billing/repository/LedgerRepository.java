@@ -302,13 +302,13 @@ public class LedgerRepository {
         });
     }
 
-    /** Each bucket's groups separately (in the order given). */
-    public Uni<List<Map<GroupKey, Counters>>> groupsPerBucket(Resolution resolution, List<Long> buckets) {
+    /** Each bucket's groups separately (in the order given), optionally only one tenant's. */
+    public Uni<List<Map<GroupKey, Counters>>> groupsPerBucket(Resolution resolution, List<Long> buckets, String tenant) {
         return readBuckets(resolution, buckets).map(maps -> {
             List<Map<GroupKey, Counters>> out = new ArrayList<>();
             for (Map<String, String> map : maps) {
                 Map<GroupKey, Counters> groups = new HashMap<>();
-                merge(map, null, groups);
+                merge(map, tenant, groups);
                 out.add(groups);
             }
             return out;

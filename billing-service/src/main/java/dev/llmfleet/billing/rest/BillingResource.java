@@ -10,12 +10,16 @@ import dev.llmfleet.billing.service.SummaryService;
 import dev.llmfleet.billing.service.TopupService;
 import dev.llmfleet.common.api.ErrorBody;
 import dev.llmfleet.common.api.FleetException;
+import dev.llmfleet.common.auth.BearerAuthentication;
+import dev.llmfleet.common.auth.Caller;
 import dev.llmfleet.common.billing.BalanceLevel;
+import io.vertx.ext.web.RoutingContext;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -30,7 +34,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** The ledger and the fuel gauge over HTTP: spend by window and group (in total and bucket by bucket), the balance with burn rate and runway, recent alerts. */
+/**
+ * The ledger and the fuel gauge over HTTP: spend by window and group (in total and bucket by bucket), the balance with
+ * burn rate and runway, recent alerts. The admin key sees everything; a tenant's API key sees its own tenant's spend
+ * only (summary and series filtered to it) and none of the platform's prepaid balance, unattributed spend or alerts
+ * (403): those are the operator's, and say nothing a tenant could act on.
+ */
 @Path("/v1/billing")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "billing")
@@ -72,10 +81,12 @@ public class BillingResource {
     public Uni<Map<String, Object>> summary(
             @Parameter(description = "15m, 1h, 24h, 7d or 30d") @QueryParam("window") String window,
             @Parameter(description = "Comma list of feature, model, lane, tenant (default feature,model,lane; empty for none)") @QueryParam("by") String by,
-            @Parameter(description = "Only this tenant's spend") @QueryParam("tenant") String tenant) {
+            @Parameter(description = "Only this tenant's spend (a tenant key: its own, whatever is asked)") @QueryParam("tenant") String tenant,
+            @Context RoutingContext exchange) {
+        String only = tenantOf(BearerAuthentication.caller(exchange), tenant);
         SummaryService.Window w = SummaryService.Window.parse(window == null ? "24h" : window);
         List<String> groupBy = SummaryService.parseBy(by);
-        return summaries.summary(w, groupBy, tenant == null || tenant.isBlank() ? null : tenant, System.currentTimeMillis());
+        return summaries.summary(w, groupBy, only, System.currentTimeMillis());
     }
 
     @GET
@@ -88,15 +99,21 @@ public class BillingResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
     public Uni<Map<String, Object>> series(
             @Parameter(description = "15m, 1h, 24h, 7d or 30d") @QueryParam("window") String window,
-            @Parameter(description = "Comma list of feature, model, lane, tenant (default feature,model,lane; empty for none)") @QueryParam("by") String by) {
+            @Parameter(description = "Comma list of feature, model, lane, tenant (default feature,model,lane; empty for none)") @QueryParam("by") String by,
+            @Parameter(description = "Only this tenant's spend (a tenant key: its own, whatever is asked)") @QueryParam("tenant") String tenant,
+            @Context RoutingContext exchange) {
+        String only = tenantOf(BearerAuthentication.caller(exchange), tenant);
         SummaryService.Window w = SummaryService.Window.parse(window == null ? "24h" : window);
-        return summaries.series(w, SummaryService.parseBy(by), System.currentTimeMillis());
+        return summaries.series(w, SummaryService.parseBy(by), only, System.currentTimeMillis());
     }
 
     @GET
     @Path("/balance")
     @Operation(summary = "The fuel gauge", description = "Latest provider balance (by event time), burn rate, runway, level, unattributed spend and the last top-up")
-    public Uni<BalanceView> balance() {
+    @APIResponse(responseCode = "403", description = "A tenant key (admin_key_required): the prepaid balance is the operator's",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    public Uni<BalanceView> balance(@Context RoutingContext exchange) {
+        BearerAuthentication.caller(exchange).requireAdmin();
         BalanceService.View v = balance.view();
         return topups.last().map(last -> new BalanceView(v.balanceUsd(), v.burnRateUsdPerHour(), v.runwayHours(), v.level(), v.asOf(),
                 v.unattributedUsd(), v.asyncShare(), v.estimateDriftUsd(), v.estimateReconciledUsd(), last));
@@ -107,7 +124,11 @@ public class BillingResource {
     @Operation(summary = "Recent alerts, newest first")
     @APIResponse(responseCode = "400", description = "limit outside 1..500",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
-    public Uni<AlertList> alerts(@Parameter(description = "How many (1..500, default 50)") @QueryParam("limit") String limit) {
+    @APIResponse(responseCode = "403", description = "A tenant key (admin_key_required): alerts are the operator's",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    public Uni<AlertList> alerts(@Parameter(description = "How many (1..500, default 50)") @QueryParam("limit") String limit,
+                                 @Context RoutingContext exchange) {
+        BearerAuthentication.caller(exchange).requireAdmin();
         int n = parseLimit(limit);
         return alerts.recent(n).map(list -> {
             List<JsonNode> data = new ArrayList<>();
@@ -120,6 +141,22 @@ public class BillingResource {
             }
             return new AlertList(data);
         });
+    }
+
+    /**
+     * The tenant a summary or series is limited to: what the admin asks for (null: all), a tenant key's own tenant
+     * (asking for another tenant's is a 403).
+     */
+    private static String tenantOf(Caller caller, String asked) {
+        String wanted = asked == null || asked.isBlank() ? null : asked;
+        if (caller.admin()) {
+            return wanted;
+        }
+        String own = caller.key().tenant();
+        if (wanted != null && !wanted.equals(own)) {
+            throw FleetException.rejected(403, "tenant_forbidden", "This key sees only tenant '" + own + "'.");
+        }
+        return own;
     }
 
     private static int parseLimit(String limit) {

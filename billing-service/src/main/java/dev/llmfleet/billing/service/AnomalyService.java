@@ -62,7 +62,7 @@ public class AnomalyService {
         for (long m = current - windowMinutes - baselineMinutes + 1; m <= current; m++) {
             minutes.add(m);
         }
-        return ledger.groupsPerBucket(Resolution.MINUTE, minutes).chain(perMinute -> {
+        return ledger.groupsPerBucket(Resolution.MINUTE, minutes, null).chain(perMinute -> {
             Map<String, Counters> baseline = new HashMap<>();
             Map<String, Counters> window = new HashMap<>();
             for (int i = 0; i < perMinute.size(); i++) {

@@ -80,16 +80,16 @@ public class SummaryService {
     }
 
     public Uni<Map<String, Object>> summary(Window window, List<String> by, String tenant, long nowMillis) {
-        return ledger.groups(window.resolution, buckets(window, nowMillis), tenant).map(groups -> build(window, by, groups));
+        return ledger.groups(window.resolution, buckets(window, nowMillis), tenant).map(groups -> build(window, by, groups, tenant == null));
     }
 
     /**
      * The same window bucket by bucket, oldest first: each bucket's start, its total and its groups (as in a summary),
      * so a chart can show spend over time by feature or model.
      */
-    public Uni<Map<String, Object>> series(Window window, List<String> by, long nowMillis) {
+    public Uni<Map<String, Object>> series(Window window, List<String> by, String tenant, long nowMillis) {
         List<Long> buckets = buckets(window, nowMillis);
-        return ledger.groupsPerBucket(window.resolution, buckets).map(perBucket -> {
+        return ledger.groupsPerBucket(window.resolution, buckets, tenant).map(perBucket -> {
             List<Map<String, Object>> out = new ArrayList<>();
             for (int i = 0; i < buckets.size(); i++) {
                 Counters total = total(perBucket.get(i));
@@ -118,7 +118,8 @@ public class SummaryService {
         return buckets;
     }
 
-    private Map<String, Object> build(Window window, List<String> by, Map<GroupKey, Counters> groups) {
+    /** The summary of {@code groups}; {@code platform}: all tenants', so the platform's unattributed spend belongs in it. */
+    private Map<String, Object> build(Window window, List<String> by, Map<GroupKey, Counters> groups, boolean platform) {
         Counters total = total(groups);
         List<Map<String, Object>> out = groupViews(by, groups);
         Map<String, Object> summary = new LinkedHashMap<>();
@@ -130,8 +131,9 @@ public class SummaryService {
         summary.put("completion_tokens", total.completionTokens);
         summary.put("cache_hits", total.cacheHits);
         summary.put("saved_usd", Money.toUsd(total.savedNanos));
-        BigDecimal unattributed = balance.view().unattributedUsd();
-        summary.put("unattributed_usd", unattributed);
+        if (platform) {
+            summary.put("unattributed_usd", balance.view().unattributedUsd());
+        }
         summary.put("by_source", bySource(total));
         summary.put("groups", out);
         return summary;
