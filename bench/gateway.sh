@@ -140,7 +140,8 @@ fi
 # --- what each target is and which processes are its own ---
 BODY='{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"Say hello in one short sentence."}],"max_tokens":32}'
 SSE_BODY=${BODY%\}}',"stream":true}'
-HEADERS=(-H 'Content-Type: application/json' -H 'Authorization: Bearer mdb_sim_local' -H 'Cache-Control: no-cache'
+# intake needs the platform's key; the stub and the gateways in front of it take any
+HEADERS=(-H 'Content-Type: application/json' -H "Authorization: Bearer ${FLEET_API_KEY:-mdb_sim_local}" -H 'Cache-Control: no-cache'
          -H 'x-portkey-provider: openai' -H "x-portkey-custom-host: $STUB/v1")
 declare -A URL=([direct]=$STUB [proxy]=http://127.0.0.1:$PROXY_PORT [portkey]=http://127.0.0.1:$PORTKEY_PORT)
 wants intake && URL[intake]=$FLEET_INTAKE_URL
@@ -197,7 +198,7 @@ fi
 set_delay() { curl -fsS -XPOST "$STUB/admin/config" -H 'Content-Type: application/json' -d "{\"delay_ms\": $1}" >/dev/null || die "could not set the stub's delay"; }
 alive() { local role pid; while read -r role pid; do kill -0 "$pid" 2>/dev/null || die "$role (pid $pid) died during the run"; done <"$OUT/procs"; }
 load_avg() { cut -d' ' -f1-3 /proc/loadavg; }
-loadtest() { java -XX:+UseSerialGC -jar "$LOADTEST_JAR" compare "${TARGET_ARGS[@]}" --api-key mdb_sim_local --no-cache \
+loadtest() { java -XX:+UseSerialGC -jar "$LOADTEST_JAR" compare "${TARGET_ARGS[@]}" --api-key "${FLEET_API_KEY:-mdb_sim_local}" --no-cache \
   --header 'x-portkey-provider: openai' --header "x-portkey-custom-host: $STUB/v1" \
   --stage-hook "bash '$ROOT/bench/gateway/snapshot.sh' '$OUT'" --keep-alive-timeout 2s --no-fail-on-creep "$@"; }
 TARGET_ARGS=()

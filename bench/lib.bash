@@ -108,8 +108,8 @@ machine_banner() { # benchmark what-runs-here
   echo "load average before $(cut -d' ' -f1-3 /proc/loadavg); $2 all on this machine"
 }
 
-# Starts the platform for this benchmark ('./fleet down' when the script exits), reads .fleet/env and sets SIM (the
-# simulator's base URL). Arguments are VAR=value settings for the platform. Remembers where each service's log ended,
+# Starts the platform for this benchmark ('./fleet down' when the script exits), reads .fleet/env into the environment
+# (so the load tool finds FLEET_API_KEY and FLEET_ADMIN_KEY) and sets SIM (the simulator's base URL). Arguments are VAR=value settings for the platform. Remembers where each service's log ended,
 # since ./fleet appends to it, so log_summary reports this run only.
 declare -gA LOG_FROM
 platform_up() {
@@ -120,8 +120,10 @@ platform_up() {
   done
   env "$@" ./fleet up --detach >"$OUT/up.log" 2>&1 || { cat "$OUT/up.log" >&2; die "./fleet up --detach failed"; }
   trap "./fleet down >/dev/null 2>&1 || echo 'bench $(basename "$0" .sh): ./fleet down failed' >&2" EXIT
+  set -a
   # shellcheck disable=SC1090
   . "$DOT/env"
+  set +a
   SIM=${FLEET_PROVIDER_URL%/v1}
 }
 

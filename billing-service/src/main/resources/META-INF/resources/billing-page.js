@@ -28,8 +28,37 @@ function setText(id, text) {
   document.getElementById(id).textContent = text;
 }
 
+// Billing needs an API key: the admin key (FLEET_ADMIN_KEY in .fleet/env) or a tenant's key. The page asks once and
+// keeps it in this tab's sessionStorage; '#key=…' in the address hands it over without a prompt (a fragment never
+// reaches a server or its logs) and is removed from the address at once.
+const KEY_ITEM = 'llm-fleet-billing-key';
+
+function apiKey() {
+  const handed = new URLSearchParams(location.hash.slice(1)).get('key');
+  if (handed) {
+    sessionStorage.setItem(KEY_ITEM, handed);
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  let key = sessionStorage.getItem(KEY_ITEM);
+  if (!key) {
+    key = (prompt('API key for billing: FLEET_ADMIN_KEY from .fleet/env, or a tenant key (it sees its own spend only)') || '').trim();
+    if (key) {
+      sessionStorage.setItem(KEY_ITEM, key);
+    }
+  }
+  return key;
+}
+
+/** The JSON of a billing path; null when the key may not see it (403: balance and alerts are the admin's). */
 async function getJson(path) {
-  const response = await fetch(API + path, { cache: 'no-store' });
+  const response = await fetch(API + path, { cache: 'no-store', headers: { Authorization: 'Bearer ' + apiKey() } });
+  if (response.status === 401) {
+    sessionStorage.removeItem(KEY_ITEM);
+    throw new Error('the API key was refused; the page asks for another');
+  }
+  if (response.status === 403) {
+    return null;
+  }
   if (!response.ok) {
     throw new Error(path + ' answered ' + response.status);
   }
@@ -180,7 +209,9 @@ async function refresh() {
     const [balance, byFeature, byModel, seriesByFeature, seriesByModel, alerts] = await Promise.all([
       getJson('balance'), getJson('summary?window=24h&by=feature'), getJson('summary?window=24h&by=model'),
       getJson('series?window=24h&by=feature'), getJson('series?window=24h&by=model'), getJson('alerts?limit=10')]);
-    renderBalance(balance);
+    if (balance) {
+      renderBalance(balance);
+    }
     renderTotals(byFeature);
     const featureColours = colours(byFeature, 'feature');
     const modelColours = colours(byModel, 'model');
@@ -188,7 +219,9 @@ async function refresh() {
     renderGroups(byModel, 'model', modelColours);
     renderChart(seriesByFeature, 'feature', featureColours);
     renderChart(seriesByModel, 'model', modelColours);
-    renderAlerts(alerts);
+    if (alerts) {
+      renderAlerts(alerts);
+    }
     const now = new Date().toISOString();
     setText('refreshed-at', now.slice(11, 19) + ' UTC');
     document.body.dataset.refreshedAt = now;

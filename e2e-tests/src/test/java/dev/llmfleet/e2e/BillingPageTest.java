@@ -46,6 +46,8 @@ class BillingPageTest {
     private static final BigDecimal DRIFT = new BigDecimal("0.005");
 
     private static String billingUrl;
+    /** Handed to the page in its address fragment, as a user who opens it with the key would. */
+    private static String adminKey;
     private static String intakeUrl;
     private static Simulator sim;
 
@@ -53,6 +55,7 @@ class BillingPageTest {
     static void up() {
         Fleet fleet = FleetHarness.shared();
         billingUrl = fleet.service(Fleet.BILLING).url();
+        adminKey = fleet.adminKey();
         intakeUrl = fleet.service(Fleet.INTAKE).url();
         // a provider without the faults an earlier test class of this fleet may have left configured
         sim = FleetHarness.simulator(fleet);
@@ -94,7 +97,7 @@ class BillingPageTest {
         // before and just after it, once both readings agree
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             ApiReading first = ApiReading.take();
-            Document page = Jsoup.parse(HeadlessChromium.dumpDom(billingUrl + "/", Duration.ofSeconds(8)));
+            Document page = Jsoup.parse(HeadlessChromium.dumpDom(billingUrl + "/#key=" + adminKey, Duration.ofSeconds(8)));
             ApiReading last = ApiReading.take();
             if (first.ledger().equals(last.ledger())) {
                 assertPageShows(page, first, last);

@@ -40,6 +40,7 @@ class CoalescingAcrossReplicasTest {
             Simulator sim = FleetHarness.simulator(fleet);
             ServiceProcess first = fleet.service(Fleet.INTAKE);
             ServiceProcess second = fleet.startReplica(Fleet.INTAKE, Map.of());
+            Http.authorize(second.url(), fleet.apiKey());
             sim.configure(Simulator.NORMAL);
             for (ServiceProcess intake : List.of(first, second)) { // a cold replica's first request is slow; not part of the herd
                 HttpResponse<String> warm = chat(intake, body("warm-up " + UUID.randomUUID()));

@@ -50,14 +50,20 @@ final class FleetHarness {
     static Fleet start(String testName, Map<String, Map<String, String>> env) {
         SharedStack.Endpoints stack = SharedStack.get();
         Path logs = home().resolve("e2e-tests/target/fleet-logs").resolve(testName);
-        return Fleet.start(new Fleet.Options(home(), logs, Map.of(), stack.kafkaBootstrapServers(), stack.redisUrl(),
-                null, API_KEY, env));
+        return authorized(Fleet.start(new Fleet.Options(home(), logs, Map.of(), stack.kafkaBootstrapServers(), stack.redisUrl(),
+                null, API_KEY, env)));
     }
 
     /** A fleet with a Kafka and Redis of its own too (a clean ledger, no other test's jobs). */
     static Fleet startOwn(String testName, Map<String, Map<String, String>> env) {
         Path logs = home().resolve("e2e-tests/target/fleet-logs").resolve(testName);
-        return Fleet.start(new Fleet.Options(home(), logs, Map.of(), null, null, null, API_KEY, env));
+        return authorized(Fleet.start(new Fleet.Options(home(), logs, Map.of(), null, null, null, API_KEY, env)));
+    }
+
+    /** The tests' requests to {@code fleet} carry its keys from now on ({@link Http#authorize}). */
+    private static Fleet authorized(Fleet fleet) {
+        Http.authorize(fleet);
+        return fleet;
     }
 
     static Simulator simulator(Fleet fleet) {

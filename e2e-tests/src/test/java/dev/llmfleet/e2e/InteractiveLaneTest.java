@@ -249,7 +249,7 @@ class InteractiveLaneTest {
 
     @Test
     void theOfficialOpenAiSdkStreamsAndNonStreamsThroughIntake() throws Exception {
-        SdkCheck.Result check = SdkCheck.run(FleetHarness.home(), fleet.service(Fleet.INTAKE).url() + "/v1", "unused-by-intake");
+        SdkCheck.Result check = SdkCheck.run(FleetHarness.home(), fleet.service(Fleet.INTAKE).url() + "/v1", fleet.apiKey());
         assertThat(check.passed()).as("sdk-check through intake failed:%n%s", check.output()).isTrue();
         assertThat(sim.calls()).isEqualTo(2);
     }

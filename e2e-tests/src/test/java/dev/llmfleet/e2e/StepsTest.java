@@ -28,7 +28,7 @@ class StepsTest {
 
         int exit = LoadTestMain.commandLine().execute("steps", "--base-url", env.get("FLEET_INTAKE_URL"),
                 "--billing-url", env.get("FLEET_BILLING_URL"), "--worker-url", env.get("FLEET_WORKER_URL"),
-                "--kafka", env.get("KAFKA_BOOTSTRAP_SERVERS"), "--api-key", FleetHarness.API_KEY, "--workload", workload.toString(),
+                "--kafka", env.get("KAFKA_BOOTSTRAP_SERVERS"), "--api-key", env.get("FLEET_API_KEY"), "--workload", workload.toString(),
                 "--lane", "both", "--stages", "20,40", "--stage-seconds", "5", "--keep-going", "--json", json.toString());
 
         JsonNode report = Http.JSON.readTree(json.toFile());

@@ -32,8 +32,9 @@ public class LoadOptions {
     @Option(names = "--include-rejects", description = "Also send lines marked expect: reject (skipped by default).")
     boolean includeRejects;
 
-    @Option(names = "--api-key", defaultValue = "${env:MDB_API_KEY:-mdb_sim_local}", paramLabel = "KEY",
-            description = "Sent as Authorization: Bearer KEY (default: $MDB_API_KEY or mdb_sim_local).")
+    @Option(names = "--api-key", defaultValue = "${env:FLEET_API_KEY:-mdb_sim_local}", paramLabel = "KEY",
+            description = "Sent as Authorization: Bearer KEY: intake's API key (default: $FLEET_API_KEY, which ./fleet up writes to "
+                    + ".fleet/env, or mdb_sim_local, which the simulator takes).")
     String apiKey;
 
     @Option(names = "--no-cache", description = "Send Cache-Control: no-cache, so intake skips its answer cache lookup.")

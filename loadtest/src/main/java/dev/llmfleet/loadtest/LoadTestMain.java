@@ -166,6 +166,10 @@ public final class LoadTestMain implements Runnable {
         @Option(names = "--billing-url", required = true, paramLabel = "URL", description = "Billing's base URL.")
         String billingUrl;
 
+        @Option(names = "--admin-key", defaultValue = "${env:FLEET_ADMIN_KEY}", paramLabel = "KEY",
+                description = "Billing's admin key, for the balance (default: $FLEET_ADMIN_KEY).")
+        String adminKey;
+
         @Option(names = "--group", defaultValue = "billing-service", paramLabel = "ID",
                 description = "Billing's consumer group, for the lag (default: ${DEFAULT-VALUE}).")
         String group;
@@ -201,7 +205,7 @@ public final class LoadTestMain implements Runnable {
             if (events <= 0) {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--events must be positive");
             }
-            return new UsageRun(kafka, billingUrl, group, events, duplicates, cacheHits, rate, interval, maxWait, json,
+            return new UsageRun(kafka, billingUrl, adminKey, group, events, duplicates, cacheHits, rate, interval, maxWait, json,
                     System.out, System.err).run();
         }
     }

@@ -69,12 +69,15 @@ public final class UsageRun {
     private final PrintStream out;
     private final PrintStream progress;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+    /** Billing's balance is the operator's: read with the admin key (kept out of {@link Settings}, which is reported). */
+    private final String adminKey;
 
-    public UsageRun(String kafka, String billingUrl, String group, long events, double duplicateShare, double cacheHitShare,
+    public UsageRun(String kafka, String billingUrl, String adminKey, String group, long events, double duplicateShare, double cacheHitShare,
                     double rate, Duration interval, Duration maxWait, Path json, PrintStream out, PrintStream progress) {
         this.settings = new Settings("usage-" + UUID.randomUUID().toString().substring(0, 8), kafka,
                 billingUrl.replaceAll("/+$", ""), group, events, duplicateShare, cacheHitShare, rate,
                 interval.toMillis() / 1000.0, maxWait.toMillis() / 1000.0);
+        this.adminKey = adminKey;
         this.json = json;
         this.out = out;
         this.progress = progress;
@@ -251,7 +254,7 @@ public final class UsageRun {
 
     private String get(String path) throws IOException, InterruptedException {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(settings.billing() + path))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                .header("Authorization", "Bearer " + adminKey).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw new IOException("GET " + path + " answered " + response.statusCode() + ": " + response.body());
         }

@@ -1,5 +1,15 @@
 package dev.llmfleet.localstack;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmfleet.common.auth.KeyHasher;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,7 +24,9 @@ import java.util.concurrent.CompletionException;
  * The whole platform on one machine: Kafka and Redis, the provider simulator (unless a real provider
  * is named) and the three services, each a real process. {@code ./fleet up} and the end-to-end tests
  * both run it; tests also kill and restart single services through {@link #service(String)}, and scale intake or the worker
- * out with {@link #startReplica(String, Map)}.
+ * out with {@link #startReplica(String, Map)}. Each run has its own key secret and admin key (random, handed to the
+ * services in their environment, never logged) and one API key of tenant {@link #LOCAL_TENANT}, made through the
+ * admin API once intake is up.
  */
 public final class Fleet implements AutoCloseable {
     public static final String PROVIDER_SIM = "provider-sim";
@@ -23,6 +35,8 @@ public final class Fleet implements AutoCloseable {
     public static final String BILLING = "billing-service";
     /** The services in start order after the simulator. */
     public static final List<String> SERVICES = List.of(BILLING, INTAKE, WORKER);
+    /** The tenant of the key {@code ./fleet up} makes (the tenant every request had before API keys). */
+    public static final String LOCAL_TENANT = "default";
 
     private static final List<String> JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmx384m", "-XX:+ExitOnOutOfMemoryError");
     static final String MALLOC_ARENAS_VARIABLE = "MALLOC_ARENA_MAX";
@@ -45,6 +59,8 @@ public final class Fleet implements AutoCloseable {
     private String kafka;
     private String redis;
     private String providerUrl;
+    private final String adminKey = KeyHasher.newKey();
+    private String apiKey;
 
     private Fleet(Options options) {
         this.options = options;
@@ -103,6 +119,8 @@ public final class Fleet implements AutoCloseable {
         platformEnv.put("REDIS_URL", redis);
         platformEnv.put("MDB_BASE_URL", providerUrl);
         platformEnv.put("MDB_API_KEY", options.mdbApiKey());
+        platformEnv.put("FLEET_KEY_SECRET", KeyHasher.newKey());
+        platformEnv.put("FLEET_ADMIN_KEY", adminKey);
         for (String name : SERVICES) {
             launched.add(define(name, name, platformEnv, Map.of()).launch());
         }
@@ -110,6 +128,39 @@ public final class Fleet implements AutoCloseable {
         join(CompletableFuture.allOf(launched.stream()
                 .map(service -> CompletableFuture.runAsync(() -> service.awaitReady(START_TIMEOUT)))
                 .toArray(CompletableFuture[]::new)));
+        apiKey = createKey(LOCAL_TENANT, "local");
+    }
+
+    /** A new API key of {@code tenant} (every feature and model, no limits), made through intake's admin API. */
+    public String createKey(String tenant, String name) {
+        ObjectMapper json = new ObjectMapper();
+        try {
+            String body = json.writeValueAsString(Map.of("tenant", tenant, "name", name));
+            HttpRequest request = HttpRequest.newBuilder(URI.create(service(INTAKE).url() + "/v1/admin/keys"))
+                    .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json").header("Authorization", "Bearer " + adminKey)
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+            HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 201) {
+                throw new IllegalStateException("intake did not create an API key: " + response.statusCode() + " " + response.body());
+            }
+            JsonNode created = json.readTree(response.body());
+            return created.path("key").asText();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The API key of tenant {@link #LOCAL_TENANT}. */
+    public String apiKey() {
+        return apiKey;
+    }
+
+    /** The admin key: intake's admin API and the whole of billing. */
+    public String adminKey() {
+        return adminKey;
     }
 
     private static void join(CompletableFuture<?> future) {
@@ -225,6 +276,9 @@ public final class Fleet implements AutoCloseable {
         env.put("FLEET_PROVIDER_URL", providerUrl);
         env.put("KAFKA_BOOTSTRAP_SERVERS", kafka);
         env.put("REDIS_URL", redis);
+        env.put("FLEET_API_KEY", apiKey);
+        env.put("FLEET_ADMIN_KEY", adminKey);
+        env.put("FLEET_ADMIN_URL", service(INTAKE).url());
         return env;
     }
 

@@ -97,7 +97,8 @@ public final class FleetMain {
         writeEnv(envFile, env);
         double seconds = (System.nanoTime() - t0) / 1e9;
         System.out.printf("LLM Fleet is up in %.1f s%n", seconds);
-        env.forEach((key, value) -> System.out.printf("  %-24s %s%n", key, value));
+        // the keys are secrets: on the console (and in a detached run's log) only their names
+        env.forEach((key, value) -> System.out.printf("  %-24s %s%n", key, key.endsWith("_KEY") ? "(in " + envFile + ")" : value));
         Map<String, String> docs = new LinkedHashMap<>();
         for (String name : Fleet.SERVICES) {
             ServiceProcess service = fleet.service(name);
@@ -105,7 +106,7 @@ public final class FleetMain {
                     + service.pid() + ", RSS " + service.rssKib() / 1024 + " MiB");
         }
         docs.forEach((key, value) -> System.out.printf("  %-24s %s%n", key, value));
-        System.out.printf("  %-24s %s/%n", "billing page", fleet.service(Fleet.BILLING).url());
+        System.out.printf("  %-24s %s/  (it asks for FLEET_ADMIN_KEY, or a tenant key)%n", "billing page", fleet.service(Fleet.BILLING).url());
         System.out.println("Environment written to " + envFile + "; Ctrl-C or ./fleet down stops everything.");
         stopped.await();
     }
@@ -153,10 +154,13 @@ public final class FleetMain {
         stopped.await();
     }
 
-    /** Written to a temp file and moved, so a reader never sees half a file. */
+    /** Written to a temp file and moved, so a reader never sees half a file; readable by its owner only (it holds keys). */
     private static void writeEnv(Path file, Map<String, String> env) throws IOException {
         Files.createDirectories(file.getParent());
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        Files.createFile(tmp, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
         Files.writeString(tmp, env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                 .collect(Collectors.joining("\n", "", "\n")));
         Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);

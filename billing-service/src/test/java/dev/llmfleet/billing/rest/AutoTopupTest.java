@@ -12,6 +12,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
@@ -35,6 +36,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @WithTestResource(LocalStackResource.class)
 @WithTestResource(IsolatedLedger.class)
 class AutoTopupTest {
+    @BeforeEach
+    void asAdmin() {
+        BillingApi.asAdmin();
+    }
+
     /** Auto mode, $50 a time, at most $100 a day. */
     public static class AutoTopup implements QuarkusTestProfile {
         @Override

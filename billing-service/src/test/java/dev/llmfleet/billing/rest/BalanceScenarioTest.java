@@ -1,5 +1,6 @@
 package dev.llmfleet.billing.rest;
 
+import dev.llmfleet.billing.BillingApi;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmfleet.billing.IsolatedLedger;
@@ -11,6 +12,7 @@ import dev.llmfleet.localstack.testing.LocalStackResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
@@ -38,6 +40,11 @@ import static org.awaitility.Awaitility.await;
 @WithTestResource(IsolatedLedger.class)
 @WithTestResource(WebhookReceiver.class)
 class BalanceScenarioTest {
+    @BeforeEach
+    void asAdmin() {
+        BillingApi.asAdmin();
+    }
+
     @Inject
     ObjectMapper mapper;
 

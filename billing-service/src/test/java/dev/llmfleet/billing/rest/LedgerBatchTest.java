@@ -1,5 +1,6 @@
 package dev.llmfleet.billing.rest;
 
+import dev.llmfleet.billing.BillingApi;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmfleet.billing.IsolatedLedger;
@@ -26,6 +27,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.lang.reflect.Proxy;
@@ -58,6 +60,11 @@ import static org.awaitility.Awaitility.await;
 @WithTestResource(LocalStackResource.class)
 @WithTestResource(IsolatedLedger.class)
 class LedgerBatchTest {
+    @BeforeEach
+    void asAdmin() {
+        BillingApi.asAdmin();
+    }
+
     /** The scripts billing ran before batches (test resources lua/*-one.lua): the reference. */
     private static final LuaScript ONE_EVENT = LuaScript.load(LedgerBatchTest.class, "ledger-functions-one", "ledger-record-one");
     private static final LuaScript CREDIT_ONE = LuaScript.load(LedgerBatchTest.class, "ledger-functions-one", "ledger-credit-one");

@@ -1,5 +1,6 @@
 package dev.llmfleet.billing.rest;
 
+import dev.llmfleet.billing.BillingApi;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmfleet.billing.IsolatedLedger;
@@ -42,6 +43,11 @@ import static org.hamcrest.Matchers.equalTo;
 @WithTestResource(IsolatedLedger.class)
 @WithTestResource(WebhookReceiver.class)
 class LedgerTest {
+    @BeforeEach
+    void asAdmin() {
+        BillingApi.asAdmin();
+    }
+
     private static UsageEvents events;
 
     @Inject

@@ -1,5 +1,6 @@
 package dev.llmfleet.billing.rest;
 
+import dev.llmfleet.billing.BillingApi;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmfleet.billing.IsolatedLedger;
@@ -11,6 +12,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
@@ -40,6 +42,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @WithTestResource(LocalStackResource.class)
 @WithTestResource(IsolatedLedger.class)
 class TopupFaultTest {
+    @BeforeEach
+    void asAdmin() {
+        BillingApi.asAdmin();
+    }
+
     /** $2 a time (a $15 balance stays LOW after one), at most $5 a day, a 500 ms timeout, retries at most 1 s apart. */
     public static class SmallTopups implements QuarkusTestProfile {
         @Override

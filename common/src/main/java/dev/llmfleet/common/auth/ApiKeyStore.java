@@ -7,37 +7,49 @@ import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
 /**
  * API keys and tenant settings on the state Redis. A key's record lives under its keyed hash
  * ({@code fleet:auth:v1:key:<hmac>}), so authenticating is one GET, and the id → hash index
- * ({@code fleet:auth:v1:keys}) serves the admin API. Nothing is cached in the process: a revoked key is refused by
- * every replica from its next request on. A singleton, built when a service first needs it, so a missing key secret
- * stops that service at startup.
+ * ({@code fleet:auth:v1:keys}) serves the admin API. Every lookup asks Redis, so a revoked key is refused by every
+ * replica from its next request on. Only when Redis cannot answer does a replica fall back on what it last heard:
+ * a key it confirmed within {@code fleet.auth.outage-grace} (docs/SECURITY.md weighs this). A singleton, built when a
+ * service first needs it, so a missing key secret stops that service at startup.
  */
 @Singleton
 public class ApiKeyStore {
     private static final String KEY = "fleet:auth:v1:key:";
     private static final String INDEX = "fleet:auth:v1:keys";
     private static final String TENANT = "fleet:auth:v1:tenant:";
+    private static final Logger LOG = Logger.getLogger(ApiKeyStore.class);
 
     private final ReactiveRedisDataSource redis;
     private final RedisTimeouts timeouts;
     private final ObjectMapper mapper;
     private final KeyHasher hasher;
+    private final long graceNanos;
+    /** Keys confirmed by Redis, by hash, with when: the fallback while Redis cannot answer. Only valid keys ever enter. */
+    private final Map<String, Confirmed> confirmed = new ConcurrentHashMap<>();
+
+    private record Confirmed(ApiKey key, long atNanos) {
+    }
 
     public ApiKeyStore(ReactiveRedisDataSource redis, RedisTimeouts timeouts, ObjectMapper mapper, AuthConfig config) {
         this.redis = redis;
         this.timeouts = timeouts;
         this.mapper = mapper;
         this.hasher = new KeyHasher(config.keySecret().orElse(null));
+        this.graceNanos = config.outageGrace().toNanos();
     }
 
     /** The hasher of this store's secret (the admin key is compared with it too). */
@@ -55,9 +67,31 @@ public class ApiKeyStore {
                 .replaceWith(secret);
     }
 
-    /** The key {@code secret} names, or null when there is none (never was, or revoked). */
+    /**
+     * The key {@code secret} names, or null when there is none (never was, or revoked). Fails only when Redis cannot
+     * answer and this replica did not confirm the key within the outage grace.
+     */
     public Uni<ApiKey> find(String secret) {
-        return execute("GET", KEY + hasher.hash(secret)).map(response -> response == null ? null : decode(response.toString(), ApiKey.class));
+        String hash = hasher.hash(secret);
+        return execute("GET", KEY + hash)
+                .map(response -> {
+                    if (response == null) {
+                        confirmed.remove(hash);
+                        return null;
+                    }
+                    ApiKey key = decode(response.toString(), ApiKey.class);
+                    confirmed.put(hash, new Confirmed(key, System.nanoTime()));
+                    return key;
+                })
+                .onFailure().recoverWithUni(failure -> {
+                    Confirmed last = confirmed.get(hash);
+                    if (last == null || System.nanoTime() - last.atNanos() > graceNanos) {
+                        return Uni.createFrom().failure(failure);
+                    }
+                    LOG.warnf("state Redis unavailable (%s): API key %s accepted as confirmed %d s ago", failure.toString(),
+                            last.key().id(), (System.nanoTime() - last.atNanos()) / 1_000_000_000L);
+                    return Uni.createFrom().item(last.key());
+                });
     }
 
     /** Every key, oldest first. */
@@ -101,7 +135,8 @@ public class ApiKeyStore {
     /** Revokes key {@code id}: true when it existed. Every replica refuses it from its next request on. */
     public Uni<Boolean> delete(String id) {
         return execute("HGET", INDEX, id).chain(hash -> hash == null ? Uni.createFrom().item(false)
-                : execute("DEL", KEY + hash).chain(() -> execute("HDEL", INDEX, id)).replaceWith(true));
+                : execute("DEL", KEY + hash).chain(() -> execute("HDEL", INDEX, id))
+                        .invoke(() -> confirmed.remove(hash.toString())).replaceWith(true));
     }
 
     /** The settings of {@code tenant}; a tenant nobody configured has none of its own. */

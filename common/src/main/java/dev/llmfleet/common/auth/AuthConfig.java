@@ -1,6 +1,9 @@
 package dev.llmfleet.common.auth;
 
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
 
 import java.util.List;
 import java.util.Optional;
@@ -16,6 +19,13 @@ public interface AuthConfig {
 
     /** The operator's key for the admin API and the whole of billing (FLEET_ADMIN_KEY); none: no admin access at all. */
     Optional<String> adminKey();
+
+    /**
+     * While the state Redis cannot be asked, a key this replica confirmed within this long is still accepted, so the
+     * interactive lane outlives a Redis outage as it did before keys; 0 refuses every key then (503).
+     */
+    @WithDefault("5m")
+    Duration outageGrace();
 
     /** Vert.x route paths every request to which needs a key ({@code /v1/*}); none: the service has no keyed API. */
     Optional<List<String>> protectedPaths();

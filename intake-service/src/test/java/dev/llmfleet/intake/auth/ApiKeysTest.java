@@ -23,6 +23,7 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -91,7 +92,7 @@ class ApiKeysTest {
         return List.of(
                 request.get().contentType(ContentType.JSON).body(CHAT).post("/v1/chat/completions"),
                 request.get().contentType(ContentType.JSON).body(CHAT).post("/v1/jobs"),
-                request.get().contentType("application/x-ndjson").body(CHAT + "\n").post("/v1/jobs/batch"),
+                request.get().contentType("application/x-ndjson").body((CHAT + "\n").getBytes(StandardCharsets.UTF_8)).post("/v1/jobs/batch"),
                 request.get().get("/v1/jobs/" + job),
                 request.get().delete("/v1/jobs/" + job),
                 request.get().get("/v1/models"),
@@ -137,7 +138,7 @@ class ApiKeysTest {
                 .then().statusCode(403).body("error.code", equalTo("feature_not_allowed"));
         as(key).contentType(ContentType.JSON).body(otherModel.replace("{\"model\"", "{\"feature\":\"support-chat\",\"model\"")).post("/v1/jobs")
                 .then().statusCode(403).body("error.code", equalTo("model_not_allowed"));
-        as(key).contentType("application/x-ndjson").body(otherModel.replace("{\"model\"", "{\"feature\":\"support-chat\",\"model\"") + "\n")
+        as(key).contentType("application/x-ndjson").body((otherModel.replace("{\"model\"", "{\"feature\":\"support-chat\",\"model\"") + "\n").getBytes(StandardCharsets.UTF_8))
                 .post("/v1/jobs/batch").then().statusCode(202).body("jobs[0].error.code", equalTo("model_not_allowed"));
         // the model list shows what the key may use
         as(key).get("/v1/models").then().statusCode(200).body("data.id", equalTo(List.of("openai/gpt-4o-mini")));

@@ -28,8 +28,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * A Redis that is up but answers nothing (SIGSTOP: connections stay open, commands go unanswered), on each role. With
  * the cache stalled the interactive lane still answers, as misses counted as cache timeouts; with the state stalled the
- * job API refuses with an OpenAI-style 503 and Retry-After instead of hanging (the API key check, on the state Redis too,
- * is the first to meet the stall: {@code auth_unavailable}). Both work again once Redis resumes.
+ * job API refuses with an OpenAI-style 503 and Retry-After instead of hanging (the API key, confirmed just before, is
+ * accepted within fleet.auth.outage-grace; the job store is what cannot answer). Both work again once Redis resumes.
  * Every request has a client-side timeout, so a request that hangs fails the test.
  */
 @QuarkusTest
@@ -85,11 +85,17 @@ class StalledRedisTest {
         HttpResponse<String> accepted = post("/v1/jobs", job());
         assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
         String id = json(accepted).path("id").asText();
+        String unconfirmed = TestKeys.create(TestKeys.TENANT);
 
         TwoRedisResource.state.pause();
         try {
             assertUnavailable(get("/v1/jobs/" + id));
             assertUnavailable(post("/v1/jobs", job()));
+            // a key this replica never confirmed cannot be checked: refused, never let through
+            HttpResponse<String> unchecked = send(HttpRequest.newBuilder(base.resolve("/v1/jobs/" + id))
+                    .header("Authorization", TestKeys.bearer(unconfirmed)).GET());
+            assertThat(unchecked.statusCode()).as(unchecked.body()).isEqualTo(503);
+            assertThat(json(unchecked).path("error").path("code").asText()).isEqualTo("auth_unavailable");
         } finally {
             TwoRedisResource.state.resume();
         }
@@ -104,7 +110,7 @@ class StalledRedisTest {
         assertThat(response.headers().firstValue("Retry-After")).isPresent();
         JsonNode error = json(response).path("error");
         assertThat(error.path("type").asText()).isEqualTo("api_error");
-        assertThat(error.path("code").asText()).isEqualTo("auth_unavailable");
+        assertThat(error.path("code").asText()).isEqualTo("job_store_unavailable");
         assertThat(error.path("message").asText()).isNotBlank();
     }
 

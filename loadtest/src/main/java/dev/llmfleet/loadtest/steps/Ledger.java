@@ -68,10 +68,13 @@ public final class Ledger {
     }
 
     private final URI summary;
+    private final String apiKey;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    public Ledger(String billingUrl) {
+    /** Billing's ledger as {@code apiKey} sees it: a tenant key, the one the load is sent with, sees that tenant's spend. */
+    public Ledger(String billingUrl, String apiKey) {
         this.summary = URI.create(Monitor.strip(billingUrl).replaceAll("/v1$", "") + "/v1/billing/summary?window=30d&by=lane");
+        this.apiKey = apiKey;
     }
 
     public URI summaryUri() {
@@ -79,7 +82,8 @@ public final class Ledger {
     }
 
     public Reading read() throws IOException, InterruptedException {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(summary).timeout(Duration.ofSeconds(10)).GET().build(),
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(summary).timeout(Duration.ofSeconds(10))
+                        .header("Authorization", "Bearer " + apiKey).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw new IOException("billing " + summary + " answered " + response.statusCode() + ": "

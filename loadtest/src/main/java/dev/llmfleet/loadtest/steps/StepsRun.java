@@ -94,7 +94,7 @@ public final class StepsRun {
             if (options.warmupSeconds() > 0) {
                 warmUp(runner, workload, lanes);
             }
-            Ledger ledger = options.billingUrl() == null ? null : new Ledger(options.billingUrl());
+            Ledger ledger = options.billingUrl() == null ? null : new Ledger(options.billingUrl(), options.apiKey());
             Ledger.Reading before = null;
             if (ledger == null) {
                 notes.add("no billing URL (--billing-url or FLEET_BILLING_URL): no ledger figures");
