@@ -11,7 +11,7 @@ const RUNTIME_VARIABLES = new Set(["JAVA_OPTS_APPEND", "GC_CONTAINER_OPTIONS", "
 const KAFKA_CLIENT_VARIABLES = new Set(["KAFKA_BOOTSTRAP_SERVERS", "KAFKA_SECURITY_PROTOCOL", "KAFKA_SASL_MECHANISM",
   "KAFKA_SASL_JAAS_CONFIG"]);
 /** Secrets created by hand per namespace (docs/DEPLOY.md), with their keys. */
-const EXTERNAL_SECRETS = { "mdb-credentials": ["api-key"] };
+const EXTERNAL_SECRETS = { "mdb-credentials": ["api-key"], "fleet-auth": ["key-secret", "admin-key"] };
 /** Keys of the Secret the Strimzi User Operator writes for a SCRAM-SHA-512 KafkaUser. */
 const KAFKA_USER_SECRET_KEYS = ["password", "sasl.jaas.config"];
 const WORKLOAD_KINDS = new Set(["Deployment", "StatefulSet"]);
