@@ -83,10 +83,11 @@ public class BillingResource {
             @Parameter(description = "Comma list of feature, model, lane, tenant (default feature,model,lane; empty for none)") @QueryParam("by") String by,
             @Parameter(description = "Only this tenant's spend (a tenant key: its own, whatever is asked)") @QueryParam("tenant") String tenant,
             @Context RoutingContext exchange) {
-        String only = tenantOf(BearerAuthentication.caller(exchange), tenant);
+        Caller caller = BearerAuthentication.caller(exchange);
+        String only = tenantOf(caller, tenant);
         SummaryService.Window w = SummaryService.Window.parse(window == null ? "24h" : window);
         List<String> groupBy = SummaryService.parseBy(by);
-        return summaries.summary(w, groupBy, only, System.currentTimeMillis());
+        return summaries.summary(w, groupBy, only, caller.admin(), System.currentTimeMillis());
     }
 
     @GET

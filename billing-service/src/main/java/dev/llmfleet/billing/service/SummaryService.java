@@ -79,8 +79,9 @@ public class SummaryService {
         return List.copyOf(keys);
     }
 
-    public Uni<Map<String, Object>> summary(Window window, List<String> by, String tenant, long nowMillis) {
-        return ledger.groups(window.resolution, buckets(window, nowMillis), tenant).map(groups -> build(window, by, groups, tenant == null));
+    /** The summary of {@code tenant}'s spend (null: all); {@code platform}: with the platform's unattributed spend (the operator's figure). */
+    public Uni<Map<String, Object>> summary(Window window, List<String> by, String tenant, boolean platform, long nowMillis) {
+        return ledger.groups(window.resolution, buckets(window, nowMillis), tenant).map(groups -> build(window, by, groups, platform));
     }
 
     /**
@@ -118,7 +119,6 @@ public class SummaryService {
         return buckets;
     }
 
-    /** The summary of {@code groups}; {@code platform}: all tenants', so the platform's unattributed spend belongs in it. */
     private Map<String, Object> build(Window window, List<String> by, Map<GroupKey, Counters> groups, boolean platform) {
         Counters total = total(groups);
         List<Map<String, Object>> out = groupViews(by, groups);

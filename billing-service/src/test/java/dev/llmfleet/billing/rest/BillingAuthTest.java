@@ -82,7 +82,9 @@ class BillingAuthTest {
         String key = keyOf(mine);
         Instant now = Instant.now();
         try (UsageEvents events = new UsageEvents(mapper)) {
+            BillingApi.asAdmin();
             events.awaitConsumer();
+            RestAssured.requestSpecification = null;
             events.send(call(id(), "support-chat", mine, "openai/gpt-4o-mini", "interactive", 10, 2, "0.001", null, now));
             events.send(call(id(), "support-chat", theirs, "openai/gpt-4o-mini", "interactive", 10, 2, "0.002", null, now));
             events.send(call(id(), "support-chat", theirs, "openai/gpt-4o-mini", "interactive", 10, 2, "0.002", null, now));
