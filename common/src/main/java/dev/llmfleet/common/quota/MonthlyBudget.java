@@ -7,11 +7,9 @@ import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
@@ -47,20 +45,13 @@ public class MonthlyBudget {
     private final QuotaRefusals refusals;
     private final Duration holdFor;
     private final Duration retention;
-    private final Clock clock;
 
-    @Inject
     public MonthlyBudget(ReactiveRedisDataSource redis, RedisTimeouts timeouts, QuotaRefusals refusals, QuotaConfig config) {
-        this(redis, timeouts, refusals, config, Clock.systemUTC());
-    }
-
-    MonthlyBudget(ReactiveRedisDataSource redis, RedisTimeouts timeouts, QuotaRefusals refusals, QuotaConfig config, Clock clock) {
         this.redis = redis;
         this.timeouts = timeouts;
         this.refusals = refusals;
         this.holdFor = config.budgetHold();
         this.retention = config.budgetRetention();
-        this.clock = clock;
     }
 
     /** What a scope has spent and holds in reservations this month. */
@@ -72,7 +63,7 @@ public class MonthlyBudget {
      * {@code insufficient_quota} when either has no room for it.
      */
     public Uni<BudgetHold> reserve(Quota quota, BigDecimal worstCaseUsd) {
-        YearMonth month = YearMonth.now(clock);
+        YearMonth month = YearMonth.now(ZoneOffset.UTC);
         List<String> keys = keys(quota, month);
         String id = UUID.randomUUID().toString();
         long units = units(worstCaseUsd, RoundingMode.CEILING);
@@ -92,12 +83,12 @@ public class MonthlyBudget {
 
     /** The key's spend and holds this month (holds past their deadline included until a reservation releases them). */
     public Uni<Usage> keyUsage(String keyId) {
-        return usage(KEY_PREFIX + "key:" + keyId + ":" + YearMonth.now(clock));
+        return usage(KEY_PREFIX + "key:" + keyId + ":" + YearMonth.now(ZoneOffset.UTC));
     }
 
     /** The tenant's spend and holds this month, over all its keys. */
     public Uni<Usage> tenantUsage(String tenant) {
-        return usage(KEY_PREFIX + "tenant:" + tenant + ":" + YearMonth.now(clock));
+        return usage(KEY_PREFIX + "tenant:" + tenant + ":" + YearMonth.now(ZoneOffset.UTC));
     }
 
     private Uni<Usage> usage(String hash) {
