@@ -1,5 +1,6 @@
 package dev.llmfleet.common.quota;
 
+import dev.llmfleet.common.api.FleetException;
 import dev.llmfleet.common.pipeline.Lane;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -18,11 +19,14 @@ import static dev.llmfleet.common.metrics.MetricNames.QUOTA_UNSETTLED;
  * tokens and its worst-case cost ({@link #reserve}). A job is checked against the budgets only, when it runs: a rate
  * limit is a moment's state a job would wait out (its submission is what intake limits), while a spent budget stays
  * spent until the month ends, so a job over budget fails with {@code insufficient_quota} (docs/ARCHITECTURE.md).
+ * A state Redis that cannot answer refuses the request (503 {@code quota_unavailable}, Retry-After 5) rather than let
+ * it spend unchecked.
  */
 @ApplicationScoped
 public class QuotaGate {
     private static final Logger LOG = Logger.getLogger(QuotaGate.class);
     private static final int SETTLE_ATTEMPTS = 3;
+    private static final long UNAVAILABLE_RETRY_SECONDS = 5;
 
     private final RateLimiter rates;
     private final ConcurrentRequests concurrent;
@@ -38,7 +42,7 @@ public class QuotaGate {
 
     /** Counts a request against its key's requests per minute (interactive lane; none for a null quota). */
     public Uni<Void> admit(Quota quota, Lane lane) {
-        return quota == null || lane != Lane.INTERACTIVE ? Uni.createFrom().voidItem() : rates.admitRequest(quota);
+        return quota == null || lane != Lane.INTERACTIVE ? Uni.createFrom().voidItem() : failClosed(rates.admitRequest(quota));
     }
 
     /**
@@ -51,11 +55,18 @@ public class QuotaGate {
         }
         boolean interactive = lane == Lane.INTERACTIVE;
         Uni<ConcurrentRequests.Slot> slot = interactive ? concurrent.acquire(quota) : Uni.createFrom().item(ConcurrentRequests.Slot.NONE);
-        return slot.chain(held -> (interactive ? rates.reserveTokens(quota, tokens) : Uni.createFrom().item(RateLimiter.TokenHold.NONE))
+        return failClosed(slot.chain(held -> (interactive ? rates.reserveTokens(quota, tokens) : Uni.createFrom().item(RateLimiter.TokenHold.NONE))
                 .onFailure().call(e -> quietly(held.release()))
                 .chain(taken -> budget.reserve(quota, worstCaseUsd)
                         .onFailure().call(e -> quietly(Uni.combine().all().unis(held.release(), taken.settle(0)).discardItems()))
-                        .map(reserved -> new QuotaHold(this, held, taken, reserved))));
+                        .map(reserved -> new QuotaHold(this, held, taken, reserved)))));
+    }
+
+    /** A limit that cannot be checked is not waived: anything but a refusal becomes a 503 the caller may retry. */
+    private static <T> Uni<T> failClosed(Uni<T> check) {
+        return check.onFailure(e -> !(e instanceof FleetException)).transform(e -> FleetException.serverError(503, "quota_unavailable",
+                "The fleet could not check this key's limits and budget (its state store did not answer); try again after the Retry-After delay.",
+                UNAVAILABLE_RETRY_SECONDS));
     }
 
     /** Ends what a hold reserved, a few times over a failing Redis; a settlement that never lands is counted and logged. */

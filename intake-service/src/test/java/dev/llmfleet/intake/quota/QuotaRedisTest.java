@@ -1,10 +1,13 @@
 package dev.llmfleet.intake.quota;
 
 import dev.llmfleet.common.api.FleetException;
+import dev.llmfleet.common.pipeline.Lane;
+import dev.llmfleet.localstack.Ports;
 import dev.llmfleet.common.quota.ConcurrentRequests;
 import dev.llmfleet.common.quota.MonthlyBudget;
 import dev.llmfleet.common.quota.Quota;
 import dev.llmfleet.common.quota.QuotaConfig;
+import dev.llmfleet.common.quota.QuotaGate;
 import dev.llmfleet.common.quota.QuotaRefusals;
 import dev.llmfleet.common.quota.RateLimiter;
 import dev.llmfleet.common.redis.RedisTimeouts;
@@ -358,6 +361,26 @@ class QuotaRedisTest {
         assertThat(tenant.reservedUsd()).isZero();
         assertThat(key.reservedUsd()).isZero();
         assertThat(otherKey.reservedUsd()).isZero();
+    }
+
+    @Test
+    void limitsThatCannotBeCheckedRefuseWith503InsteadOfWaivingThem() {
+        Redis nowhere = Redis.createClient(vertx, "redis://127.0.0.1:" + Ports.free());
+        try {
+            ReactiveRedisDataSourceImpl down = new ReactiveRedisDataSourceImpl(vertx, nowhere, RedisAPI.api(nowhere));
+            QuotaConfig config = holdingFor(Duration.ofMinutes(1));
+            QuotaGate gate = new QuotaGate(new RateLimiter(down, timeouts, refusals), new ConcurrentRequests(down, timeouts, refusals, config),
+                    new MonthlyBudget(down, timeouts, refusals, config), registry);
+            Quota quota = quota(10, 1000, 1, "1", null);
+            for (FleetException refused : List.of(refusal(gate.admit(quota, Lane.INTERACTIVE)),
+                    refusal(gate.reserve(quota, Lane.ASYNC, 100, new BigDecimal("0.01"))))) {
+                assertThat(refused.status()).isEqualTo(503);
+                assertThat(refused.code()).isEqualTo("quota_unavailable");
+                assertThat(refused.retryAfterSeconds()).isEqualTo(5L);
+            }
+        } finally {
+            nowhere.close();
+        }
     }
 
     private static BigDecimal usd(String amount) {
