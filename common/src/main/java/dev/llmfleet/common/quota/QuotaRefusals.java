@@ -7,6 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import java.math.BigDecimal;
 import java.time.Duration;
+import java.util.Locale;
 
 import static dev.llmfleet.common.metrics.MetricNames.QUOTA_REFUSALS;
 import static dev.llmfleet.common.metrics.MetricNames.TAG_REASON;
@@ -23,7 +24,7 @@ public class QuotaRefusals {
         REQUESTS_PER_MINUTE, TOKENS_PER_MINUTE, CONCURRENT_REQUESTS, KEY_BUDGET, TENANT_BUDGET;
 
         public String tag() {
-            return name().toLowerCase();
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
