@@ -39,6 +39,11 @@ public final class MetricNames {
     /** Extra provider calls asked of the fleet-wide retry budget, by model and outcome (allowed, denied) → {@code fleet_provider_retry_budget_total}. */
     public static final String PROVIDER_RETRY_BUDGET = "fleet.provider.retry.budget";
 
+    /** Requests refused for a key's rate limit or monthly budget, by reason → {@code fleet_quota_refusals_total}. */
+    public static final String QUOTA_REFUSALS = "fleet.quota.refusals";
+    /** Quota reservations whose settlement Redis did not take (the hold then expires; its charge is missing from the month) → {@code fleet_quota_unsettled_total}. */
+    public static final String QUOTA_UNSETTLED = "fleet.quota.unsettled";
+
     public static final String USD = "usd";
 
     /** The common tag on every series: the service that exports it ({@code quarkus.application.name}). */

@@ -42,8 +42,11 @@ public class CallPlanner {
      * @param costCap  the feature's cap in USD per request, sent with each call
      * @param body     the body sent to the provider
      * @param deadline when the interactive caller stops waiting ({@link Deadline#NONE} for a job)
+     * @param maxTokens the {@code max_tokens} sent, after the cap
+     * @param worstCaseUsd the most one call of the route may cost: the price book's figure for the prompt plus
+     *                     {@code maxTokens} on the route's dearest model, bounded by the cap (what a budget reserves)
      */
-    record CallPlan(List<String> models, BigDecimal costCap, ObjectNode body, Deadline deadline) {
+    record CallPlan(List<String> models, BigDecimal costCap, ObjectNode body, Deadline deadline, int maxTokens, BigDecimal worstCaseUsd) {
     }
 
     CallPlan plan(PreparedRequest prepared, CompletionContext context) {
@@ -61,7 +64,18 @@ public class CallPlanner {
         }
         int maxTokens = (int) Math.min(prepared.request().maxTokens(), affordable);
         Deadline deadline = context.lane() == Lane.ASYNC ? Deadline.NONE : Deadline.in(provider.interactiveDeadline());
-        return new CallPlan(route.models(), cap, providerBody(prepared.request(), maxTokens), deadline);
+        return new CallPlan(route.models(), cap, providerBody(prepared.request(), maxTokens), deadline, maxTokens,
+                worstCase(route.models(), prepared.promptTokens(), maxTokens, cap));
+    }
+
+    /** The dearest single call of the route at the price book's prices, never more than the cap the provider enforces. */
+    private BigDecimal worstCase(List<String> models, int promptTokens, int maxTokens, BigDecimal cap) {
+        return models.stream()
+                .filter(model -> prices.model(model).isPresent())
+                .map(model -> prices.cost(model, promptTokens, maxTokens))
+                .max(BigDecimal::compareTo)
+                .map(cost -> cost.min(cap))
+                .orElse(cap);
     }
 
     /** The body sent to the provider: the normalised request, capped, always asking for a stream's usage. */

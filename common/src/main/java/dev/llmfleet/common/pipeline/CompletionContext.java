@@ -1,6 +1,7 @@
 package dev.llmfleet.common.pipeline;
 
 import dev.llmfleet.common.provider.CallGate;
+import dev.llmfleet.common.quota.Quota;
 
 /**
  * Who asks and how: everything about a completion that is not in the OpenAI body.
@@ -16,7 +17,9 @@ import dev.llmfleet.common.provider.CallGate;
  * @param bypassCache    the caller asked for a fresh answer ({@code Cache-Control: no-cache})
  * @param gate           wraps each provider call ({@link CallGate#OPEN}, or the async lane's concurrency limiter)
  * @param spend          filled in with what this run's provider calls were charged, whatever the outcome
+ * @param quota          the caller's key's limits and budgets ({@link dev.llmfleet.common.quota.QuotaGate}), or null: not limited
  */
 public record CompletionContext(String requestId, String runId, Lane lane, String feature, String tenant, String jobId,
-                                String idempotencyKey, boolean bypassCache, CallGate gate, Spend spend) {
+                                String idempotencyKey, boolean bypassCache, CallGate gate, Spend spend,
+                                Quota quota) {
 }

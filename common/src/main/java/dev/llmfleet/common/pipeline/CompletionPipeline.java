@@ -13,6 +13,7 @@ import dev.llmfleet.common.pricing.PriceBook;
 import dev.llmfleet.common.provider.ProviderException;
 import dev.llmfleet.common.provider.ProviderGateway;
 import dev.llmfleet.common.provider.ProviderReply;
+import dev.llmfleet.common.quota.QuotaGate;
 import dev.llmfleet.common.usage.UsageRecorder;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -37,12 +38,13 @@ public class CompletionPipeline {
     private final StreamRelay relay;
     private final UsageRecorder usage;
     private final PriceBook prices;
+    private final QuotaGate quota;
     private final ObjectMapper mapper;
     private final boolean sharedCache;
 
     public CompletionPipeline(RequestPreparer preparer, CallPlanner planner, AnswerStore answers, RequestCoalescer coalescer,
-                              ProviderGateway gateway, StreamRelay relay, UsageRecorder usage, PriceBook prices, ObjectMapper mapper,
-                              FleetConfig config) {
+                              ProviderGateway gateway, StreamRelay relay, UsageRecorder usage, PriceBook prices, QuotaGate quota,
+                              ObjectMapper mapper, FleetConfig config) {
         this.preparer = preparer;
         this.planner = planner;
         this.answers = answers;
@@ -51,6 +53,7 @@ public class CompletionPipeline {
         this.relay = relay;
         this.usage = usage;
         this.prices = prices;
+        this.quota = quota;
         this.mapper = mapper;
         this.sharedCache = config.cache().sharedAcrossTenants();
     }
@@ -75,12 +78,11 @@ public class CompletionPipeline {
     Uni<Completion> complete(PreparedRequest prepared, CompletionContext context, long started) {
         RunUsage run = new RunUsage(usage, context, prepared, started);
         String replayKey = replayKey(context);
-        if (replayKey == null) {
-            return lookupCache(run);
-        }
-        return answers.get(replayKey).chain(stored -> stored != null
-                ? Uni.createFrom().item(reuse(stored, "replay", run))
-                : lookupCache(run));
+        return quota.admit(context.quota(), context.lane()).chain(() -> replayKey == null
+                ? lookupCache(run)
+                : answers.get(replayKey).chain(stored -> stored != null
+                        ? Uni.createFrom().item(reuse(stored, "replay", run))
+                        : lookupCache(run)));
     }
 
     private Uni<Completion> lookupCache(RunUsage run) {
@@ -153,13 +155,22 @@ public class CompletionPipeline {
         // the provider's replay is namespaced like the fleet's own: by tenant and lane
         String idempotencyKey = context.idempotencyKey() != null
                 ? context.tenant() + ":" + context.lane().json() + ":" + context.idempotencyKey() : context.requestId();
-        return gateway.call(plan.body(), plan.models(), plan.costCap(), idempotencyKey, run.calls(), context.gate(), plan.deadline())
+        // the key's limits and budgets are reserved before the call (a refusal costs nothing) and settled when the run ends
+        return quota.reserve(context.quota(), context.lane(), (long) prepared.promptTokens() + plan.maxTokens(), plan.worstCaseUsd())
+                .invoke(run::holding)
+                .chain(held -> gateway.call(plan.body(), plan.models(), plan.costCap(), idempotencyKey, run.calls(), context.gate(), plan.deadline()))
                 .onFailure(ProviderException.class).invoke(e -> run.failed(((ProviderException) e).code()))
                 .chain(reply -> prepared.request().stream()
                         ? Uni.createFrom().item(relay.relay(reply, run, store))
                         : finish(reply, run, store))
-                .onFailure().invoke(store::abandon)
-                .onCancellation().invoke(store::abandon);
+                .onFailure().invoke(() -> {
+                    store.abandon();
+                    run.endQuota(0);
+                })
+                .onCancellation().invoke(() -> {
+                    store.abandon();
+                    run.endQuota(0);
+                });
     }
 
     private Uni<Completion> finish(ProviderReply reply, RunUsage run, AnswerTargets store) {

@@ -3,6 +3,7 @@ package dev.llmfleet.common.pipeline;
 import dev.llmfleet.common.messaging.UsageRecorded;
 import dev.llmfleet.common.provider.ProviderCalls;
 import dev.llmfleet.common.provider.ProviderException;
+import dev.llmfleet.common.quota.QuotaHold;
 import dev.llmfleet.common.usage.UsageRecorder;
 
 import java.math.BigDecimal;
@@ -12,7 +13,7 @@ import java.time.Instant;
  * The usage of one run of the pipeline: one event per provider call, each with its own id
  * ({@code <run id>.<call number>}), so billing counts a redelivered event once and a paid retry always; one
  * event for a cache hit or replay ({@code <run id>.0}); and the request's outcome, metered once. Every
- * charge also goes to the run's {@link Spend}.
+ * charge also goes to the run's {@link Spend}, and the run's end settles its {@link QuotaHold} with the run's spend.
  */
 final class RunUsage {
     private final UsageRecorder usage;
@@ -20,6 +21,7 @@ final class RunUsage {
     private final PreparedRequest prepared;
     private final long started;
     private final ProviderCalls calls;
+    private volatile QuotaHold quota = QuotaHold.NONE;
 
     RunUsage(UsageRecorder usage, CompletionContext context, PreparedRequest prepared, long started) {
         this.usage = usage;
@@ -32,6 +34,19 @@ final class RunUsage {
     /** The provider calls of this run, for the gateway; each failed one is recorded here. */
     ProviderCalls calls() {
         return calls;
+    }
+
+    /** What the run reserved of its key's limits and budgets before its provider call. */
+    void holding(QuotaHold hold) {
+        this.quota = hold;
+    }
+
+    /**
+     * Settles the run's reservation (once; later calls do nothing) with everything the run was charged and the tokens its
+     * answer used (0 when there is none). The answer never waits for it.
+     */
+    void endQuota(long tokensUsed) {
+        quota.settle(context.spend().total(), tokensUsed).subscribe().with(ignored -> { }, failure -> { });
     }
 
     CompletionContext context() {
@@ -57,6 +72,7 @@ final class RunUsage {
     void answered(String model, int promptTokens, int completionTokens, BigDecimal charged, BigDecimal balance, String chargeSource,
                   String status) {
         context.spend().add(charged);
+        endQuota((long) promptTokens + completionTokens);
         usage.record(event(calls.made(), model, promptTokens, completionTokens, charged, balance, chargeSource, false, null, status, 200));
         usage.completed(context.lane(), context.feature(), model, status, millisSinceStart());
     }

@@ -106,7 +106,7 @@ public class ChatCompletionsRoute {
         String cacheControl = request.getHeader("Cache-Control");
         boolean bypass = cacheControl != null && (cacheControl.contains("no-cache") || cacheControl.contains("no-store"));
         return new CompletionContext(requestId, requestId, Lane.INTERACTIVE, feature, apiKey.tenant(), null, idempotencyKey, bypass,
-                CallGate.OPEN, new Spend());
+                CallGate.OPEN, new Spend(), null);
     }
 
     private JsonNode parse(Buffer body) {

@@ -193,7 +193,7 @@ public class JobRunner {
         Run run = new Run(started);
         // each run's usage events are <job id>.<run>.<call>: a run never reuses an earlier run's event ids
         CompletionContext context = new CompletionContext(job.jobId(), job.jobId() + "." + started.run(), Lane.ASYNC,
-                job.feature(), job.tenant(), job.jobId(), job.jobId(), false, limitedBy(job, run), run.spend);
+                job.feature(), job.tenant(), job.jobId(), job.jobId(), false, limitedBy(job, run), run.spend, null);
         return pipeline.complete(body, context)
                 .onItemOrFailure().transformToUni((completion, failure) -> failure == null
                         ? succeed(job, run, completion)
