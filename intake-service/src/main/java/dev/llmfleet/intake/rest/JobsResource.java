@@ -1,9 +1,7 @@
 package dev.llmfleet.intake.rest;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectReader;
 import dev.llmfleet.common.api.ErrorBody;
 import dev.llmfleet.common.api.FleetException;
 import dev.llmfleet.common.config.FleetConfig;
@@ -18,6 +16,7 @@ import dev.llmfleet.intake.service.JobOutcome;
 import dev.llmfleet.intake.service.JobService;
 import dev.llmfleet.intake.service.JobSubmission;
 import dev.llmfleet.intake.service.JobValidator;
+import dev.llmfleet.intake.service.RequestJson;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -69,14 +68,14 @@ public class JobsResource {
     private final JobService jobs;
     private final BatchSubmitter batches;
     private final FleetConfig fleet;
-    private final ObjectReader reader;
+    private final ObjectMapper mapper;
 
     public JobsResource(JobValidator validator, JobService jobs, BatchSubmitter batches, FleetConfig fleet, ObjectMapper mapper) {
         this.validator = validator;
         this.jobs = jobs;
         this.batches = batches;
         this.fleet = fleet;
-        this.reader = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        this.mapper = mapper;
     }
 
     @POST
@@ -209,9 +208,9 @@ public class JobsResource {
             throw FleetException.invalid("invalid_body", "The request body is empty; send a job as JSON.");
         }
         try {
-            return reader.readTree(body);
+            return RequestJson.read(mapper, body);
         } catch (IOException e) {
-            throw FleetException.invalid("invalid_json", "The request body is not valid JSON.");
+            throw FleetException.invalid("invalid_json", "The request body is not valid JSON: " + RequestJson.reason(e));
         }
     }
 
