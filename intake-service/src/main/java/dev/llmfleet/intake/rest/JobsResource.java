@@ -105,7 +105,7 @@ public class JobsResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
     public Uni<Response> submit(byte[] body,
                                 @Parameter(description = "Feature when the body names none") @HeaderParam(RequestTags.FEATURE_HEADER) String feature,
-                                @Parameter(description = "1-255 characters; the same key names the same job") @HeaderParam("Idempotency-Key") String key) {
+                                @Parameter(description = "1-255 printable ASCII characters; the same key names the same job") @HeaderParam("Idempotency-Key") String key) {
         Supplier<JobSubmission> validation = () -> {
             if (body.length > fleet.limits().maxBodyBytes()) {
                 throw JobBodyLimits.jobTooLarge(fleet.limits().maxBodyBytes());
