@@ -260,6 +260,10 @@ class HostileInputTest {
                 }
             }
             softly.assertThat(topics.readNew()).as("job records of this test").noneMatch(r -> r.value().toString().contains(marker));
+            // the control: the same body with good headers is queued, and the probe above would have seen it
+            RawResponse accepted = raw(JOBS, "Idempotency-Key: control-" + marker + "\r\n", bytes(body("")));
+            softly.assertThat(accepted.status()).as("the control job").isEqualTo(202);
+            softly.assertThat(topics.readNew()).as("the control job's record").anyMatch(r -> r.value().toString().contains(marker));
         }
         softly.assertThat(providerCalls()).as("provider calls").isEqualTo(callsBefore);
         softly.assertAll();
