@@ -9,32 +9,36 @@ import dev.llmfleet.common.pricing.PriceBook;
 import dev.llmfleet.common.pricing.TokenCounter;
 import dev.llmfleet.common.prompt.PromptNormaliser;
 import dev.llmfleet.common.validation.ChatRequestValidator;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Assume;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Builders;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
+import static org.quicktheories.generators.SourceDSL.longs;
 
 /**
  * The cache key of a request, through the real validator, normaliser and key (RequestPreparer, AnswerKeys), on generated
  * requests: two spellings of one meaning get one key (JSON key order, number spelling, whitespace and Unicode
  * compatibility forms the normaliser folds, content as a string or as text parts, a parameter at its default spelled out
  * or left out, a stop list in any order); a change of anything that changes the answer gets another key.
+ * <p>
+ * Property-based with QuickTheories: each property runs on 200 generated examples from a random seed; a failure reports
+ * its smallest example and "Seed was N", and {@code -DQT_SEED=N} replays that run.
  */
 class CacheKeyPropertiesTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -58,54 +62,72 @@ class CacheKeyPropertiesTest {
                    Map<String, Object> schema) {
     }
 
-    @Provide
-    Arbitrary<Meaning> meanings() {
-        Arbitrary<String> word = Arbitraries.strings().withCharRange('a', 'z').withCharRange('A', 'Z').withCharRange('0', '9')
-                .withChars('.', ',', '?', '\u00e9', '\u4e2d').ofMinLength(1).ofMaxLength(8);
-        Arbitrary<Message> message = Combinators.combine(Arbitraries.of(ROLES),
-                word.list().ofMinSize(1).ofMaxSize(6)).as(Message::new);
-        Arbitrary<List<Message>> messages = Combinators.combine(message.list().ofMaxSize(3), word.list().ofMinSize(1).ofMaxSize(6))
-                .as((others, userWords) -> {
+    private static Gen<Meaning> meanings() {
+        Gen<String> word = text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,?\u00e9\u4e2d", 1, 8);
+        Gen<Message> message = Generate.pick(ROLES).zip(lists().of(word).ofSizeBetween(1, 6), Message::new);
+        Gen<List<Message>> messages = lists().of(message).ofSizeBetween(0, 3).zip(lists().of(word).ofSizeBetween(1, 6),
+                (others, userWords) -> {
                     List<Message> all = new ArrayList<>(others);
                     all.add(new Message("user", userWords));
                     return all;
                 });
-        Arbitrary<BigDecimal> temperature = Arbitraries.integers().between(0, 200).map(hundredths -> BigDecimal.valueOf(hundredths, 2));
-        Arbitrary<Map<String, Object>> schema = Arbitraries.maps(Arbitraries.strings().withCharRange('a', 'e').ofMinLength(1).ofMaxLength(3),
-                Arbitraries.oneOf(Arbitraries.integers().between(0, 9).map(Object.class::cast), word.map(Object.class::cast)))
-                .ofMinSize(1).ofMaxSize(4);
-        return Builders.withBuilder(() -> new Meaning(MODELS.get(0), List.of(new Message("user", List.of("hi"))), null, null, null, null, null))
-                .use(Arbitraries.of(MODELS)).in((m, model) -> new Meaning(model, m.messages(), m.maxTokens(), m.temperature(), m.seed(), m.stop(), m.schema()))
-                .use(messages).in((m, ms) -> new Meaning(m.model(), ms, m.maxTokens(), m.temperature(), m.seed(), m.stop(), m.schema()))
-                .use(Arbitraries.integers().between(1, 1024)).withProbability(0.5)
-                .in((m, max) -> new Meaning(m.model(), m.messages(), max, m.temperature(), m.seed(), m.stop(), m.schema()))
-                .use(temperature).withProbability(0.7)
-                .in((m, t) -> new Meaning(m.model(), m.messages(), m.maxTokens(), t, m.seed(), m.stop(), m.schema()))
-                .use(Arbitraries.longs()).withProbability(0.3)
-                .in((m, s) -> new Meaning(m.model(), m.messages(), m.maxTokens(), m.temperature(), s, m.stop(), m.schema()))
-                .use(word.list().ofMinSize(1).ofMaxSize(4).uniqueElements()).withProbability(0.3)
-                .in((m, s) -> new Meaning(m.model(), m.messages(), m.maxTokens(), m.temperature(), m.seed(), s, m.schema()))
-                .use(schema).withProbability(0.3)
-                .in((m, s) -> new Meaning(m.model(), m.messages(), m.maxTokens(), m.temperature(), m.seed(), m.stop(), s))
-                .build();
+        Gen<BigDecimal> temperature = integers().between(0, 200).map(hundredths -> BigDecimal.valueOf(hundredths, 2));
+        Gen<List<String>> stop = lists().of(word).ofSizeBetween(1, 4).map(words -> List.copyOf(new LinkedHashSet<>(words)));
+        Gen<Object> schemaValue = Generate.oneOf(integers().between(0, 9).map(Object.class::cast), word.map(Object.class::cast));
+        Gen<Map<String, Object>> schema = lists().of(text("abcde", 1, 3).zip(schemaValue, Map::entry)).ofSizeBetween(1, 4)
+                .map(entries -> entries.stream().collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (first, second) -> first,
+                        TreeMap::new)));
+        Gen<Meaning> modelAndMessages = Generate.pick(MODELS).zip(messages, sometimes(integers().between(1, 1024), 50),
+                sometimes(temperature, 70), (model, ms, maxTokens, t) -> new Meaning(model, ms, maxTokens, t, null, null, null));
+        return modelAndMessages.zip(sometimes(longs().all(), 30), sometimes(stop, 30), sometimes(schema, 30),
+                (m, seed, stops, schemaOrNull) -> new Meaning(m.model(), m.messages(), m.maxTokens(), m.temperature(), seed, stops,
+                        schemaOrNull));
     }
 
-    @Property(tries = 200)
-    void everySpellingOfOneMeaningHasOneKey(@ForAll("meanings") Meaning meaning, @ForAll long seed) {
-        String plain = key(Spelling.plain(meaning));
-        String spelled = Spelling.random(meaning, new Random(seed));
-        assertThat(key(spelled)).as(spelled).isEqualTo(plain);
+    /** Strings of minLength to maxLength characters, each from the alphabet. */
+    private static Gen<String> text(String alphabet, int minLength, int maxLength) {
+        return lists().of(integers().between(0, alphabet.length() - 1).map(alphabet::charAt)).ofSizeBetween(minLength, maxLength)
+                .map(chars -> chars.stream().map(String::valueOf).collect(Collectors.joining()));
     }
 
-    @Property(tries = 200)
-    void changingWhatChangesTheAnswerChangesTheKey(@ForAll("meanings") Meaning meaning, @ForAll("changes") Change change) {
-        Meaning changed = change.apply(meaning);
-        assertThat(key(Spelling.plain(changed))).as(change + ": " + Spelling.plain(changed)).isNotEqualTo(key(Spelling.plain(meaning)));
+    /** The generator's value in percent of the examples, else null (left to its default). */
+    private static <T> Gen<T> sometimes(Gen<T> gen, int percent) {
+        return gen.toOptionals(100 - percent).map(value -> value.orElse(null));
+    }
+
+    @Test
+    void everySpellingOfOneMeaningHasOneKey() {
+        qt().withExamples(200).forAll(meanings(), longs().all()).checkAssert((meaning, seed) -> {
+            String plain = key(Spelling.plain(meaning));
+            String spelled = Spelling.random(meaning, new Random(seed));
+            assertThat(key(spelled)).as(spelled).isEqualTo(plain);
+        });
+    }
+
+    @Test
+    void changingWhatChangesTheAnswerChangesTheKey() {
+        qt().withExamples(200).forAll(meanings(), Generate.enumValues(Change.class))
+                .assuming((meaning, change) -> change.appliesTo(meaning))
+                .checkAssert((meaning, change) -> {
+                    Meaning changed = change.apply(meaning);
+                    assertThat(key(Spelling.plain(changed))).as(change + ": " + Spelling.plain(changed))
+                            .isNotEqualTo(key(Spelling.plain(meaning)));
+                });
     }
 
     /** One change that must change the answer. */
     enum Change {
         MODEL, ROLE, CONTENT, MESSAGE_ADDED, MESSAGE_ORDER, MAX_TOKENS, TEMPERATURE, SEED, STOP, SCHEMA;
+
+        /** Whether the change can be made: a role change and a swap need two messages, a swap two different ones. */
+        boolean appliesTo(Meaning m) {
+            List<Message> messages = m.messages();
+            return switch (this) {
+                case ROLE -> messages.size() > 1;
+                case MESSAGE_ORDER -> messages.size() > 1 && !messages.get(0).equals(messages.get(1));
+                default -> true;
+            };
+        }
 
         Meaning apply(Meaning m) {
             List<Message> messages = new ArrayList<>(m.messages());
@@ -114,7 +136,6 @@ class CacheKeyPropertiesTest {
                 case MODEL -> with(m, MODELS.get((MODELS.indexOf(m.model()) + 1) % MODELS.size()));
                 case ROLE -> {
                     // the first of several messages (the last is always a user's, so the request stays valid)
-                    Assume.that(messages.size() > 1);
                     Message first = messages.get(0);
                     messages.set(0, new Message(ROLES.get((ROLES.indexOf(first.role()) + 1) % ROLES.size()), first.words()));
                     yield withMessages(m, messages);
@@ -130,7 +151,6 @@ class CacheKeyPropertiesTest {
                     yield withMessages(m, messages);
                 }
                 case MESSAGE_ORDER -> {
-                    Assume.that(messages.size() > 1 && !messages.get(0).equals(messages.get(1)));
                     Collections.swap(messages, 0, 1);
                     yield withMessages(m, messages);
                 }
@@ -161,11 +181,6 @@ class CacheKeyPropertiesTest {
         private static Meaning withMessages(Meaning m, List<Message> messages) {
             return new Meaning(m.model(), messages, m.maxTokens(), m.temperature(), m.seed(), m.stop(), m.schema());
         }
-    }
-
-    @Provide
-    Arbitrary<Change> changes() {
-        return Arbitraries.of(Change.class);
     }
 
     private static String key(String body) {
