@@ -8,14 +8,15 @@ import dev.llmfleet.common.config.FleetConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * Turns a raw OpenAI chat body into a {@link ChatRequest}, refusing anomalies before anything costs money:
- * schema, roles, content types, message count, prompt size, {@code max_tokens} bounds, unknown models, and every
- * other field by {@link RequestParameters}. Every refusal is a 4xx {@link FleetException} whose message and
+ * text that is not Unicode, schema, roles, content types, message count, prompt size, {@code max_tokens} bounds,
+ * unknown models, and every other field by {@link RequestParameters}. Every refusal is a 4xx {@link FleetException} whose message and
  * {@code param} name the offending field.
  */
 @ApplicationScoped
@@ -35,6 +36,12 @@ public class ChatRequestValidator {
         if (body == null || !body.isObject()) {
             throw FleetException.invalid("invalid_body", "The request body must be a JSON object.");
         }
+        body.fields().forEachRemaining(field -> {
+            if (!isUnicode(field.getKey()) || !isUnicode(field.getValue())) {
+                throw FleetException.invalidParameter(field.getKey(), "invalid_unicode", "'" + field.getKey() + "' holds text that is "
+                        + "not Unicode: an unpaired surrogate (a lone \\ud800-\\udfff escape).");
+            }
+        });
         Map<String, JsonNode> sampling = parameters.check(body);
         String model = model(body.get("model"));
         List<ChatMessage> messages = messages(body.get("messages"));
@@ -88,6 +95,39 @@ public class ChatRequestValidator {
             throw FleetException.invalidParameter("messages", "invalid_messages", "'messages' must contain at least one user message.");
         }
         return messages;
+    }
+
+    /** True unless a string or field name in {@code node} holds an unpaired UTF-16 surrogate, which no UTF-8 text can carry. */
+    private static boolean isUnicode(JsonNode node) {
+        if (node.isTextual()) {
+            return isUnicode(node.textValue());
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = fields.next();
+            if (!isUnicode(field.getKey()) || !isUnicode(field.getValue())) {
+                return false;
+            }
+        }
+        if (node.isArray()) {
+            for (JsonNode element : node) {
+                if (!isUnicode(element)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static boolean isUnicode(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A string, or an array of text parts (joined); images and other part types are refused. */

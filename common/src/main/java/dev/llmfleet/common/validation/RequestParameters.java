@@ -2,6 +2,8 @@ package dev.llmfleet.common.validation;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.IntNode;
 import dev.llmfleet.common.api.FleetException;
 
 import java.io.IOException;
@@ -12,6 +14,8 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -40,19 +44,22 @@ public final class RequestParameters {
             + "are not relayed, cached or metered end to end.";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** How the fleet treats one field: passed to the provider (and part of the cache key) or not, and its check. */
-    private record Rule(boolean forwarded, Consumer<JsonNode> check) {
+    /**
+     * How the fleet treats one field: passed to the provider (and then part of the cache key) or not, its check, and the
+     * value the provider assumes when it is left out (OpenAI's documented default; null when there is none).
+     */
+    private record Rule(boolean forwarded, Consumer<JsonNode> check, JsonNode byDefault) {
     }
 
     private static final Map<String, Rule> RULES = Map.ofEntries(
-            forwarded("temperature", v -> number(v, "temperature", 0, 2)),
-            forwarded("top_p", v -> number(v, "top_p", 0, 1)),
-            forwarded("presence_penalty", v -> number(v, "presence_penalty", -2, 2)),
-            forwarded("frequency_penalty", v -> number(v, "frequency_penalty", -2, 2)),
-            forwarded("seed", RequestParameters::seed),
-            forwarded("stop", RequestParameters::stop),
-            forwarded("logit_bias", RequestParameters::logitBias),
-            forwarded("response_format", RequestParameters::responseFormat),
+            forwarded("temperature", IntNode.valueOf(1), v -> number(v, "temperature", 0, 2)),
+            forwarded("top_p", IntNode.valueOf(1), v -> number(v, "top_p", 0, 1)),
+            forwarded("presence_penalty", IntNode.valueOf(0), v -> number(v, "presence_penalty", -2, 2)),
+            forwarded("frequency_penalty", IntNode.valueOf(0), v -> number(v, "frequency_penalty", -2, 2)),
+            forwarded("seed", null, RequestParameters::seed),
+            forwarded("stop", null, RequestParameters::stop),
+            forwarded("logit_bias", JSON.createObjectNode(), RequestParameters::logitBias),
+            forwarded("response_format", JSON.createObjectNode().put("type", "text"), RequestParameters::responseFormat),
             read("n", RequestParameters::n),
             read("stream", v -> require(v.isBoolean(), "stream", "invalid_type", "'stream' must be a boolean.")),
             read("stream_options", RequestParameters::streamOptions),
@@ -122,12 +129,49 @@ public final class RequestParameters {
         return forwarded;
     }
 
-    private static Map.Entry<String, Rule> forwarded(String name, Consumer<JsonNode> check) {
-        return Map.entry(name, new Rule(true, check));
+    /**
+     * The fields of {@code forwarded} (as {@link #check} returned them) that change the answer, each in one spelling, for
+     * the cache key: a null, or a value the provider assumes anyway ({@code "temperature": 1}, {@code "top_p": 1.0},
+     * {@code "response_format": {"type": "text"}}, ...), is left out, as leaving the field out means the same; a
+     * {@code stop} becomes its distinct sequences, sorted (generation stops at whichever comes first).
+     */
+    public static Map<String, JsonNode> answerChanging(Map<String, JsonNode> forwarded) {
+        Map<String, JsonNode> meaning = new TreeMap<>();
+        forwarded.forEach((name, value) -> {
+            Rule rule = RULES.get(name);
+            if (value.isNull() || rule != null && rule.byDefault() != null && sameValue(value, rule.byDefault())) {
+                return;
+            }
+            meaning.put(name, name.equals("stop") ? stopSequences(value) : value);
+        });
+        return meaning;
+    }
+
+    private static boolean sameValue(JsonNode value, JsonNode byDefault) {
+        if (value.isNumber() && byDefault.isNumber()) {
+            return Double.isFinite(value.asDouble()) && value.decimalValue().compareTo(byDefault.decimalValue()) == 0;
+        }
+        return value.equals(byDefault);
+    }
+
+    private static JsonNode stopSequences(JsonNode stop) {
+        Set<String> sequences = new TreeSet<>();
+        if (stop.isTextual()) {
+            sequences.add(stop.textValue());
+        } else {
+            stop.forEach(sequence -> sequences.add(sequence.asText()));
+        }
+        ArrayNode array = JSON.createArrayNode();
+        sequences.forEach(array::add);
+        return array;
+    }
+
+    private static Map.Entry<String, Rule> forwarded(String name, JsonNode byDefault, Consumer<JsonNode> check) {
+        return Map.entry(name, new Rule(true, check, byDefault));
     }
 
     private static Map.Entry<String, Rule> read(String name, Consumer<JsonNode> check) {
-        return Map.entry(name, new Rule(false, check));
+        return Map.entry(name, new Rule(false, check, null));
     }
 
     private static void number(JsonNode value, String name, double min, double max) {

@@ -10,6 +10,10 @@ public final class RequestTags {
     /** The header naming a request's feature (a job's {@code feature} field wins over it). */
     public static final String FEATURE_HEADER = "X-Fleet-Feature";
     private static final Pattern FEATURE = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    /** What an idempotency key may be, for error messages. */
+    public static final String IDEMPOTENCY_KEY_RULE = "1-255 printable ASCII characters (space to '~')";
+    /** Printable ASCII, no control characters (a tab, CR or LF could split a log line or a header it is copied into). */
+    private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x20-\\x7E]{1,255}");
 
     private RequestTags() {
     }
@@ -35,10 +39,15 @@ public final class RequestTags {
         return value;
     }
 
-    /** An {@code Idempotency-Key} is optional, but when given it is 1-255 characters. */
+    /** An {@code Idempotency-Key} header is optional, but when given it is {@link #isIdempotencyKey an idempotency key}. */
     public static void checkIdempotencyKey(String key) {
-        if (key != null && (key.isBlank() || key.length() > 255)) {
-            throw FleetException.invalidParameter("Idempotency-Key", "invalid_idempotency_key", "Idempotency-Key must be 1-255 characters.");
+        if (key != null && !isIdempotencyKey(key)) {
+            throw FleetException.invalidParameter("Idempotency-Key", "invalid_idempotency_key", "Idempotency-Key must be " + IDEMPOTENCY_KEY_RULE + ".");
         }
+    }
+
+    /** True for 1-255 printable ASCII characters, not all spaces: the rule of the header and of a batch line's {@code idempotency_key}. */
+    public static boolean isIdempotencyKey(String key) {
+        return !key.isBlank() && IDEMPOTENCY_KEY.matcher(key).matches();
     }
 }

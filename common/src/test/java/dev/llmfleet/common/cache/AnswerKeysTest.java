@@ -27,6 +27,23 @@ class AnswerKeysTest {
     }
 
     @Test
+    void aParameterAtItsDefaultOrNullOrSpelledAnotherWayIsTheSameKey() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        String none = AnswerKeys.cache("t", request("openai/gpt-4o", "hi", 10, Map.of()));
+        assertThat(AnswerKeys.cache("t", request("openai/gpt-4o", "hi", 10, Map.of("temperature", json.readTree("1.0"), "top_p", json.readTree("1"),
+                "frequency_penalty", json.readTree("null"), "response_format", json.readTree("{\"type\":\"text\"}"))))).isEqualTo(none);
+        assertThat(AnswerKeys.cache("t", request("openai/gpt-4o", "hi", 10, Map.of("temperature", json.readTree("0.50"),
+                "stop", json.readTree("[\"b\",\"a\"]"), "response_format", json.readTree("{\"json_schema\":{\"schema\":{\"y\":1,\"x\":2.0},\"name\":\"n\"},\"type\":\"json_schema\"}")))))
+                .isEqualTo(AnswerKeys.cache("t", request("openai/gpt-4o", "hi", 10, Map.of("temperature", json.readTree("5e-1"),
+                        "stop", json.readTree("[\"a\",\"b\"]"), "response_format", json.readTree("{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"n\",\"schema\":{\"x\":2,\"y\":1}}}")))))
+                .isNotEqualTo(none);
+        assertThat(AnswerKeys.cache("t", request("openai/gpt-4o", "hi", 10, Map.of("stop", json.readTree("\"a\"")))))
+                .isEqualTo(AnswerKeys.cache("t", request("openai/gpt-4o", "hi", 10, Map.of("stop", json.readTree("[\"a\"]")))));
+        assertThat(AnswerKeys.cache("t", request("openai/gpt-4o", "hi", 10, Map.of("temperature", json.readTree("0")))))
+                .isNotEqualTo(none);
+    }
+
+    @Test
     void streamingDoesNotChangeTheKeySoStreamsAndPlainCallsShareAnswers() {
         ChatRequest plain = request("openai/gpt-4o", "hi", 10, Map.of());
         ChatRequest streamed = new ChatRequest("openai/gpt-4o", plain.messages(), 10, true, Map.of());

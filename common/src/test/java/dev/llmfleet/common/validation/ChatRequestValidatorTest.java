@@ -57,6 +57,10 @@ class ChatRequestValidatorTest {
         assertThat(refusal("{\"model\":\"openai/gpt-4o\",\"messages\":[{\"role\":\"wizard\",\"content\":\"hi\"}]}").code()).isEqualTo("invalid_role");
         assertThat(refusal("{\"model\":\"openai/gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":42}]}").code()).isEqualTo("invalid_content");
         assertThat(refusal("{\"model\":\"openai/gpt-4o\",\"messages\":[]}").code()).isEqualTo("invalid_messages");
+        assertThat(refusal("{\"model\":\"openai/gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"a\\udc00b\"}]}"))
+                .satisfies(e -> assertThat(e.code()).isEqualTo("invalid_unicode")).satisfies(e -> assertThat(e.param()).isEqualTo("messages"));
+        assertThat(refusal("{\"model\":\"openai/gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"ok \\ud83d\\ude00\"}],"
+                + "\"stop\":[\"\\ud83d\"]}").param()).isEqualTo("stop");
         assertThat(refusal("{\"model\":\"openai/gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":\"ten\"}").code()).isEqualTo("invalid_max_tokens");
         assertThat(refusal("{\"model\":\"openai/gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":-5}").code()).isEqualTo("invalid_max_tokens");
         assertThat(refusal("{\"model\":\"openai/gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"tools\":[]}").code()).isEqualTo("unsupported_parameter");

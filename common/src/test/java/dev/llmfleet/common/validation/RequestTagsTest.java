@@ -36,4 +36,18 @@ class RequestTagsTest {
         assertThat(malformed.code()).isEqualTo("invalid_feature");
         assertThat(malformed.param()).isEqualTo("X-Fleet-Feature");
     }
+
+    @Test
+    void anIdempotencyKeyIsPrintableAsciiOfAtMost255Characters() {
+        assertThat(RequestTags.isIdempotencyKey("order-42:retry ~1")).isTrue();
+        assertThat(RequestTags.isIdempotencyKey("k".repeat(255))).isTrue();
+        assertThat(RequestTags.isIdempotencyKey("k".repeat(256))).isFalse();
+        assertThat(RequestTags.isIdempotencyKey("   ")).isFalse();
+        assertThat(RequestTags.isIdempotencyKey("a\tb")).isFalse();
+        assertThat(RequestTags.isIdempotencyKey("a\r\nX-Injected: 1")).isFalse();
+        assertThat(RequestTags.isIdempotencyKey("cl\u00e9")).isFalse();
+        FleetException refused = catchThrowableOfType(FleetException.class, () -> RequestTags.checkIdempotencyKey("a\u0000b"));
+        assertThat(refused.code()).isEqualTo("invalid_idempotency_key");
+        assertThat(refused.param()).isEqualTo("Idempotency-Key");
+    }
 }

@@ -17,6 +17,7 @@ import dev.llmfleet.common.provider.CallGate;
 import dev.llmfleet.common.validation.RequestTags;
 import dev.llmfleet.intake.metrics.StreamMetrics;
 import dev.llmfleet.intake.service.InteractiveLoadReporter;
+import dev.llmfleet.intake.service.RequestJson;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Context;
@@ -114,9 +115,9 @@ public class ChatCompletionsRoute {
             throw FleetException.invalid("invalid_body", "The request body is empty; send an OpenAI chat completion request as JSON.");
         }
         try {
-            return mapper.readTree(body.getBytes());
+            return RequestJson.read(mapper, body.getBytes());
         } catch (IOException e) {
-            throw FleetException.invalid("invalid_json", "The request body is not valid JSON.");
+            throw FleetException.invalid("invalid_json", "The request body is not valid JSON: " + RequestJson.reason(e));
         }
     }
 

@@ -1,9 +1,7 @@
 package dev.llmfleet.intake.rest;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectReader;
 import dev.llmfleet.common.api.ErrorBody;
 import dev.llmfleet.common.api.FleetException;
 import dev.llmfleet.common.auth.ApiKey;
@@ -20,6 +18,7 @@ import dev.llmfleet.intake.service.JobOutcome;
 import dev.llmfleet.intake.service.JobService;
 import dev.llmfleet.intake.service.JobSubmission;
 import dev.llmfleet.intake.service.JobValidator;
+import dev.llmfleet.intake.service.RequestJson;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -71,14 +70,14 @@ public class JobsResource {
     private final JobService jobs;
     private final BatchSubmitter batches;
     private final FleetConfig fleet;
-    private final ObjectReader reader;
+    private final ObjectMapper mapper;
 
     public JobsResource(JobValidator validator, JobService jobs, BatchSubmitter batches, FleetConfig fleet, ObjectMapper mapper) {
         this.validator = validator;
         this.jobs = jobs;
         this.batches = batches;
         this.fleet = fleet;
-        this.reader = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        this.mapper = mapper;
     }
 
     @POST
@@ -108,7 +107,7 @@ public class JobsResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
     public Uni<Response> submit(byte[] body,
                                 @Parameter(description = "Feature when the body names none") @HeaderParam(RequestTags.FEATURE_HEADER) String feature,
-                                @Parameter(description = "1-255 characters; the same key names the same job") @HeaderParam("Idempotency-Key") String key,
+                                @Parameter(description = "1-255 printable ASCII characters; the same key names the same job") @HeaderParam("Idempotency-Key") String key,
                                 @Context RoutingContext exchange) {
         ApiKey apiKey = BearerAuthentication.caller(exchange).requireTenantKey();
         Supplier<JobSubmission> validation = () -> {
@@ -214,9 +213,9 @@ public class JobsResource {
             throw FleetException.invalid("invalid_body", "The request body is empty; send a job as JSON.");
         }
         try {
-            return reader.readTree(body);
+            return RequestJson.read(mapper, body);
         } catch (IOException e) {
-            throw FleetException.invalid("invalid_json", "The request body is not valid JSON.");
+            throw FleetException.invalid("invalid_json", "The request body is not valid JSON: " + RequestJson.reason(e));
         }
     }
 

@@ -3,10 +3,8 @@ package dev.llmfleet.intake.service;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectReader;
 import dev.llmfleet.common.api.FleetException;
 
 import java.io.IOException;
@@ -19,12 +17,11 @@ import java.util.List;
  * cannot be split at all (an invalid array, too many lines, nothing) fails as a whole.
  */
 public final class BatchBodies {
-    private final ObjectReader reader;
     private final ObjectMapper mapper;
 
+    /** @param mapper the edge's mapper (one document per line, nesting bounded: {@code JacksonConfig}) */
     public BatchBodies(ObjectMapper mapper) {
         this.mapper = mapper;
-        this.reader = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     }
 
     /**
@@ -47,7 +44,7 @@ public final class BatchBodies {
 
     private List<BatchLine> array(byte[] body, int maxLines) {
         List<BatchLine> lines = new ArrayList<>();
-        try (JsonParser parser = mapper.getFactory().createParser(body)) {
+        try (JsonParser parser = RequestJson.parser(mapper, body)) {
             JsonToken first = parser.nextToken();
             if (first == null) {
                 throw FleetException.invalid("empty_batch", "The batch holds no jobs.");
@@ -68,10 +65,11 @@ public final class BatchBodies {
                 throw FleetException.invalid("invalid_json", "The batch has content after its JSON array.");
             }
         } catch (JsonProcessingException e) {
-            throw FleetException.invalid("invalid_json", "The batch is not valid JSON (line " + e.getLocation().getLineNr()
-                    + ", column " + e.getLocation().getColumnNr() + ").");
+            // a limit of the edge's mapper (nesting depth, number length) reports no location
+            String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+            throw FleetException.invalid("invalid_json", "The batch is not valid JSON" + where + ": " + RequestJson.reason(e));
         } catch (IOException e) {
-            throw FleetException.invalid("invalid_json", "The batch could not be read.");
+            throw FleetException.invalid("invalid_json", "The batch is not valid JSON: " + RequestJson.reason(e));
         }
         return lines;
     }
@@ -105,9 +103,9 @@ public final class BatchBodies {
 
     private BatchLine line(int number, byte[] body, int offset, int length) {
         try {
-            return new BatchLine(number, reader.readTree(body, offset, length), null);
+            return new BatchLine(number, RequestJson.read(mapper, body, offset, length), null);
         } catch (IOException e) {
-            return new BatchLine(number, null, FleetException.invalid("invalid_json", "Line " + number + " is not valid JSON."));
+            return new BatchLine(number, null, FleetException.invalid("invalid_json", "Line " + number + " is not valid JSON: " + RequestJson.reason(e)));
         }
     }
 

@@ -116,8 +116,9 @@ public class JobValidator {
         if (field == null || field.isNull()) {
             return header;
         }
-        if (!field.isTextual() || field.textValue().isBlank() || field.textValue().length() > 255) {
-            throw FleetException.invalidParameter("idempotency_key", "invalid_idempotency_key", "'idempotency_key' must be a string of 1-255 characters.");
+        if (!field.isTextual() || !RequestTags.isIdempotencyKey(field.textValue())) {
+            throw FleetException.invalidParameter("idempotency_key", "invalid_idempotency_key",
+                    "'idempotency_key' must be a string of " + RequestTags.IDEMPOTENCY_KEY_RULE + ".");
         }
         if (header != null && !header.equals(field.textValue())) {
             throw FleetException.invalidParameter("idempotency_key", "invalid_idempotency_key", "The Idempotency-Key header and the 'idempotency_key' field differ.");

@@ -2,6 +2,7 @@ package dev.llmfleet.intake.service;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmfleet.common.api.FleetException;
+import dev.llmfleet.intake.config.JacksonConfig;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -11,7 +12,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class BatchBodiesTest {
-    private final BatchBodies batches = new BatchBodies(new ObjectMapper());
+    private final BatchBodies batches = new BatchBodies(edgeMapper());
+
+    /** The mapper intake reads with (Quarkus customises its own the same way). */
+    private static ObjectMapper edgeMapper() {
+        ObjectMapper mapper = new ObjectMapper();
+        new JacksonConfig().customize(mapper);
+        return mapper;
+    }
 
     private List<BatchBodies.BatchLine> split(String body, boolean array, int max) {
         return batches.split(body.getBytes(StandardCharsets.UTF_8), array, max);
