@@ -1,5 +1,6 @@
 package dev.llmfleet.common;
 
+import dev.llmfleet.common.auth.AuthConfig;
 import dev.llmfleet.common.config.FleetConfig;
 import dev.llmfleet.common.provider.ProviderConfig;
 import io.quarkus.runtime.configuration.DurationConverter;
@@ -21,6 +22,7 @@ public final class TestConfig {
                 .withConverter(Duration.class, 100, new DurationConverter())
                 .withMapping(FleetConfig.class)
                 .withMapping(ProviderConfig.class)
+                .withMapping(AuthConfig.class)
                 .build()
                 .getConfigMapping(FleetConfig.class);
     }
