@@ -42,7 +42,7 @@ public final class UsageEvents implements AutoCloseable {
     public static UsageRecorded call(String requestId, String feature, String tenant, String model, String lane, int prompt,
                                      int completion, String charged, String balance, Instant at) {
         return new UsageRecorded(UsageRecorded.SCHEMA_VERSION, requestId, requestId, null, lane, feature, tenant, model, model, prompt, completion,
-                new BigDecimal(charged), balance == null ? null : new BigDecimal(balance), "header", false, null, "ok", 200, 120, 1, at);
+                new BigDecimal(charged), balance == null ? null : new BigDecimal(balance), "header", false, null, "ok", 200, 120, 1, at, null);
     }
 
     /** Provider call attempt {@code n} of a request (event id {@code <request id>.<n>}), ending with {@code httpStatus}. */
@@ -51,7 +51,7 @@ public final class UsageEvents implements AutoCloseable {
         boolean ok = httpStatus == 200;
         return new UsageRecorded(UsageRecorded.SCHEMA_VERSION, requestId + "." + n, requestId, null, "async", feature, tenant, model, model,
                 ok ? 100 : 0, ok ? 50 : 0, new BigDecimal(charged), balance == null ? null : new BigDecimal(balance), chargeSource, false, null,
-                ok ? "ok" : "provider_error", httpStatus, 120, n, at);
+                ok ? "ok" : "provider_error", httpStatus, 120, n, at, null);
     }
 
     public static String id() {
