@@ -63,9 +63,10 @@ class TracingTest {
         }
     }
 
-    /** Every service samples every trace and exports to {@code receiver} at once. */
+    /** Every service traces (off by default), samples every trace and exports to {@code receiver} at once. */
     private static Map<String, Map<String, String>> exporting(OtlpReceiver receiver) {
         Map<String, String> otel = Map.of(
+                "OTEL_SDK_DISABLED", "false",
                 "OTEL_TRACES_SAMPLER_ARG", "1",
                 "OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint(),
                 "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf",
