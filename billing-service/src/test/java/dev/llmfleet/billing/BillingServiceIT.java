@@ -26,13 +26,13 @@ import static org.hamcrest.Matchers.hasItem;
 
 /**
  * The packaged billing (target/quarkus-app, prod profile, its own process) on the run's Kafka and Redis, with a ledger
- * namespace and a usage topic of its own: it starts, reports itself healthy, and a usage event sent to Kafka shows in
+ * namespace and Kafka topics of its own: it starts, reports itself healthy, and a usage event sent to Kafka shows in
  * its summary, to the exact decimal.
  */
 @QuarkusIntegrationTest
 @WithTestResource(LocalStackResource.class)
 @WithTestResource(IsolatedLedger.class)
-@WithTestResource(OwnUsageTopic.class)
+@WithTestResource(OwnTopics.class)
 class BillingServiceIT {
     /** Writes events as the services' own mapper does (ISO instants). */
     private static final ObjectMapper MAPPER = new ObjectMapper().registerModule(new JavaTimeModule())
@@ -48,7 +48,7 @@ class BillingServiceIT {
     @Test
     void summarisesAUsageEventItConsumedFromKafka() {
         String tenant = "it-" + UUID.randomUUID();
-        try (UsageEvents events = new UsageEvents(MAPPER, SharedStack.get().kafkaBootstrapServers(), OwnUsageTopic.TOPIC)) {
+        try (UsageEvents events = new UsageEvents(MAPPER, SharedStack.get().kafkaBootstrapServers(), OwnTopics.USAGE)) {
             events.send(call(id(), "default", tenant, "openai/gpt-4o-mini", "interactive", 100, 50, "0.000123", null, Instant.now()));
         }
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
