@@ -21,18 +21,29 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** Produces usage events to {@code llm.usage} as intake and worker do (JSON, key = event id), with a plain producer. */
+/**
+ * Produces usage events to {@code llm.usage} (or a topic given) as intake and worker do (JSON, key = event id), with a
+ * plain producer.
+ */
 public final class UsageEvents implements AutoCloseable {
     /** Reads answers with exact decimals. */
     public static final ObjectMapper EXACT = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     private final KafkaProducer<String, String> producer;
     private final ObjectMapper mapper;
+    private final String topic;
 
+    /** To {@code llm.usage} on the broker the test application is configured with ({@code kafka.bootstrap.servers}). */
     public UsageEvents(ObjectMapper mapper) {
+        this(mapper, ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class), "llm.usage");
+    }
+
+    /** To {@code topic} on the broker at {@code bootstrapServers} (for an application running in a process of its own). */
+    public UsageEvents(ObjectMapper mapper, String bootstrapServers, String topic) {
         this.mapper = mapper;
+        this.topic = topic;
         this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class),
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName()));
@@ -42,7 +53,7 @@ public final class UsageEvents implements AutoCloseable {
     public static UsageRecorded call(String requestId, String feature, String tenant, String model, String lane, int prompt,
                                      int completion, String charged, String balance, Instant at) {
         return new UsageRecorded(UsageRecorded.SCHEMA_VERSION, requestId, requestId, null, lane, feature, tenant, model, model, prompt, completion,
-                new BigDecimal(charged), balance == null ? null : new BigDecimal(balance), "header", false, null, "ok", 200, 120, 1, at);
+                new BigDecimal(charged), balance == null ? null : new BigDecimal(balance), "header", false, null, "ok", 200, 120, 1, at, null);
     }
 
     /** Provider call attempt {@code n} of a request (event id {@code <request id>.<n>}), ending with {@code httpStatus}. */
@@ -51,7 +62,7 @@ public final class UsageEvents implements AutoCloseable {
         boolean ok = httpStatus == 200;
         return new UsageRecorded(UsageRecorded.SCHEMA_VERSION, requestId + "." + n, requestId, null, "async", feature, tenant, model, model,
                 ok ? 100 : 0, ok ? 50 : 0, new BigDecimal(charged), balance == null ? null : new BigDecimal(balance), chargeSource, false, null,
-                ok ? "ok" : "provider_error", httpStatus, 120, n, at);
+                ok ? "ok" : "provider_error", httpStatus, 120, n, at, null);
     }
 
     public static String id() {
@@ -68,7 +79,7 @@ public final class UsageEvents implements AutoCloseable {
 
     public void sendRaw(String key, String value) {
         try {
-            producer.send(new ProducerRecord<>("llm.usage", key, value)).get(30, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

@@ -152,7 +152,7 @@ class BalanceScenarioTest {
             // 402: depleted at once, whatever the last reading said
             clock = clock.plusSeconds(1);
             events.send(new UsageRecorded("1.0", id(), id(), "job_402", "async", "scenario", tenant, "openai/gpt-4o", "openai/gpt-4o", 100, 0,
-                    BigDecimal.ZERO, null, "none", false, null, "provider_balance_depleted", 402, 50, 1, clock));
+                    BigDecimal.ZERO, null, "none", false, null, "provider_balance_depleted", 402, 50, 1, clock, null));
             awaitLevel("DEPLETED");
             awaitAlerts("balance_depleted", 1);
 

@@ -147,7 +147,7 @@ class LedgerBatchTest {
         byte[] utf16 = value(call(id(), feature, tenant, "openai/gpt-4o-mini", "async", 1, 1, "0.5", null, now)).getBytes(StandardCharsets.UTF_16LE);
         String request = id();
         byte[] latin1 = value(new UsageRecorded("1.2", request + ".1", request, "job_caf\u00e9", "async", feature, tenant, "openai/gpt-4o-mini",
-                "openai/gpt-4o-mini", 1, 1, new BigDecimal("0.00000020"), null, "header", false, null, "ok", 200, 5, 1, now))
+                "openai/gpt-4o-mini", 1, 1, new BigDecimal("0.00000020"), null, "header", false, null, "ok", 200, 5, 1, now, null))
                 .getBytes(StandardCharsets.ISO_8859_1);
         ledger.ingest(List.of(utf16, latin1)).await().atMost(Duration.ofSeconds(30));
         s = summary(tenant);

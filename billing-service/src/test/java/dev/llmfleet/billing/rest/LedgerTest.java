@@ -108,7 +108,7 @@ class LedgerTest {
         events.send(call(id(), f1, tenant, "google/gemini-2.0-flash", "async", 7, 0, "0.00000007", null, now));
         events.send(call(id(), f2, tenant, "openai/gpt-4o-mini", "async", 50, 60, "0.00345678", null, now));
         events.send(new UsageRecorded("1.0", id(), id(), "job_1", "async", f2, tenant, "openai/gpt-4o-mini", "openai/gpt-4o-mini", 50, 60,
-                BigDecimal.ZERO, null, "none", true, new BigDecimal("0.0042"), "ok", 200, 3, 0, now));
+                BigDecimal.ZERO, null, "none", true, new BigDecimal("0.0042"), "ok", 200, 3, 0, now, null));
 
         JsonNode byFeatureModel = awaitRequests("15m", "feature,model", tenant, 6);
         assertThat(byFeatureModel.path("window").asText()).isEqualTo("15m");

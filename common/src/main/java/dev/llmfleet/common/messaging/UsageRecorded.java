@@ -25,14 +25,17 @@ import java.time.Instant;
  * @param httpStatus      the provider's HTTP status, {@link #NO_HTTP_STATUS} when the call got no HTTP answer (or none was made)
  * @param callNumber      which provider call of its run this was (1 = first, counting on across retries and fallback
  *                        models; 0 on a cache hit or replay); schema 1.1 named it {@code attempt}, still read
+ * @param occurredAt      when the call ended
+ * @param traceId         the OpenTelemetry trace of the request (32 hex digits), also carried in the record's
+ *                        {@code traceparent} header; null when there was none (and in events before schema 1.3)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record UsageRecorded(String schemaVersion, String eventId, String requestId, String jobId, String lane, String feature,
                             String tenant, String modelRequested, String modelUsed, int promptTokens,
                             int completionTokens, BigDecimal chargedUsd, BigDecimal balanceUsd, String chargeSource,
                             boolean cacheHit, BigDecimal savedUsd, String status, int httpStatus, long latencyMs,
-                            @JsonAlias("attempt") int callNumber, Instant occurredAt) {
-    public static final String SCHEMA_VERSION = "1.2";
+                            @JsonAlias("attempt") int callNumber, Instant occurredAt, String traceId) {
+    public static final String SCHEMA_VERSION = "1.3";
     /** {@code http_status} of a call that got no HTTP answer: a timeout, a refused or dropped connection. */
     public static final int NO_HTTP_STATUS = 0;
 }

@@ -4,6 +4,7 @@ import dev.llmfleet.common.messaging.UsageRecorded;
 import dev.llmfleet.common.provider.ProviderCalls;
 import dev.llmfleet.common.provider.ProviderException;
 import dev.llmfleet.common.quota.QuotaHold;
+import dev.llmfleet.common.tracing.Traces;
 import dev.llmfleet.common.usage.UsageRecorder;
 
 import java.math.BigDecimal;
@@ -96,6 +97,6 @@ final class RunUsage {
                                 BigDecimal balance, String chargeSource, boolean cacheHit, BigDecimal saved, String status, int httpStatus) {
         return new UsageRecorded(UsageRecorded.SCHEMA_VERSION, context.runId() + "." + callNumber, context.requestId(), context.jobId(),
                 context.lane().json(), context.feature(), context.tenant(), prepared.modelAsked(), model, promptTokens, completionTokens,
-                charged, balance, chargeSource, cacheHit, saved, status, httpStatus, millisSinceStart(), callNumber, Instant.now());
+                charged, balance, chargeSource, cacheHit, saved, status, httpStatus, millisSinceStart(), callNumber, Instant.now(), Traces.currentTraceId());
     }
 }

@@ -4,6 +4,7 @@ import dev.llmfleet.common.redis.LuaScript;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -30,6 +31,9 @@ import static dev.llmfleet.common.metrics.MetricNames.TAG_OUTCOME;
  * script, which answers the fleet's totals over the window. A retry is allowed when the fleet's last known totals plus
  * this instance's calls since then leave room. If Redis cannot be reached the instance keeps to its own counts.
  */
+// made at startup: its timer runs on the Vert.x context it was set from, which for a bean first used by a request or
+// job would be that request's own (its trace would then collect every later tick's Redis calls)
+@Startup
 @ApplicationScoped
 public class RetryBudget {
     private static final Logger LOG = Logger.getLogger(RetryBudget.class);

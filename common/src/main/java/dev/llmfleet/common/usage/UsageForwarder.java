@@ -78,7 +78,7 @@ public class UsageForwarder {
         return Multi.createFrom().iterable(entries)
                 .onItem().transformToUni(entry -> entry.usage() == null
                         ? Uni.createFrom().item(entry.id())
-                        : recorder.deliver(entry.usage())
+                        : recorder.deliver(entry.usage(), entry.trace())
                                 .invoke(() -> registry.counter(USAGE_FORWARDED).increment())
                                 .replaceWith(entry.id())
                                 // a failed send emits null, which the merge skips: the entry stays in the outbox

@@ -4,6 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmfleet.common.messaging.UsageRecorded;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.stream.ReactiveStreamCommands;
 import io.quarkus.redis.datasource.stream.StreamMessage;
@@ -18,6 +22,7 @@ import org.jboss.logging.Logger;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -41,14 +46,31 @@ public class UsageOutbox {
     /** A state Redis outage shorter than this loses nothing; past it the event is logged in full and counted as lost. */
     private static final Duration WRITE_RETRIES_FOR = Duration.ofMinutes(10);
 
-    /** An entry of the outbox: its stream id and the event, null when the entry is unreadable. */
-    public record Entry(String id, UsageRecorded usage) {
+    /** Reads an entry's trace fields back. */
+    private static final TextMapGetter<Map<String, String>> FIELDS = new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(Map<String, String> fields) {
+            return fields.keySet();
+        }
+
+        @Override
+        public String get(Map<String, String> fields, String key) {
+            return fields == null ? null : fields.get(key);
+        }
+    };
+
+    /**
+     * An entry of the outbox: its stream id, the event (null when the entry is unreadable) and the trace it was
+     * recorded in (the root context when it had none).
+     */
+    public record Entry(String id, UsageRecorded usage, Context trace) {
     }
 
     private final ReactiveStreamCommands<String, String, String> stream;
     private final ObjectMapper mapper;
     private final MeterRegistry registry;
     private final UsageConfig.Outbox config;
+    private final TextMapPropagator propagator;
     private final AtomicInteger writing = new AtomicInteger();
     private final AtomicBoolean groupReady = new AtomicBoolean();
     private volatile long length;
@@ -69,23 +91,32 @@ public class UsageOutbox {
             .withThreadOffload(false)
             .build();
 
-    public UsageOutbox(ReactiveRedisDataSource state, ObjectMapper mapper, MeterRegistry registry, UsageConfig config) {
+    public UsageOutbox(ReactiveRedisDataSource state, ObjectMapper mapper, MeterRegistry registry, UsageConfig config,
+                       OpenTelemetry openTelemetry) {
         this.stream = state.stream(String.class, String.class, String.class);
+        this.propagator = openTelemetry.getPropagators().getTextMapPropagator();
         this.mapper = mapper;
         this.registry = registry;
         this.config = config.outbox();
     }
 
-    /** Keeps {@code usage} for the forwarder, retrying a failing Redis; never fails and never blocks. */
-    public void keep(UsageRecorded usage, String reason) {
+    /**
+     * Keeps {@code usage} for the forwarder, retrying a failing Redis; never fails and never blocks. The entry holds
+     * {@code trace} as the propagator writes it in a Kafka header ({@code traceparent}), so the forwarded record
+     * continues the trace it was recorded in.
+     */
+    public void keep(UsageRecorded usage, Context trace, String reason) {
         String json;
         try {
             json = mapper.writeValueAsString(usage);
         } catch (JsonProcessingException impossible) {
             throw new IllegalStateException(impossible);
         }
+        Map<String, String> fields = new HashMap<>();
+        fields.put(FIELD, json);
+        propagator.inject(trace, fields, (carrier, key, value) -> carrier.put(key, value));
         writing.incrementAndGet();
-        write.get(() -> stream.xadd(config.key(), Map.of(FIELD, json)))
+        write.get(() -> stream.xadd(config.key(), fields))
                 .subscribe().with(id -> {
                     writing.decrementAndGet();
                     registry.counter(USAGE_OUTBOXED, TAG_REASON, reason).increment();
@@ -157,11 +188,12 @@ public class UsageOutbox {
 
     private Entry entry(StreamMessage<String, String, String> message) {
         try {
-            return new Entry(message.id(), mapper.readValue(message.payload().get(FIELD), UsageRecorded.class));
+            return new Entry(message.id(), mapper.readValue(message.payload().get(FIELD), UsageRecorded.class),
+                    propagator.extract(Context.root(), message.payload(), FIELDS));
         } catch (JsonProcessingException | IllegalArgumentException e) {
             LOG.errorf("unreadable outbox entry %s dropped (%s): %s", message.id(), e.toString(), message.payload());
             registry.counter(USAGE_LOST).increment();
-            return new Entry(message.id(), null);
+            return new Entry(message.id(), null, Context.root());
         }
     }
 }

@@ -3,10 +3,12 @@ package dev.llmfleet.common.usage;
 import dev.llmfleet.common.config.Features;
 import dev.llmfleet.common.messaging.UsageRecorded;
 import dev.llmfleet.common.pipeline.Lane;
+import dev.llmfleet.common.tracing.Traces;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.context.Context;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
@@ -54,26 +56,31 @@ public class UsageRecorder {
                 .register(registry);
     }
 
-    /** Meters {@code usage} and sends it; returns at once, never fails. */
+    /** Meters {@code usage} and sends it (as part of the current trace); returns at once, never fails. */
     public void record(UsageRecorded usage) {
         meter(usage);
+        Context trace = Context.current();
         if (inFlight.incrementAndGet() > IN_FLIGHT_LIMIT) {
             inFlight.decrementAndGet();
-            outbox.keep(usage, "in_flight_limit");
+            outbox.keep(usage, trace, "in_flight_limit");
             return;
         }
-        deliver(usage).subscribe().with(
+        deliver(usage, trace).subscribe().with(
                 acked -> inFlight.decrementAndGet(),
                 failure -> {
                     inFlight.decrementAndGet();
-                    outbox.keep(usage, "send_failed");
+                    outbox.keep(usage, trace, "send_failed");
                 });
     }
 
-    /** Sends {@code usage} to Kafka; completes once Kafka acknowledged it, fails when it did not within the send timeout. */
-    Uni<Void> deliver(UsageRecorded usage) {
+    /**
+     * Sends {@code usage} to Kafka as part of {@code trace} (its {@code traceparent} header); completes once Kafka
+     * acknowledged it, fails when it did not within the send timeout.
+     */
+    Uni<Void> deliver(UsageRecorded usage, Context trace) {
         Message<UsageRecorded> message = Message.of(usage)
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(usage.eventId()).build());
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(usage.eventId()).build())
+                .addMetadata(Traces.of(trace));
         return Uni.createFrom().deferred(() -> emitter.sendMessage(message)).ifNoItem().after(sendTimeout).fail();
     }
 

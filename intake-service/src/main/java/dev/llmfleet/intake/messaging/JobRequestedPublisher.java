@@ -1,6 +1,7 @@
 package dev.llmfleet.intake.messaging;
 
 import dev.llmfleet.common.jobs.JobRequested;
+import dev.llmfleet.common.tracing.Traces;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
@@ -12,7 +13,8 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 /**
  * Puts accepted jobs on {@code llm.jobs.high|normal|bulk} (one channel, {@code llm-jobs}, the topic chosen per
  * message by priority), keyed by job id. Unlike usage events this is not fire-and-forget: the returned Uni
- * completes only once the broker acknowledged the record (acks=all), so a 202 always means "in Kafka".
+ * completes only once the broker acknowledged the record (acks=all), so a 202 always means "in Kafka". The record
+ * carries the request's trace (its {@code traceparent} header), which the worker continues.
  */
 @ApplicationScoped
 public class JobRequestedPublisher {
@@ -28,7 +30,8 @@ public class JobRequestedPublisher {
         Message<JobRequested> message = Message.of(job).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
                 .withTopic(job.priority().topic())
                 .withKey(job.jobId())
-                .build());
+                .build())
+                .addMetadata(Traces.current());
         return emitter.sendMessage(message);
     }
 }

@@ -80,7 +80,7 @@ class UsageDeliveryTest {
         String id = "evt_" + UUID.randomUUID();
         recorder.record(new UsageRecorded(UsageRecorded.SCHEMA_VERSION, id, "req_" + id, null, "interactive", "default", "default",
                 "openai/gpt-4o-mini", "openai/gpt-4o-mini", 10, 5, new BigDecimal("0.000004"), new BigDecimal("99.5"), "header",
-                false, null, "ok", 200, 12, 1, Instant.now()));
+                false, null, "ok", 200, 12, 1, Instant.now(), null));
         return id;
     }
 

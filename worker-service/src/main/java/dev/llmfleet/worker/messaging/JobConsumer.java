@@ -2,6 +2,7 @@ package dev.llmfleet.worker.messaging;
 
 import dev.llmfleet.common.jobs.JobCompleted;
 import dev.llmfleet.common.messaging.Topics;
+import dev.llmfleet.common.tracing.Traces;
 import dev.llmfleet.worker.service.JobRunner;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -63,7 +64,7 @@ public class JobConsumer {
      */
     private Multi<Message<JobCompleted>> run(Multi<Message<String>> records, String topic) {
         return records
-                .onItem().transformToUni(record -> runner.run(record.getPayload(), key(record), topic)
+                .onItem().transformToUni(record -> run(record, topic)
                         .chain(result -> result.isPresent()
                                 ? Uni.createFrom().item(Optional.of(resultMessage(record, result.get())))
                                 : Uni.createFrom().completionStage(record::ack).replaceWith(Optional.<Message<JobCompleted>>empty()))
@@ -71,6 +72,12 @@ public class JobConsumer {
                 .merge(prefetch)
                 .select().where(Optional::isPresent)
                 .map(Optional::get);
+    }
+
+    /** Runs one record's job within the record's trace (the one intake's request started). */
+    private Uni<Optional<JobCompleted>> run(Message<String> record, String topic) {
+        Traces.adopt(record);
+        return runner.run(record.getPayload(), key(record), topic);
     }
 
     private static Uni<Optional<Message<JobCompleted>>> nack(Message<String> record, Throwable failure) {

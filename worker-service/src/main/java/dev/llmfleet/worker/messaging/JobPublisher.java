@@ -2,6 +2,7 @@ package dev.llmfleet.worker.messaging;
 
 import dev.llmfleet.common.jobs.JobDeadLettered;
 import dev.llmfleet.common.jobs.JobRequested;
+import dev.llmfleet.common.tracing.Traces;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
@@ -34,6 +35,7 @@ public class JobPublisher {
     }
 
     private static <T> Message<T> keyed(T payload, String key) {
-        return Message.of(payload).addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build());
+        return Message.of(payload).addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build())
+                .addMetadata(Traces.current());
     }
 }

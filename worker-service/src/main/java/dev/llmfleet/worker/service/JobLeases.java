@@ -3,6 +3,7 @@ package dev.llmfleet.worker.service;
 import dev.llmfleet.common.jobs.JobStore;
 import dev.llmfleet.worker.config.WorkerConfig;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.Startup;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -21,6 +22,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * (SIGTERM) it drains: no new job is taken, in-flight ones get {@code drain-timeout} to finish, and the leases of any
  * still running are handed back so the partition's next owner takes their redelivered records at once.
  */
+// made at startup: its timer runs on the Vert.x context it was set from, which for a bean first used by a request or
+// job would be that request's own (its trace would then collect every later tick's Redis calls)
+@Startup
 @ApplicationScoped
 public class JobLeases {
     private static final Logger LOG = Logger.getLogger(JobLeases.class);
