@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.llmfleet.localstack.testing.LocalStackResource;
+import dev.llmfleet.localstack.testing.PackagedAuthResource;
 import dev.llmfleet.localstack.testing.SharedStack;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusIntegrationTest;
@@ -33,6 +34,7 @@ import static org.hamcrest.Matchers.hasItem;
 @WithTestResource(LocalStackResource.class)
 @WithTestResource(IsolatedLedger.class)
 @WithTestResource(OwnTopics.class)
+@WithTestResource(PackagedAuthResource.class)
 class BillingServiceIT {
     /** Writes events as the services' own mapper does (ISO instants). */
     private static final ObjectMapper MAPPER = new ObjectMapper().registerModule(new JavaTimeModule())
@@ -52,7 +54,7 @@ class BillingServiceIT {
             events.send(call(id(), "default", tenant, "openai/gpt-4o-mini", "interactive", 100, 50, "0.000123", null, Instant.now()));
         }
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-            JsonNode summary = json(given().queryParam("window", "15m").queryParam("tenant", tenant)
+            JsonNode summary = json(given().header("Authorization", "Bearer " + PackagedAuthResource.ADMIN_KEY).queryParam("window", "15m").queryParam("tenant", tenant)
                     .get("/v1/billing/summary").then().statusCode(200).extract().asString());
             assertThat(summary.path("requests").asLong()).isEqualTo(1);
             assertThat(summary.path("total_usd").decimalValue()).isEqualByComparingTo(new BigDecimal("0.000123"));

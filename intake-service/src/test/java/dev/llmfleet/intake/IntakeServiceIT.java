@@ -2,6 +2,7 @@ package dev.llmfleet.intake;
 
 import dev.llmfleet.intake.redis.ProviderSimResource;
 import dev.llmfleet.localstack.testing.LocalStackResource;
+import dev.llmfleet.localstack.testing.PackagedAuthResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusIntegrationTest;
 import io.restassured.http.ContentType;
@@ -21,12 +22,13 @@ import static org.hamcrest.Matchers.notNullValue;
 
 /**
  * The packaged intake (target/quarkus-app, prod profile, its own process) on the run's Kafka and Redis with the packaged
- * provider simulator: it starts, reports itself healthy, answers a chat completion through the provider and counts it in
- * /q/metrics, and serves its OpenAPI document.
+ * provider simulator: it starts, reports itself healthy, makes a tenant key through its admin API, answers that key's
+ * chat completion through the provider and counts it in /q/metrics, and serves its OpenAPI document.
  */
 @QuarkusIntegrationTest
 @WithTestResource(LocalStackResource.class)
 @WithTestResource(ProviderSimResource.class)
+@WithTestResource(PackagedAuthResource.class)
 class IntakeServiceIT {
     /** A feature the default configuration knows (an unknown one is refused). */
     private static final String FEATURE = "support-chat";
@@ -59,8 +61,11 @@ class IntakeServiceIT {
                 .body("paths.'/v1/jobs'.post", notNullValue());
     }
 
-    /** A request to intake's {@code /v1} API: the one place its credentials go. */
+    /** A request to intake's {@code /v1} API with a tenant key made through the admin API: the one place its credentials go. */
     private static RequestSpecification v1() {
-        return given().contentType(ContentType.JSON);
+        String key = given().contentType(ContentType.JSON).header("Authorization", "Bearer " + PackagedAuthResource.ADMIN_KEY)
+                .body("{\"tenant\":\"packaged-it\",\"name\":\"IntakeServiceIT\"}")
+                .post("/v1/admin/keys").then().statusCode(201).extract().path("key");
+        return given().contentType(ContentType.JSON).header("Authorization", "Bearer " + key);
     }
 }
