@@ -50,9 +50,4 @@ public final class TestKeys {
     public static String headerLine() {
         return "Authorization: " + bearer(current) + "\r\n";
     }
-
-    /** The key {@link #authenticate} made last. */
-    public static String current() {
-        return current;
-    }
 }
