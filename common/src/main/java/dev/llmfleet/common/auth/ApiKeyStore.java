@@ -2,6 +2,7 @@ package dev.llmfleet.common.auth;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmfleet.common.redis.LuaScript;
 import dev.llmfleet.common.redis.RedisTimeouts;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
@@ -20,11 +21,12 @@ import java.util.function.UnaryOperator;
 
 /**
  * API keys and tenant settings on the state Redis. A key's record lives under its keyed hash
- * ({@code fleet:auth:v1:key:<hmac>}), so authenticating is one GET, and the id → hash index
- * ({@code fleet:auth:v1:keys}) serves the admin API. Every lookup asks Redis, so a revoked key is refused by every
+ * ({@code fleet:auth:v1:key:<hmac>}), and the id → hash index ({@code fleet:auth:v1:keys}) serves the admin API and
+ * the worker. Authenticating is one script that reads the key's record and its tenant's settings together, so the
+ * tenant's budget costs no second round trip. Every lookup asks Redis, so a revoked key is refused by every
  * replica from its next request on. Only when Redis cannot answer does a replica fall back on what it last heard:
- * a key it confirmed within {@code fleet.auth.outage-grace} (docs/SECURITY.md weighs this). A singleton, built when a
- * service first needs it, so a missing key secret stops that service at startup.
+ * a key it confirmed within {@code fleet.auth.outage-grace} (docs/SECURITY.md weighs this). Only what handles secrets
+ * (authenticating, creating keys) needs the key secret: the worker looks keys up by id without one.
  */
 @Singleton
 public class ApiKeyStore {
@@ -32,6 +34,8 @@ public class ApiKeyStore {
     private static final String INDEX = "fleet:auth:v1:keys";
     private static final String TENANT = "fleet:auth:v1:tenant:";
     private static final Logger LOG = Logger.getLogger(ApiKeyStore.class);
+    /** KEYS the record (or, with ARGV[3] an id, the index); ARGV record prefix, tenant prefix, id. Returns {record, tenant} or nil. */
+    private static final LuaScript FIND = LuaScript.load(ApiKeyStore.class, "auth-key-find");
 
     private final ReactiveRedisDataSource redis;
     private final RedisTimeouts timeouts;
@@ -41,26 +45,29 @@ public class ApiKeyStore {
     /** Keys confirmed by Redis, by hash, with when: the fallback while Redis cannot answer. Only valid keys ever enter. */
     private final Map<String, Confirmed> confirmed = new ConcurrentHashMap<>();
 
-    private record Confirmed(ApiKey key, long atNanos) {
+    private record Confirmed(Caller caller, long atNanos) {
     }
 
     public ApiKeyStore(ReactiveRedisDataSource redis, RedisTimeouts timeouts, ObjectMapper mapper, AuthConfig config) {
         this.redis = redis;
         this.timeouts = timeouts;
         this.mapper = mapper;
-        this.hasher = new KeyHasher(config.keySecret().orElse(null));
+        this.hasher = config.keySecret().map(KeyHasher::new).orElse(null);
         this.graceNanos = config.outageGrace().toNanos();
     }
 
-    /** The hasher of this store's secret (the admin key is compared with it too). */
+    /** The hasher of this store's secret (the admin key is compared with it too); fails when no key secret is set. */
     public KeyHasher hasher() {
+        if (hasher == null) {
+            throw new IllegalStateException("fleet.auth.key-secret (FLEET_KEY_SECRET) is not set: this service cannot check or create API keys");
+        }
         return hasher;
     }
 
     /** Stores {@code key} under a new random API key and answers that key, the only time it exists outside its holder. */
     public Uni<String> create(ApiKey key) {
         String secret = KeyHasher.newKey();
-        String hash = hasher.hash(secret);
+        String hash = hasher().hash(secret);
         // the index first: a key whose record write is lost is unusable, never unlisted and unrevocable
         return execute("HSET", INDEX, key.id(), hash)
                 .chain(() -> execute("SET", KEY + hash, encode(key)))
@@ -68,20 +75,18 @@ public class ApiKeyStore {
     }
 
     /**
-     * The key {@code secret} names, or null when there is none (never was, or revoked). Fails only when Redis cannot
-     * answer and this replica did not confirm the key within the outage grace.
+     * The key {@code secret} names, with its tenant's settings, or null when there is none (never was, or revoked).
+     * Fails only when Redis cannot answer and this replica did not confirm the key within the outage grace.
      */
-    public Uni<ApiKey> find(String secret) {
-        String hash = hasher.hash(secret);
-        return execute("GET", KEY + hash)
-                .map(response -> {
-                    if (response == null) {
+    public Uni<Caller> find(String secret) {
+        String hash = hasher().hash(secret);
+        return lookup(KEY + hash, null)
+                .invoke(caller -> {
+                    if (caller == null) {
                         confirmed.remove(hash);
-                        return null;
+                    } else {
+                        confirmed.put(hash, new Confirmed(caller, System.nanoTime()));
                     }
-                    ApiKey key = decode(response.toString(), ApiKey.class);
-                    confirmed.put(hash, new Confirmed(key, System.nanoTime()));
-                    return key;
                 })
                 .onFailure().recoverWithUni(failure -> {
                     Confirmed last = confirmed.get(hash);
@@ -89,9 +94,27 @@ public class ApiKeyStore {
                         return Uni.createFrom().failure(failure);
                     }
                     LOG.warnf("state Redis unavailable (%s): API key %s accepted as confirmed %d s ago", failure.toString(),
-                            last.key().id(), (System.nanoTime() - last.atNanos()) / 1_000_000_000L);
-                    return Uni.createFrom().item(last.key());
+                            last.caller().key().id(), (System.nanoTime() - last.atNanos()) / 1_000_000_000L);
+                    return Uni.createFrom().item(last.caller());
                 });
+    }
+
+    /** The key {@code id}, with its tenant's settings, or null when there is none (never was, or revoked). */
+    public Uni<Caller> findById(String id) {
+        return lookup(INDEX, id);
+    }
+
+    /** Runs the lookup script on {@code key} (a record, or the index with {@code id}). */
+    private Uni<Caller> lookup(String key, String id) {
+        List<String> args = id == null ? List.of(KEY, TENANT) : List.of(KEY, TENANT, id);
+        return timeouts.state(FIND.run(redis, List.of(key), args)).map(reply -> {
+            if (reply == null) {
+                return null;
+            }
+            ApiKey found = decode(reply.get(0).toString(), ApiKey.class);
+            Response tenant = reply.get(1);
+            return new Caller(found, tenant == null ? new TenantSettings(found.tenant(), null) : decode(tenant.toString(), TenantSettings.class));
+        });
     }
 
     /** Every key, oldest first. */

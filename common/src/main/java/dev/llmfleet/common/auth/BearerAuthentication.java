@@ -14,10 +14,10 @@ import org.jboss.logging.Logger;
 
 /**
  * The one authentication of every {@code /v1} endpoint of a service, Vert.x routes and JAX-RS alike: a route handler
- * ahead of both (and ahead of reading the body) that turns {@code Authorization: Bearer …} into a {@link Caller} kept
- * in the routing context ({@link #caller}), or answers 401 {@code invalid_api_key} with {@code WWW-Authenticate: Bearer}.
- * The lookup is one reactive Redis GET; the request is paused meanwhile so no body byte is lost, and resumed on its own
- * event loop. Which caller may use what is each endpoint's business ({@link Caller}). Keys are never logged, key ids
+ * ahead of both (and ahead of reading the body) that turns {@code Authorization: Bearer …} into a {@link Caller} (the
+ * key and its tenant's settings) kept in the routing context ({@link #caller}), or answers 401 {@code invalid_api_key}
+ * with {@code WWW-Authenticate: Bearer}. The lookup is one reactive Redis script; the request is paused meanwhile so no
+ * body byte is lost, and resumed on its own event loop. Which caller may use what is each endpoint's business ({@link Caller}). Keys are never logged, key ids
  * may be.
  */
 @Singleton
@@ -35,6 +35,8 @@ public class BearerAuthentication {
         this.keys = keys;
         this.mapper = mapper;
         this.adminKey = config.adminKey().filter(key -> !key.isBlank()).orElse(null);
+        // a service that authenticates cannot run without the key secret: it stops at startup, not at its first request
+        keys.hasher();
         if (adminKey != null && adminKey.length() < AuthConfig.MIN_SECRET_LENGTH) {
             throw new IllegalStateException("fleet.auth.admin-key (FLEET_ADMIN_KEY) must have at least " + AuthConfig.MIN_SECRET_LENGTH + " characters");
         }
@@ -83,11 +85,11 @@ public class BearerAuthentication {
                     LOG.errorf("API key lookup failed (state Redis): %s", failure.toString());
                     return FleetException.serverError(503, "auth_unavailable", "Keys cannot be checked right now; retry shortly.", 1L);
                 })
-                .map(key -> {
-                    if (key == null) {
+                .map(caller -> {
+                    if (caller == null) {
                         throw unauthorized("Incorrect API key provided (unknown or revoked).");
                     }
-                    return new Caller(key);
+                    return caller;
                 });
     }
 

@@ -1,11 +1,15 @@
 package dev.llmfleet.common.auth;
 
 import dev.llmfleet.common.api.FleetException;
+import dev.llmfleet.common.quota.Quota;
 
-/** Who sent an authenticated request: the operator (admin key) or a tenant's {@link ApiKey}. */
-public record Caller(ApiKey key) {
+/**
+ * Who sent an authenticated request (or submitted a job): the operator (admin key) or a tenant's {@link ApiKey}, with
+ * that tenant's settings as they were read together with the key.
+ */
+public record Caller(ApiKey key, TenantSettings tenant) {
     /** The operator, holder of the admin key. */
-    public static final Caller ADMIN = new Caller(null);
+    public static final Caller ADMIN = new Caller(null, null);
 
     public boolean admin() {
         return key == null;
@@ -18,6 +22,13 @@ public record Caller(ApiKey key) {
                     "The admin key cannot be used here; create a tenant key with POST /v1/admin/keys.");
         }
         return key;
+    }
+
+    /** The limits and budgets the tenant key's requests run under: its own, and its tenant's monthly budget. */
+    public Quota quota() {
+        ApiKey tenantKey = requireTenantKey();
+        return new Quota(tenantKey.id(), tenantKey.tenant(), tenantKey.requestsPerMinute(), tenantKey.tokensPerMinute(),
+                tenantKey.maxConcurrent(), tenantKey.monthlyBudgetUsd(), tenant.monthlyBudgetUsd());
     }
 
     /** Refuses (403) anyone but the operator. */

@@ -46,6 +46,14 @@ public class QuotaGate {
     }
 
     /**
+     * Counts {@code jobs} submitted at once (one job, or a batch's valid jobs) against the key's requests per minute:
+     * the async lane's rate limit is on submission, as a job is not rate limited when it runs.
+     */
+    public Uni<Void> admitJobs(Quota quota, int jobs) {
+        return jobs == 0 ? Uni.createFrom().voidItem() : failClosed(rates.admitRequests(quota, jobs));
+    }
+
+    /**
      * Reserves what a provider call may use before it is made: a concurrency slot and {@code tokens} (interactive lane
      * only), then {@code worstCaseUsd} against the key's and the tenant's budgets. A refusal gives back what was taken.
      */

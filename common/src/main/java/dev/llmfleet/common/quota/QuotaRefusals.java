@@ -52,6 +52,13 @@ public class QuotaRefusals {
                 + tokensPerMinute + ", requested " + tokens + " (prompt plus max_tokens). Lower max_tokens or shorten the prompt.");
     }
 
+    /** A batch of more jobs than the key may submit in a minute: no wait makes it fit. */
+    FleetException tooManyRequests(String keyId, int requestsPerMinute, int requests) {
+        count(Reason.REQUESTS_PER_MINUTE);
+        return new FleetException(429, "requests", RATE_LIMIT_CODE, "Batch too large for key " + keyId + " on requests per minute: limit "
+                + requestsPerMinute + ", the batch has " + requests + " jobs. Send it in smaller batches.");
+    }
+
     /** A reservation that would take the key's or the tenant's month over its budget. */
     FleetException overBudget(Reason reason, String who, BigDecimal budgetUsd, BigDecimal committedUsd, BigDecimal requestUsd) {
         count(reason);

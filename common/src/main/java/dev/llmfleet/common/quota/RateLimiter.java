@@ -43,11 +43,22 @@ public class RateLimiter {
 
     /** Counts one request against the key's requests per minute; fails with 429 {@code rate_limit_exceeded} when over. */
     public Uni<Void> admitRequest(Quota quota) {
+        return admitRequests(quota, 1);
+    }
+
+    /**
+     * Counts {@code requests} at once against the key's requests per minute (a batch of jobs); 429 when they do not fit
+     * now, without Retry-After when they never can (more than a minute's worth).
+     */
+    public Uni<Void> admitRequests(Quota quota, int requests) {
         Integer limit = quota.requestsPerMinute();
         if (limit == null) {
             return Uni.createFrom().voidItem();
         }
-        return take(KEY_PREFIX + "rpm:" + quota.keyId(), limit, 1).map(wait -> {
+        if (requests > limit) {
+            return Uni.createFrom().failure(refusals.tooManyRequests(quota.keyId(), limit, requests));
+        }
+        return take(KEY_PREFIX + "rpm:" + quota.keyId(), limit, requests).map(wait -> {
             if (wait != null) {
                 throw refusals.rateLimited(QuotaRefusals.Reason.REQUESTS_PER_MINUTE, quota.keyId(), "requests per minute (" + limit + ")", wait);
             }

@@ -6,6 +6,7 @@ import dev.llmfleet.common.provider.ProviderReply;
 import dev.llmfleet.common.api.FleetException;
 import dev.llmfleet.common.auth.ApiKey;
 import dev.llmfleet.common.auth.BearerAuthentication;
+import dev.llmfleet.common.auth.Caller;
 import dev.llmfleet.common.config.Features;
 import dev.llmfleet.common.config.FleetConfig;
 import dev.llmfleet.common.pipeline.Completion;
@@ -80,8 +81,9 @@ public class ChatCompletionsRoute {
         CompletionContext context;
         JsonNode body;
         try {
-            ApiKey apiKey = BearerAuthentication.caller(ctx).requireTenantKey();
-            context = context(ctx.request(), requestId, apiKey);
+            Caller caller = BearerAuthentication.caller(ctx);
+            ApiKey apiKey = caller.requireTenantKey();
+            context = context(ctx.request(), requestId, caller);
             body = parse(ctx.body().buffer());
             apiKey.checkModel(body.path("model").textValue());
         } catch (FleetException e) {
@@ -99,7 +101,8 @@ public class ChatCompletionsRoute {
                 failure -> eventLoop.runOnContext(v -> ErrorResponses.write(response, mapper, ErrorResponses.asFleetException(failure, requestId))));
     }
 
-    private CompletionContext context(HttpServerRequest request, String requestId, ApiKey apiKey) {
+    private CompletionContext context(HttpServerRequest request, String requestId, Caller caller) {
+        ApiKey apiKey = caller.requireTenantKey();
         String feature = RequestTags.feature(request.getHeader(RequestTags.FEATURE_HEADER), RequestTags.FEATURE_HEADER, features);
         apiKey.checkFeature(feature);
         String idempotencyKey = request.getHeader("Idempotency-Key");
@@ -107,7 +110,7 @@ public class ChatCompletionsRoute {
         String cacheControl = request.getHeader("Cache-Control");
         boolean bypass = cacheControl != null && (cacheControl.contains("no-cache") || cacheControl.contains("no-store"));
         return new CompletionContext(requestId, requestId, Lane.INTERACTIVE, feature, apiKey.tenant(), null, idempotencyKey, bypass,
-                CallGate.OPEN, new Spend(), null);
+                CallGate.OPEN, new Spend(), caller.quota());
     }
 
     private JsonNode parse(Buffer body) {

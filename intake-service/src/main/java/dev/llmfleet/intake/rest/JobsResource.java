@@ -6,7 +6,9 @@ import dev.llmfleet.common.api.ErrorBody;
 import dev.llmfleet.common.api.FleetException;
 import dev.llmfleet.common.auth.ApiKey;
 import dev.llmfleet.common.auth.BearerAuthentication;
+import dev.llmfleet.common.auth.Caller;
 import dev.llmfleet.common.config.FleetConfig;
+import dev.llmfleet.common.quota.QuotaGate;
 import dev.llmfleet.common.validation.RequestTags;
 import dev.llmfleet.common.jobs.JobStatus;
 import dev.llmfleet.intake.rest.JobViews.BatchAccepted;
@@ -71,8 +73,11 @@ public class JobsResource {
     private final BatchSubmitter batches;
     private final FleetConfig fleet;
     private final ObjectMapper mapper;
+    private final QuotaGate quota;
 
-    public JobsResource(JobValidator validator, JobService jobs, BatchSubmitter batches, FleetConfig fleet, ObjectMapper mapper) {
+    public JobsResource(JobValidator validator, JobService jobs, BatchSubmitter batches, FleetConfig fleet, ObjectMapper mapper,
+                        QuotaGate quota) {
+        this.quota = quota;
         this.validator = validator;
         this.jobs = jobs;
         this.batches = batches;
@@ -109,7 +114,8 @@ public class JobsResource {
                                 @Parameter(description = "Feature when the body names none") @HeaderParam(RequestTags.FEATURE_HEADER) String feature,
                                 @Parameter(description = "1-255 printable ASCII characters; the same key names the same job") @HeaderParam("Idempotency-Key") String key,
                                 @Context RoutingContext exchange) {
-        ApiKey apiKey = BearerAuthentication.caller(exchange).requireTenantKey();
+        Caller caller = BearerAuthentication.caller(exchange);
+        ApiKey apiKey = caller.requireTenantKey();
         Supplier<JobSubmission> validation = () -> {
             if (body.length > fleet.limits().maxBodyBytes()) {
                 throw JobBodyLimits.jobTooLarge(fleet.limits().maxBodyBytes());
@@ -120,7 +126,7 @@ public class JobsResource {
         Uni<JobSubmission> validated = body.length > LARGE_BODY_BYTES
                 ? Uni.createFrom().item(validation).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 : Uni.createFrom().item(validation);
-        return validated.chain(jobs::submit).map(JobsResource::answer);
+        return validated.call(() -> quota.admitJobs(caller.quota(), 1)).chain(jobs::submit).map(JobsResource::answer);
     }
 
     @POST
@@ -150,7 +156,8 @@ public class JobsResource {
         // blocking on purpose: splitting and tokenising thousands of jobs is CPU work that must not hold an event loop,
         // and the answer has to wait for every broker acknowledgement anyway. The body's bytes stay reserved until then,
         // even if the client leaves: the work (and the memory) goes on without it.
-        ApiKey apiKey = BearerAuthentication.caller(exchange).requireTenantKey();
+        Caller caller = BearerAuthentication.caller(exchange);
+        caller.requireTenantKey();
         BatchBytesInFlight.Reservation reservation = exchange.get(JobBodyLimits.RESERVATION);
         if (!reservation.take()) {
             // the exchange is over (the client left): its bytes are released, so nothing is done with them
@@ -159,7 +166,7 @@ public class JobsResource {
         }
         try (reservation) {
             boolean jsonArray = contentType == null || MediaType.valueOf(contentType).isCompatible(MediaType.APPLICATION_JSON_TYPE);
-            List<BatchEntry> entries = batches.submit(body, jsonArray, feature, apiKey).stream().map(JobsResource::entry).toList();
+            List<BatchEntry> entries = batches.submit(body, jsonArray, feature, caller).stream().map(JobsResource::entry).toList();
             return Response.accepted(new BatchAccepted(entries)).build();
         }
     }

@@ -3,6 +3,8 @@ package dev.llmfleet.intake.service;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmfleet.common.api.FleetException;
 import dev.llmfleet.common.auth.ApiKey;
+import dev.llmfleet.common.auth.Caller;
+import dev.llmfleet.common.quota.QuotaGate;
 import dev.llmfleet.intake.config.JobsConfig;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -16,7 +18,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Submits a batch of jobs: splits the body ({@link BatchBodies}), validates every line, enqueues the valid ones a
+ * Submits a batch of jobs: splits the body ({@link BatchBodies}), validates every line, counts the valid ones against
+ * the key's requests per minute (the whole batch is refused, 429, when they do not fit), enqueues them a
  * bounded number at a time ({@code fleet.jobs.batch-concurrency}) and answers one result per line, in input order,
  * once every accepted job is in Kafka. A refused line never stops the others; once Kafka or the job store refused
  * one job, the lines not yet stored are refused the same way at once instead of each waiting out the timeout.
@@ -31,8 +34,10 @@ public class BatchSubmitter {
     private final JobService jobs;
     private final JobsConfig config;
     private final BatchBodies bodies;
+    private final QuotaGate quota;
 
-    public BatchSubmitter(JobValidator validator, JobService jobs, JobsConfig config, ObjectMapper mapper) {
+    public BatchSubmitter(JobValidator validator, JobService jobs, JobsConfig config, ObjectMapper mapper, QuotaGate quota) {
+        this.quota = quota;
         this.validator = validator;
         this.jobs = jobs;
         this.config = config;
@@ -54,8 +59,11 @@ public class BatchSubmitter {
      * thousands of jobs is CPU work, so call it on a worker thread. Throws a {@link FleetException} only when the
      * body cannot be split into jobs.
      */
-    public List<LineResult> submit(byte[] body, boolean jsonArray, String feature, ApiKey apiKey) {
-        return enqueue(validate(body, jsonArray, feature, apiKey)).await().atMost(BATCH_TIMEOUT);
+    public List<LineResult> submit(byte[] body, boolean jsonArray, String feature, Caller caller) {
+        List<Slot> slots = validate(body, jsonArray, feature, caller.requireTenantKey());
+        // the valid jobs count against the key's requests per minute, all or none: over the limit, nothing is enqueued
+        quota.admitJobs(caller.quota(), (int) slots.stream().filter(slot -> slot.job() != null).count()).await().atMost(BATCH_TIMEOUT);
+        return enqueue(slots).await().atMost(BATCH_TIMEOUT);
     }
 
     /** A line after validation: the job to enqueue, or why it was refused. */

@@ -103,7 +103,7 @@ class ApiKeysTest {
     void noKeyAMalformedKeyAWrongKeyAndARevokedKeyAre401OnEveryEndpoint() {
         String revoked = TestKeys.create(TestKeys.TENANT);
         as(revoked).get("/v1/models").then().statusCode(200);
-        ApiKey found = keys.find(revoked).await().atMost(Duration.ofSeconds(10));
+        ApiKey found = keys.find(revoked).await().atMost(Duration.ofSeconds(10)).key();
         admin().delete("/v1/admin/keys/" + found.id()).then().statusCode(200).body("deleted", equalTo(true));
 
         everyEndpoint(RestAssured::given).forEach(ApiKeysTest::assertUnauthorized);

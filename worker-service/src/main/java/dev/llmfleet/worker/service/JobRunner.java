@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmfleet.common.api.FleetException;
+import dev.llmfleet.common.auth.ApiKeyStore;
 import dev.llmfleet.common.jobs.JobCompleted;
 import dev.llmfleet.common.jobs.JobDeadLettered;
 import dev.llmfleet.common.jobs.JobRecord;
@@ -19,6 +20,7 @@ import dev.llmfleet.common.pipeline.Spend;
 import dev.llmfleet.common.provider.Backoff;
 import dev.llmfleet.common.provider.CallGate;
 import dev.llmfleet.common.provider.ProviderException;
+import dev.llmfleet.common.quota.Quota;
 import dev.llmfleet.worker.config.WorkerConfig;
 import dev.llmfleet.worker.messaging.JobPublisher;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -62,6 +64,7 @@ public class JobRunner {
     private static final String SUPPORTED_MAJOR = "1.";
 
     private final CompletionPipeline pipeline;
+    private final ApiKeyStore keys;
     private final JobStore jobs;
     private final JobLeases leases;
     private final ConcurrencyLimiter limiter;
@@ -74,9 +77,11 @@ public class JobRunner {
     private final Backoff retryBackoff;
     private final AtomicInteger inProgress = new AtomicInteger();
 
-    public JobRunner(CompletionPipeline pipeline, JobStore jobs, JobLeases leases, ConcurrencyLimiter limiter, JobPublisher publisher,
-                     CallbackSender callbacks, AsyncLaneGate balance, WorkerConfig config, ObjectMapper mapper, MeterRegistry registry) {
+    public JobRunner(CompletionPipeline pipeline, ApiKeyStore keys, JobStore jobs, JobLeases leases, ConcurrencyLimiter limiter,
+                     JobPublisher publisher, CallbackSender callbacks, AsyncLaneGate balance, WorkerConfig config, ObjectMapper mapper,
+                     MeterRegistry registry) {
         this.pipeline = pipeline;
+        this.keys = keys;
         this.jobs = jobs;
         this.leases = leases;
         this.limiter = limiter;
@@ -191,14 +196,37 @@ public class JobRunner {
         body.remove("stream");
         body.remove("stream_options");
         Run run = new Run(started);
-        // each run's usage events are <job id>.<run>.<call>: a run never reuses an earlier run's event ids
-        CompletionContext context = new CompletionContext(job.jobId(), job.jobId() + "." + started.run(), Lane.ASYNC,
-                job.feature(), job.tenant(), job.jobId(), job.jobId(), false, limitedBy(job, run), run.spend, null);
-        return pipeline.complete(body, context)
+        return quota(job).chain(quota -> {
+                    // each run's usage events are <job id>.<run>.<call>: a run never reuses an earlier run's event ids
+                    CompletionContext context = new CompletionContext(job.jobId(), job.jobId() + "." + started.run(), Lane.ASYNC,
+                            job.feature(), job.tenant(), job.jobId(), job.jobId(), false, limitedBy(job, run), run.spend, quota);
+                    return pipeline.complete(body, context);
+                })
                 .onItemOrFailure().transformToUni((completion, failure) -> failure == null
                         ? succeed(job, run, completion)
                         : fail(job, run, failure))
                 .onFailure().recoverWithUni(failure -> unrecorded(job, "end", failure));
+    }
+
+    /**
+     * The budgets the job runs under: those of the key that submitted it and of its tenant, as they are now (a key's
+     * budget changed since submission applies). A key revoked since fails the job (401 {@code invalid_api_key}, nothing
+     * charged): revoking a stolen key stops what it queued too. A job older than keys has no key and no quota.
+     */
+    private Uni<Quota> quota(JobRequested job) {
+        if (job.keyId() == null) {
+            return Uni.createFrom().nullItem();
+        }
+        return keys.findById(job.keyId())
+                .onFailure().transform(failure -> FleetException.serverError(503, "quota_unavailable",
+                        "The API key of job " + job.jobId() + " could not be looked up (state Redis): " + failure))
+                .map(caller -> {
+                    if (caller == null) {
+                        throw FleetException.rejected(401, "invalid_api_key", "The API key " + job.keyId()
+                                + " that submitted job " + job.jobId() + " was revoked before the job ran; nothing was charged.");
+                    }
+                    return caller.quota();
+                });
     }
 
     /** One run of a job: the record as it started, the provider calls it has made and what they were charged. */
