@@ -146,25 +146,11 @@ class QuotaPipelineTest {
         Quota quota = quota(null, null, 1, null);
         complete(Lane.INTERACTIVE, quota, false);
         // the first run's slot is released as it ends (without waiting for the answer): the next one finds it free
-        await().atMost(WAIT).until(() -> {
-            try {
-                complete(Lane.INTERACTIVE, quota, false);
-                return true;
-            } catch (FleetException e) {
-                return false;
-            }
-        });
+        await().atMost(WAIT).until(() -> admitted(quota));
         Completion stream = complete(Lane.INTERACTIVE, quota, true);
         assertThat(refusal(Lane.INTERACTIVE, quota).code()).as("held while the stream runs").isEqualTo("rate_limit_exceeded");
         stream.events().collect().asList().await().atMost(WAIT);
-        await().atMost(WAIT).until(() -> {
-            try {
-                complete(Lane.INTERACTIVE, quota, false);
-                return true;
-            } catch (FleetException e) {
-                return false;
-            }
-        });
+        await().atMost(WAIT).until(() -> admitted(quota));
     }
 
     private static BigDecimal usd(long units) {
@@ -174,5 +160,15 @@ class QuotaPipelineTest {
     private long simRequests() throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create(ProviderSimResource.url() + "/admin/totals")).GET().build();
         return mapper.readTree(HTTP.send(request, HttpResponse.BodyHandlers.ofString()).body()).path("requests").asLong();
+    }
+
+    /** Whether an interactive run of {@code quota} is let through (it then completes). */
+    private boolean admitted(Quota quota) throws Exception {
+        try {
+            complete(Lane.INTERACTIVE, quota, false);
+            return true;
+        } catch (FleetException e) {
+            return false;
+        }
     }
 }
