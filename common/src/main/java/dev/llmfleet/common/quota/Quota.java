@@ -21,4 +21,10 @@ public record Quota(String keyId, String tenant, Integer requestsPerMinute, Inte
             throw new IllegalArgumentException("a quota needs a key id and a tenant");
         }
     }
+
+    /** Whether this quota has no limit and no budget at all: it only counts the month's spend. */
+    public boolean limitsNothing() {
+        return requestsPerMinute == null && tokensPerMinute == null && maxConcurrent == null && keyMonthlyBudgetUsd == null
+                && tenantMonthlyBudgetUsd == null;
+    }
 }

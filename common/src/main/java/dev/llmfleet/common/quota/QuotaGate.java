@@ -20,7 +20,7 @@ import static dev.llmfleet.common.metrics.MetricNames.QUOTA_UNSETTLED;
  * limit is a moment's state a job would wait out (its submission is what intake limits), while a spent budget stays
  * spent until the month ends, so a job over budget fails with {@code insufficient_quota} (docs/ARCHITECTURE.md).
  * A state Redis that cannot answer refuses the request (503 {@code quota_unavailable}, Retry-After 5) rather than let
- * it spend unchecked.
+ * it spend unchecked, unless the key has no limit or budget at all (then there is nothing to check).
  */
 @ApplicationScoped
 public class QuotaGate {
@@ -60,6 +60,17 @@ public class QuotaGate {
     public Uni<QuotaHold> reserve(Quota quota, Lane lane, long tokens, BigDecimal worstCaseUsd) {
         if (quota == null) {
             return Uni.createFrom().item(QuotaHold.NONE);
+        }
+        if (quota.limitsNothing()) {
+            // nothing to enforce, only the month's spend to count: a Redis that cannot count it does not stop the request
+            // (the lanes outlive a Redis outage as they did before keys); the charge is then missing from the month
+            return budget.reserve(quota, worstCaseUsd)
+                    .map(reserved -> new QuotaHold(this, ConcurrentRequests.Slot.NONE, RateLimiter.TokenHold.NONE, reserved))
+                    .onFailure().recoverWithItem(e -> {
+                        registry.counter(QUOTA_UNSETTLED).increment();
+                        LOG.warnf("key %s: its spend could not be counted in its month (state Redis): %s", quota.keyId(), e.toString());
+                        return QuotaHold.NONE;
+                    });
         }
         boolean interactive = lane == Lane.INTERACTIVE;
         Uni<ConcurrentRequests.Slot> slot = interactive ? concurrent.acquire(quota) : Uni.createFrom().item(ConcurrentRequests.Slot.NONE);

@@ -103,6 +103,8 @@ public class JobsResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
     @APIResponse(responseCode = "404", description = "Unknown model (model_not_found): nothing enqueued",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "429", description = "Over the key's requests per minute (rate_limit_exceeded, Retry-After): nothing enqueued",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
     @APIResponse(responseCode = "413", description = "Body too large",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
     @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
@@ -146,6 +148,9 @@ public class JobsResource {
     @APIResponse(responseCode = "413", description = "Too many jobs (batch_too_large) or too many bytes",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
     @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
+    @APIResponse(responseCode = "429", description = "The batch's valid jobs do not fit the key's requests per minute "
+            + "(rate_limit_exceeded; Retry-After unless the batch is larger than a minute's worth): nothing enqueued",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
     @APIResponse(responseCode = "503", description = "This instance holds as many batch bytes as fleet.jobs.batch-bytes-in-flight "
             + "allows (server_busy): the body was not read; retry after Retry-After seconds",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))

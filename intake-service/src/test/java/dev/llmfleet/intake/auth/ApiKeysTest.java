@@ -211,6 +211,7 @@ class ApiKeysTest {
 
     @Test
     void aTenantsMonthlyBudgetIsSetAndRead() {
+        // a tenant of its own: the run's Redis is shared, so a second run of this test in one build starts afresh
         String tenant = "budgeted-" + java.util.UUID.randomUUID().toString().substring(0, 8);
         admin().get("/v1/admin/tenants/" + tenant).then().statusCode(200).body("tenant", equalTo(tenant))
                 .body("monthly_budget_usd", equalTo(null));

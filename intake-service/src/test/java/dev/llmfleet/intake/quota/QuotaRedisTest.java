@@ -8,6 +8,7 @@ import dev.llmfleet.common.quota.MonthlyBudget;
 import dev.llmfleet.common.quota.Quota;
 import dev.llmfleet.common.quota.QuotaConfig;
 import dev.llmfleet.common.quota.QuotaGate;
+import dev.llmfleet.common.quota.QuotaHold;
 import dev.llmfleet.common.quota.QuotaRefusals;
 import dev.llmfleet.common.quota.RateLimiter;
 import dev.llmfleet.common.redis.RedisTimeouts;
@@ -378,6 +379,23 @@ class QuotaRedisTest {
                 assertThat(refused.code()).isEqualTo("quota_unavailable");
                 assertThat(refused.retryAfterSeconds()).isEqualTo(5L);
             }
+        } finally {
+            nowhere.close();
+        }
+    }
+
+    @Test
+    void aKeyWithNoLimitOrBudgetIsServedWhileRedisCannotCountItsSpend() {
+        Redis nowhere = Redis.createClient(vertx, "redis://127.0.0.1:" + Ports.free());
+        try {
+            ReactiveRedisDataSourceImpl down = new ReactiveRedisDataSourceImpl(vertx, nowhere, RedisAPI.api(nowhere));
+            QuotaConfig config = holdingFor(Duration.ofMinutes(1));
+            QuotaGate gate = new QuotaGate(new RateLimiter(down, timeouts, refusals), new ConcurrentRequests(down, timeouts, refusals, config),
+                    new MonthlyBudget(down, timeouts, refusals, config), registry);
+            Quota quota = quota(null, null, null, null, null);
+            gate.admit(quota, Lane.INTERACTIVE).await().atMost(Duration.ofSeconds(30));
+            QuotaHold hold = gate.reserve(quota, Lane.INTERACTIVE, 100, new BigDecimal("0.01")).await().atMost(Duration.ofSeconds(30));
+            hold.settle(new BigDecimal("0.001"), 50).await().atMost(Duration.ofSeconds(30));
         } finally {
             nowhere.close();
         }
