@@ -170,7 +170,7 @@ class DashboardsTest {
     }
 
     private static void awaitRetried() {
-        Pattern retried = Pattern.compile("^(fleet_jobs_completed_total)\\{[^}]*outcome=\"retried\"[^}]*} ([0-9.eE+-]+)$", Pattern.MULTILINE);
+        Pattern retried = Pattern.compile("^(fleet_jobs_completed_total)\\{[^}]*outcome=\"retried\"[^}]*} ([0-9.eE+-]+)(?: #.*)?$", Pattern.MULTILINE);
         long deadline = System.currentTimeMillis() + 60_000;
         while (Metrics.sum(own.worker, retried) == null && System.currentTimeMillis() < deadline) {
             Jobs.sleep(200);

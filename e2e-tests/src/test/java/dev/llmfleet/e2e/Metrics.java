@@ -12,7 +12,7 @@ final class Metrics {
 
     /** Every labelled sample of the series named {@code names} (a regular expression). */
     static Pattern series(String names) {
-        return Pattern.compile("^(" + names + ")\\{[^}]*} ([0-9.eE+-]+)$", Pattern.MULTILINE);
+        return Pattern.compile("^(" + names + ")\\{[^}]*} ([0-9.eE+-]+)(?: #.*)?$", Pattern.MULTILINE);
     }
 
     /** Sum of the series' samples, or null when the service does not expose the series (yet). */

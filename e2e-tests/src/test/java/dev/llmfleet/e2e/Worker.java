@@ -15,7 +15,7 @@ final class Worker {
     private static final Pattern PROVIDER_SHARE = Metrics.series("fleet_worker_provider_share");
     private static final Pattern ASSIGNED_PARTITIONS = Metrics.series("kafka_consumer_coordinator_assigned_partitions");
     private static final Pattern SUCCEEDED = Pattern.compile(
-            "^(fleet_jobs_completed_total)\\{[^}]*outcome=\"succeeded\"[^}]*} ([0-9.eE+-]+)$", Pattern.MULTILINE);
+            "^(fleet_jobs_completed_total)\\{[^}]*outcome=\"succeeded\"[^}]*} ([0-9.eE+-]+)(?: #.*)?$", Pattern.MULTILINE);
 
     private Worker() {
     }
