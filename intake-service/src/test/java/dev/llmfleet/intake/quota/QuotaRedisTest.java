@@ -368,10 +368,7 @@ class QuotaRedisTest {
     void limitsThatCannotBeCheckedRefuseWith503InsteadOfWaivingThem() {
         Redis nowhere = Redis.createClient(vertx, "redis://127.0.0.1:" + Ports.free());
         try {
-            ReactiveRedisDataSourceImpl down = new ReactiveRedisDataSourceImpl(vertx, nowhere, RedisAPI.api(nowhere));
-            QuotaConfig config = holdingFor(Duration.ofMinutes(1));
-            QuotaGate gate = new QuotaGate(new RateLimiter(down, timeouts, refusals), new ConcurrentRequests(down, timeouts, refusals, config),
-                    new MonthlyBudget(down, timeouts, refusals, config), registry);
+            QuotaGate gate = gateOn(nowhere);
             Quota quota = quota(10, 1000, 1, "1", null);
             for (FleetException refused : List.of(refusal(gate.admit(quota, Lane.INTERACTIVE)),
                     refusal(gate.reserve(quota, Lane.ASYNC, 100, new BigDecimal("0.01"))))) {
@@ -388,10 +385,7 @@ class QuotaRedisTest {
     void aKeyWithNoLimitOrBudgetIsServedWhileRedisCannotCountItsSpend() {
         Redis nowhere = Redis.createClient(vertx, "redis://127.0.0.1:" + Ports.free());
         try {
-            ReactiveRedisDataSourceImpl down = new ReactiveRedisDataSourceImpl(vertx, nowhere, RedisAPI.api(nowhere));
-            QuotaConfig config = holdingFor(Duration.ofMinutes(1));
-            QuotaGate gate = new QuotaGate(new RateLimiter(down, timeouts, refusals), new ConcurrentRequests(down, timeouts, refusals, config),
-                    new MonthlyBudget(down, timeouts, refusals, config), registry);
+            QuotaGate gate = gateOn(nowhere);
             Quota quota = quota(null, null, null, null, null);
             gate.admit(quota, Lane.INTERACTIVE).await().atMost(Duration.ofSeconds(30));
             QuotaHold hold = gate.reserve(quota, Lane.INTERACTIVE, 100, new BigDecimal("0.01")).await().atMost(Duration.ofSeconds(30));
@@ -403,5 +397,13 @@ class QuotaRedisTest {
 
     private static BigDecimal usd(String amount) {
         return new BigDecimal(amount).setScale(8);
+    }
+
+    /** A gate whose limits and budgets live on {@code redis} (here: one nobody answers on). */
+    private QuotaGate gateOn(Redis redis) {
+        ReactiveRedisDataSourceImpl data = new ReactiveRedisDataSourceImpl(vertx, redis, RedisAPI.api(redis));
+        QuotaConfig config = holdingFor(Duration.ofMinutes(1));
+        return new QuotaGate(new RateLimiter(data, timeouts, refusals), new ConcurrentRequests(data, timeouts, refusals, config),
+                new MonthlyBudget(data, timeouts, refusals, config), registry);
     }
 }
