@@ -1,6 +1,5 @@
 package dev.llmfleet.billing;
 
-import dev.llmfleet.localstack.Ports;
 import dev.llmfleet.localstack.ServiceProcess;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
@@ -50,7 +49,7 @@ public class TopupSimResource implements QuarkusTestResourceLifecycleManager {
             url = null;
             return Map.of("fleet.billing.topup.url", "http://127.0.0.1:9/v1/credits/topup");
         }
-        sim = new ServiceProcess("provider-sim", JAR, Ports.free(), Map.of("SIM_BALANCE_USD", "15"),
+        sim = new ServiceProcess("provider-sim", JAR, 0, Map.of("SIM_BALANCE_USD", "15"),
                 Path.of("target", "provider-sim-topup.log").toAbsolutePath(), List.of("-Xmx256m"));
         sim.start(Duration.ofSeconds(60));
         url = sim.url();

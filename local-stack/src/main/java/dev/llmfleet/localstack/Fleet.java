@@ -99,20 +99,18 @@ public final class Fleet implements AutoCloseable {
     }
 
     private void startAll() {
-        // Kafka and the simulator start side by side: the simulator needs neither Kafka nor Redis
+        // Kafka and the simulator start side by side: the simulator needs neither Kafka nor Redis. The simulator is ready
+        // before its URL is handed out, since one that lost its free port to another process moves to another port.
         CompletableFuture<Void> stack = CompletableFuture.completedFuture(null);
         if (options.kafka() == null) {
             stack = CompletableFuture.runAsync(() -> ownStack = LocalStack.start());
         }
-        List<ServiceProcess> launched = new ArrayList<>();
-        if (options.mdbBaseUrl() == null) {
-            ServiceProcess sim = define(PROVIDER_SIM, PROVIDER_SIM, Map.of(), Map.of()).launch();
-            launched.add(sim);
-            providerUrl = sim.url() + "/v1";
-        } else {
-            providerUrl = options.mdbBaseUrl();
-        }
-        join(stack);
+        CompletableFuture<String> provider = options.mdbBaseUrl() != null
+                ? CompletableFuture.completedFuture(options.mdbBaseUrl())
+                : CompletableFuture.supplyAsync(() -> define(PROVIDER_SIM, PROVIDER_SIM, Map.of(), Map.of()).start(START_TIMEOUT).url() + "/v1");
+        // both finish (or fail) before anything else happens, so a failure leaves nothing running that close() misses
+        join(CompletableFuture.allOf(stack, provider));
+        providerUrl = provider.join();
         kafka = ownStack != null ? ownStack.kafkaBootstrapServers() : options.kafka();
         redis = ownStack != null ? ownStack.redisUrl() : options.redis();
         platformEnv.put("KAFKA_BOOTSTRAP_SERVERS", kafka);
@@ -121,6 +119,7 @@ public final class Fleet implements AutoCloseable {
         platformEnv.put("MDB_API_KEY", options.mdbApiKey());
         platformEnv.put("FLEET_KEY_SECRET", KeyHasher.newKey());
         platformEnv.put("FLEET_ADMIN_KEY", adminKey);
+        List<ServiceProcess> launched = new ArrayList<>();
         for (String name : SERVICES) {
             launched.add(define(name, name, platformEnv, Map.of()).launch());
         }
@@ -197,10 +196,9 @@ public final class Fleet implements AutoCloseable {
         settings.put("LLMFLEET_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
         settings.putAll(options.env().getOrDefault(module, Map.of()));
         settings.putAll(env);
-        int port = options.ports().getOrDefault(name, 0);
         ServiceProcess service = new ServiceProcess(name,
                 options.home().resolve(module).resolve("target/quarkus-app/quarkus-run.jar"),
-                port == 0 ? Ports.free() : port, settings, options.logs().resolve(name + ".log"),
+                options.ports().getOrDefault(name, 0), settings, options.logs().resolve(name + ".log"),
                 jvmOptions(System.getenv(EXTRA_JVM_OPTIONS_VARIABLE)),
                 module.equals(WORKER) ? niceness(System.getenv("FLEET_WORKER_NICE"), WORKER_NICENESS) : 0);
         services.put(name, service);

@@ -13,18 +13,29 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 /**
  * One packaged Quarkus service run as a real OS process: started with its environment, awaited until
  * {@code /q/health/ready} answers, stopped with SIGTERM, killed with SIGKILL, restarted on the same port.
+ * <p>
+ * Port 0 asks for a free port. A free port is only free when it is chosen: another process (this machine runs many
+ * test JVMs, brokers and browsers) may bind it before the service does. Until the service has been ready once, such a
+ * clash moves it to another free port instead of failing; from then on its port is kept, so restarts find it there.
  */
 public final class ServiceProcess implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private static final Path NICE = Path.of("/usr/bin/nice");
+    /** How many times one start may move to another port after losing its port to another process. */
+    private static final int PORT_CLASHES_TOLERATED = 3;
 
     private final String name;
     private final Path jar;
-    private final int port;
+    /** Where a port 0 service gets its port; null when the caller fixed the port. */
+    private final IntSupplier freePorts;
+    private int port;
+    /** True once the service was ready on {@link #port}: from then on it keeps that port. */
+    private boolean portKept;
     private final Map<String, String> env;
     private final Path log;
     private final List<String> jvmOptions;
@@ -37,16 +48,30 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** {@code niceness} above 0 runs the JVM under {@code nice}: lower CPU priority where processes share cores. */
     public ServiceProcess(String name, Path jar, int port, Map<String, String> env, Path log, List<String> jvmOptions, int niceness) {
+        this(name, jar, port, port == 0 ? Ports::free : null, env, log, jvmOptions, niceness);
+    }
+
+    /** A port 0 service whose free ports come from {@code freePorts} (tests hand it a port they hold). */
+    ServiceProcess(String name, Path jar, IntSupplier freePorts, Map<String, String> env, Path log, List<String> jvmOptions) {
+        this(name, jar, 0, freePorts, env, log, jvmOptions, 0);
+    }
+
+    private ServiceProcess(String name, Path jar, int port, IntSupplier freePorts, Map<String, String> env, Path log,
+                           List<String> jvmOptions, int niceness) {
         this.name = name;
         this.jar = jar;
         this.port = port;
+        this.freePorts = freePorts;
         this.env = Map.copyOf(env);
         this.log = log;
         this.jvmOptions = List.copyOf(jvmOptions);
         this.niceness = niceness;
     }
 
-    /** Launches the process (without waiting for health); refuses a busy port or a missing jar clearly. */
+    /**
+     * Launches the process (without waiting for health); refuses a busy fixed or kept port, or a missing jar, clearly.
+     * A port 0 service not yet ready takes a free port nobody listens on.
+     */
     public ServiceProcess launch() {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException(name + " is already running (pid " + process.pid() + ")");
@@ -54,7 +79,11 @@ public final class ServiceProcess implements AutoCloseable {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(name + ": " + jar + " not found; build first (./mvnw -DskipTests package)");
         }
-        if (Ports.busy(port)) {
+        if (portMovable()) {
+            do {
+                port = freePorts.getAsInt();
+            } while (Ports.busy(port));
+        } else if (Ports.busy(port)) {
             throw new IllegalStateException(name + ": port " + port + " on 127.0.0.1 is already in use;"
                     + " stop what listens there or choose another port (see README, Configuration)");
         }
@@ -80,16 +109,25 @@ public final class ServiceProcess implements AutoCloseable {
         return this;
     }
 
-    /** Waits until the service reports ready; fails with the log's path if it exits or times out. */
+    /**
+     * Waits until the service reports ready; fails with the log's path if it exits or times out. A port 0 service that
+     * exits because another process took its port meanwhile is launched again on another free port.
+     */
     public ServiceProcess awaitReady(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        HttpRequest ready = HttpRequest.newBuilder(URI.create(url() + "/q/health/ready")).timeout(Duration.ofSeconds(2)).build();
+        int clashes = 0;
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
+                if (portMovable() && Ports.busy(port) && clashes++ < PORT_CLASHES_TOLERATED) {
+                    launch();
+                    continue;
+                }
                 throw new IllegalStateException(name + " exited with code " + process.exitValue() + " while starting; see " + log);
             }
+            HttpRequest ready = HttpRequest.newBuilder(URI.create(url() + "/q/health/ready")).timeout(Duration.ofSeconds(2)).build();
             try {
                 if (HTTP.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    portKept = true;
                     return this;
                 }
             } catch (IOException e) {
@@ -105,6 +143,10 @@ public final class ServiceProcess implements AutoCloseable {
 
     public ServiceProcess start(Duration timeout) {
         return launch().awaitReady(timeout);
+    }
+
+    private boolean portMovable() {
+        return freePorts != null && !portKept;
     }
 
     /** SIGKILL: the process gets no chance to clean up, as in a crash or an OOM kill. */

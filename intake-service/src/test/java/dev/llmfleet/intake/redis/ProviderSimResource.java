@@ -1,6 +1,5 @@
 package dev.llmfleet.intake.redis;
 
-import dev.llmfleet.localstack.Ports;
 import dev.llmfleet.localstack.ServiceProcess;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
@@ -26,7 +25,7 @@ public class ProviderSimResource implements QuarkusTestResourceLifecycleManager 
 
     @Override
     public Map<String, String> start() {
-        sim = new ServiceProcess("provider-sim", JAR, Ports.free(), Map.of(),
+        sim = new ServiceProcess("provider-sim", JAR, 0, Map.of(),
                 Path.of("target", "provider-sim-" + UUID.randomUUID() + ".log").toAbsolutePath(), List.of("-Xmx256m"));
         sim.start(Duration.ofSeconds(60));
         url = sim.url();
