@@ -1,5 +1,6 @@
 package dev.llmfleet.worker.service;
 
+import dev.llmfleet.localstack.testing.ReportsHealthy;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusIntegrationTest;
 import org.junit.jupiter.api.Test;
@@ -10,8 +11,6 @@ import java.util.regex.Pattern;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.hasItem;
 
 /**
  * The packaged worker (target/quarkus-app, prod profile, its own process) on the run's Kafka with topics of its own and
@@ -20,14 +19,7 @@ import static org.hamcrest.Matchers.hasItem;
  */
 @QuarkusIntegrationTest
 @WithTestResource(WorkerStack.class)
-class WorkerServiceIT {
-
-    @Test
-    void reportsUpWithItsRedisRolesChecked() {
-        given().get("/q/health").then().statusCode(200)
-                .body("status", equalTo("UP"))
-                .body("checks.name", hasItem("Redis roles"));
-    }
+class WorkerServiceIT implements ReportsHealthy {
 
     @Test
     void countsItselfLiveFromItsOwnHeartbeatInRedis() {
