@@ -10,6 +10,7 @@ import dev.llmfleet.common.auth.ApiKeyStore;
 import dev.llmfleet.common.auth.BearerAuthentication;
 import dev.llmfleet.common.auth.TenantSettings;
 import dev.llmfleet.intake.service.KeyRequests;
+import dev.llmfleet.intake.service.RequestJson;
 import io.smallrye.mutiny.Uni;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.Consumes;
@@ -31,7 +32,6 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.logging.Logger;
 
-import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 
@@ -136,11 +136,7 @@ public class AdminResource {
     }
 
     private JsonNode parse(byte[] body) {
-        try {
-            return body.length == 0 ? null : mapper.readTree(body);
-        } catch (IOException e) {
-            throw FleetException.invalid("invalid_json", "The request body is not valid JSON.");
-        }
+        return body.length == 0 ? null : RequestJson.body(mapper, body);
     }
 
     private static FleetException keyNotFound(String id) {

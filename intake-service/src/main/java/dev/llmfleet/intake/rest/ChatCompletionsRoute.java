@@ -32,7 +32,6 @@ import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-import java.io.IOException;
 import java.util.UUID;
 
 /**
@@ -117,11 +116,7 @@ public class ChatCompletionsRoute {
         if (body == null || body.length() == 0) {
             throw FleetException.invalid("invalid_body", "The request body is empty; send an OpenAI chat completion request as JSON.");
         }
-        try {
-            return RequestJson.read(mapper, body.getBytes());
-        } catch (IOException e) {
-            throw FleetException.invalid("invalid_json", "The request body is not valid JSON: " + RequestJson.reason(e));
-        }
+        return RequestJson.body(mapper, body.getBytes());
     }
 
     /** Writes the answer; a stream's time to its first chunk is metered from {@code arrived}. */

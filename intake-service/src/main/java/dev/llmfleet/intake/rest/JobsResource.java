@@ -47,7 +47,6 @@ import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-import java.io.IOException;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -224,11 +223,7 @@ public class JobsResource {
         if (body.length == 0) {
             throw FleetException.invalid("invalid_body", "The request body is empty; send a job as JSON.");
         }
-        try {
-            return RequestJson.read(mapper, body);
-        } catch (IOException e) {
-            throw FleetException.invalid("invalid_json", "The request body is not valid JSON: " + RequestJson.reason(e));
-        }
+        return RequestJson.body(mapper, body);
     }
 
     private static BatchEntry entry(BatchSubmitter.LineResult result) {

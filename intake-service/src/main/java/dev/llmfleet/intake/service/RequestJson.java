@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmfleet.common.api.FleetException;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -27,8 +28,13 @@ public final class RequestJson {
         return mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(utf8(body, offset, length));
     }
 
-    public static JsonNode read(ObjectMapper mapper, byte[] body) throws IOException {
-        return read(mapper, body, 0, body.length);
+    /** A whole request body as one JSON document, or 400 {@code invalid_json} saying why it is not one. */
+    public static JsonNode body(ObjectMapper mapper, byte[] body) {
+        try {
+            return read(mapper, body, 0, body.length);
+        } catch (IOException e) {
+            throw FleetException.invalid("invalid_json", "The request body is not valid JSON: " + reason(e));
+        }
     }
 
     /** A streaming parser over all of {@code body}, for reading a large array element by element. */
