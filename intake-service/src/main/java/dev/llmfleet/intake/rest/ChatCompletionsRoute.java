@@ -14,6 +14,7 @@ import dev.llmfleet.common.pipeline.CompletionContext;
 import dev.llmfleet.common.pipeline.CompletionPipeline;
 import dev.llmfleet.common.pipeline.Lane;
 import dev.llmfleet.common.pipeline.Spend;
+import dev.llmfleet.common.quota.Quota;
 import dev.llmfleet.common.provider.CallGate;
 import dev.llmfleet.common.validation.RequestTags;
 import dev.llmfleet.intake.metrics.StreamMetrics;
@@ -82,7 +83,7 @@ public class ChatCompletionsRoute {
         try {
             Caller caller = BearerAuthentication.caller(ctx);
             ApiKey apiKey = caller.requireTenantKey();
-            context = context(ctx.request(), requestId, caller);
+            context = context(ctx.request(), requestId, apiKey, caller.quota());
             body = parse(ctx.body().buffer());
             apiKey.checkModel(body.path("model").textValue());
         } catch (FleetException e) {
@@ -100,8 +101,7 @@ public class ChatCompletionsRoute {
                 failure -> eventLoop.runOnContext(v -> ErrorResponses.write(response, mapper, ErrorResponses.asFleetException(failure, requestId))));
     }
 
-    private CompletionContext context(HttpServerRequest request, String requestId, Caller caller) {
-        ApiKey apiKey = caller.requireTenantKey();
+    private CompletionContext context(HttpServerRequest request, String requestId, ApiKey apiKey, Quota quota) {
         String feature = RequestTags.feature(request.getHeader(RequestTags.FEATURE_HEADER), RequestTags.FEATURE_HEADER, features);
         apiKey.checkFeature(feature);
         String idempotencyKey = request.getHeader("Idempotency-Key");
@@ -109,7 +109,7 @@ public class ChatCompletionsRoute {
         String cacheControl = request.getHeader("Cache-Control");
         boolean bypass = cacheControl != null && (cacheControl.contains("no-cache") || cacheControl.contains("no-store"));
         return new CompletionContext(requestId, requestId, Lane.INTERACTIVE, feature, apiKey.tenant(), null, idempotencyKey, bypass,
-                CallGate.OPEN, new Spend(), caller.quota());
+                CallGate.OPEN, new Spend(), quota);
     }
 
     private JsonNode parse(Buffer body) {
