@@ -163,13 +163,11 @@ public class CompletionPipeline {
                 .chain(reply -> prepared.request().stream()
                         ? Uni.createFrom().item(relay.relay(reply, run, store))
                         : finish(reply, run, store))
-                .onFailure().invoke(() -> {
-                    store.abandon();
-                    run.endQuota(0);
-                })
-                .onCancellation().invoke(() -> {
-                    store.abandon();
-                    run.endQuota(0);
+                .onTermination().invoke((reply, failure, cancelled) -> {
+                    if (failure != null || cancelled) {
+                        store.abandon();
+                        run.endQuota(0);
+                    }
                 });
     }
 
