@@ -83,12 +83,12 @@ public class MonthlyBudget {
 
     /** The key's spend and holds this month (holds past their deadline included until a reservation releases them). */
     public Uni<Usage> keyUsage(String keyId) {
-        return usage(KEY_PREFIX + "key:" + keyId + ":" + YearMonth.now(ZoneOffset.UTC));
+        return usage(scope("key", keyId, YearMonth.now(ZoneOffset.UTC)));
     }
 
     /** The tenant's spend and holds this month, over all its keys. */
     public Uni<Usage> tenantUsage(String tenant) {
-        return usage(KEY_PREFIX + "tenant:" + tenant + ":" + YearMonth.now(ZoneOffset.UTC));
+        return usage(scope("tenant", tenant, YearMonth.now(ZoneOffset.UTC)));
     }
 
     private Uni<Usage> usage(String hash) {
@@ -102,9 +102,14 @@ public class MonthlyBudget {
     }
 
     private static List<String> keys(Quota quota, YearMonth month) {
-        String key = KEY_PREFIX + "key:" + quota.keyId() + ":" + month;
-        String tenant = KEY_PREFIX + "tenant:" + quota.tenant() + ":" + month;
+        String key = scope("key", quota.keyId(), month);
+        String tenant = scope("tenant", quota.tenant(), month);
         return List.of(key, key + ":holds", tenant, tenant + ":holds");
+    }
+
+    /** The hash of one scope's month: {@code kind} is {@code key} or {@code tenant}. */
+    private static String scope(String kind, String id, YearMonth month) {
+        return KEY_PREFIX + kind + ":" + id + ":" + month;
     }
 
     /** When a month's keys expire: {@code retention} after its end. */
