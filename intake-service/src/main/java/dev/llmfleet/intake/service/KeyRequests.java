@@ -42,8 +42,8 @@ public class KeyRequests {
     /** A new key of {@code POST /v1/admin/keys}: {@code tenant} and {@code name} required, the rest optional. */
     public ApiKey create(JsonNode body) {
         checkFields(body, CREATE_FIELDS);
-        String tenant = tenant(text(body, "tenant", true));
-        return new ApiKey(KeyHasher.newId(), tenant, name(text(body, "name", true)), features(body.get("features")),
+        String tenant = tenant(text(body, "tenant"));
+        return new ApiKey(KeyHasher.newId(), tenant, name(text(body, "name")), features(body.get("features")),
                 models(body.get("models")), positive(body, "requests_per_minute"), positive(body, "tokens_per_minute"),
                 positive(body, "max_concurrent"), money(body, "monthly_budget_usd"), Instant.now());
     }
@@ -52,7 +52,7 @@ public class KeyRequests {
     public ApiKey patch(ApiKey old, JsonNode body) {
         checkFields(body, PATCH_FIELDS);
         return new ApiKey(old.id(), old.tenant(),
-                body.has("name") ? name(text(body, "name", true)) : old.name(),
+                body.has("name") ? name(text(body, "name")) : old.name(),
                 body.has("features") ? features(body.get("features")) : old.features(),
                 body.has("models") ? models(body.get("models")) : old.models(),
                 body.has("requests_per_minute") ? positive(body, "requests_per_minute") : old.requestsPerMinute(),
@@ -88,13 +88,11 @@ public class KeyRequests {
         }
     }
 
-    private static String text(JsonNode body, String field, boolean required) {
+    /** The required string {@code field} of {@code body}. */
+    private static String text(JsonNode body, String field) {
         JsonNode value = body.get(field);
         if (value == null || value.isNull()) {
-            if (required) {
-                throw FleetException.invalidParameter(field, "missing_parameter", "'" + field + "' is required.");
-            }
-            return null;
+            throw FleetException.invalidParameter(field, "missing_parameter", "'" + field + "' is required.");
         }
         if (!value.isTextual()) {
             throw FleetException.invalidParameter(field, "invalid_type", "'" + field + "' must be a string.");
