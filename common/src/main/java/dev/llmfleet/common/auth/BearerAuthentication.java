@@ -1,8 +1,7 @@
 package dev.llmfleet.common.auth;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.llmfleet.common.api.ErrorBody;
+import dev.llmfleet.common.api.ErrorResponses;
 import dev.llmfleet.common.api.FleetException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
@@ -114,15 +113,7 @@ public class BearerAuthentication {
         if (e.status() == 401) {
             ctx.response().putHeader("WWW-Authenticate", "Bearer");
         }
-        if (e.retryAfterSeconds() != null) {
-            ctx.response().putHeader("Retry-After", Long.toString(e.retryAfterSeconds()));
-        }
         ctx.request().resume();
-        try {
-            ctx.response().setStatusCode(e.status()).putHeader("Content-Type", "application/json")
-                    .end(mapper.writeValueAsString(ErrorBody.of(e)));
-        } catch (JsonProcessingException impossible) {
-            throw new IllegalStateException(impossible);
-        }
+        ErrorResponses.write(ctx.response(), mapper, e);
     }
 }

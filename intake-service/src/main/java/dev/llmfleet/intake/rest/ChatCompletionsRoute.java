@@ -2,6 +2,7 @@ package dev.llmfleet.intake.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmfleet.common.api.ErrorResponses;
 import dev.llmfleet.common.provider.ProviderReply;
 import dev.llmfleet.common.api.FleetException;
 import dev.llmfleet.common.auth.ApiKey;

@@ -1,23 +1,24 @@
-package dev.llmfleet.intake.rest;
+package dev.llmfleet.common.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.llmfleet.common.api.ErrorBody;
-import dev.llmfleet.common.api.FleetException;
-import dev.llmfleet.common.api.ProviderErrors;
 import dev.llmfleet.common.provider.ProviderException;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerResponse;
 import org.jboss.logging.Logger;
 
-/** Writes failures as OpenAI-style error JSON (a provider failure as {@link ProviderErrors} says); anything unexpected becomes a 500 that names the request, never a stack trace. */
-final class ErrorResponses {
+/**
+ * Writes failures on a Vert.x response (routes and handlers outside JAX-RS, whose failures {@link ErrorMappers} writes)
+ * as OpenAI-style error JSON (a provider failure as {@link ProviderErrors} says); anything unexpected becomes a 500
+ * that names the request, never a stack trace.
+ */
+public final class ErrorResponses {
     private static final Logger LOG = Logger.getLogger(ErrorResponses.class);
 
     private ErrorResponses() {
     }
 
-    static FleetException asFleetException(Throwable failure, String requestId) {
+    public static FleetException asFleetException(Throwable failure, String requestId) {
         if (failure instanceof FleetException e) {
             return e;
         }
@@ -29,7 +30,7 @@ final class ErrorResponses {
     }
 
     /** Writes {@code e} unless the response is already over; completes once it is written. */
-    static Future<Void> write(HttpServerResponse response, ObjectMapper mapper, FleetException e) {
+    public static Future<Void> write(HttpServerResponse response, ObjectMapper mapper, FleetException e) {
         if (response.ended() || response.closed()) {
             return Future.succeededFuture();
         }
@@ -40,7 +41,7 @@ final class ErrorResponses {
         return response.end(json(mapper, e));
     }
 
-    static String json(ObjectMapper mapper, FleetException e) {
+    public static String json(ObjectMapper mapper, FleetException e) {
         try {
             return mapper.writeValueAsString(ErrorBody.of(e));
         } catch (JsonProcessingException impossible) {
