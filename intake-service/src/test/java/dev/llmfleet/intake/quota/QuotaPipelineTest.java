@@ -24,6 +24,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -145,12 +146,12 @@ class QuotaPipelineTest {
     void aConcurrencySlotIsGivenBackWhenTheRunEnds() throws Exception {
         Quota quota = quota(null, null, 1, null);
         complete(Lane.INTERACTIVE, quota, false);
-        // the first run's slot is released as it ends (without waiting for the answer): the next one finds it free
-        await().atMost(WAIT).until(() -> admitted(quota));
-        Completion stream = complete(Lane.INTERACTIVE, quota, true);
+        // a run's slot is released as it ends, without the answer waiting for Redis: each next run is let through soon after
+        await().atMost(WAIT).until(() -> admitted(quota, false) != null);
+        Completion stream = await().atMost(WAIT).until(() -> admitted(quota, true), Objects::nonNull);
         assertThat(refusal(Lane.INTERACTIVE, quota).code()).as("held while the stream runs").isEqualTo("rate_limit_exceeded");
         stream.events().collect().asList().await().atMost(WAIT);
-        await().atMost(WAIT).until(() -> admitted(quota));
+        await().atMost(WAIT).until(() -> admitted(quota, false) != null);
     }
 
     private static BigDecimal usd(long units) {
@@ -162,13 +163,12 @@ class QuotaPipelineTest {
         return mapper.readTree(HTTP.send(request, HttpResponse.BodyHandlers.ofString()).body()).path("requests").asLong();
     }
 
-    /** Whether an interactive run of {@code quota} is let through (it then completes). */
-    private boolean admitted(Quota quota) throws Exception {
+    /** An interactive run of {@code quota}, or null when its limits refuse it. */
+    private Completion admitted(Quota quota, boolean stream) throws Exception {
         try {
-            complete(Lane.INTERACTIVE, quota, false);
-            return true;
+            return complete(Lane.INTERACTIVE, quota, stream);
         } catch (FleetException e) {
-            return false;
+            return null;
         }
     }
 }
