@@ -1,16 +1,10 @@
 package dev.llmfleet.worker.service;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanContext;
-import io.opentelemetry.api.trace.TraceFlags;
-import io.opentelemetry.api.trace.TraceState;
-import io.opentelemetry.context.Scope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.restassured.RestAssured;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
@@ -40,13 +34,8 @@ class ExemplarsWithTracingTest {
 
     @Test
     void aCounterIncrementedWithinASampledTraceCarriesItAsItsExemplar() {
-        SpanContext sampled = SpanContext.create("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", TraceFlags.getSampled(),
-                TraceState.getDefault());
-        try (Scope ignored = Span.wrap(sampled).makeCurrent()) {
-            registry.counter("fleet_test_exemplar_probe").increment();
-        }
-        String metrics = RestAssured.get("/q/metrics").then().statusCode(200).extract().asString();
-        assertThat(metrics).containsPattern(Pattern.compile("^fleet_test_exemplar_probe_total\\{[^}]*} 1\\.0 # \\{span_id=\"00f067aa0ba902b7\","
-                + "trace_id=\"4bf92f3577b34da6a3ce929d0e0e4736\"}", Pattern.MULTILINE));
+        String metrics = ExemplarProbe.countWithinASampledTraceAndScrape(registry);
+        assertThat(metrics).containsPattern(Pattern.compile("^fleet_test_exemplar_probe_total\\{[^}]*} 1\\.0 "
+                + "# \\{span_id=\"" + ExemplarProbe.SPAN_ID + "\",trace_id=\"" + ExemplarProbe.TRACE_ID + "\"}", Pattern.MULTILINE));
     }
 }

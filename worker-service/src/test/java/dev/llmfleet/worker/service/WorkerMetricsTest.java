@@ -1,11 +1,6 @@
 package dev.llmfleet.worker.service;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanContext;
-import io.opentelemetry.api.trace.TraceFlags;
-import io.opentelemetry.api.trace.TraceState;
-import io.opentelemetry.context.Scope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
@@ -39,13 +34,7 @@ class WorkerMetricsTest {
     /** With tracing off (the default) a sample carries no exemplar: its trace and span ids would lead to no stored trace. */
     @Test
     void aCounterIncrementedWithinASampledTraceCarriesNoExemplarWhileTracingIsOff() {
-        SpanContext sampled = SpanContext.create("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", TraceFlags.getSampled(),
-                TraceState.getDefault());
-        try (Scope ignored = Span.wrap(sampled).makeCurrent()) {
-            registry.counter("fleet_test_exemplar_probe").increment();
-        }
-        String metrics = RestAssured.get("/q/metrics")
-                .then().statusCode(200).extract().asString();
+        String metrics = ExemplarProbe.countWithinASampledTraceAndScrape(registry);
         assertThat(metrics).containsPattern(Pattern.compile("^fleet_test_exemplar_probe_total\\{[^}]*} 1\\.0$", Pattern.MULTILINE));
     }
 }
